@@ -1,0 +1,40 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "smile-inspect",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Analysis", targets: ["Analysis"]),
+        .library(name: "Plots", targets: ["Plots"]),
+        .executable(name: "smile-inspect", targets: ["smile-inspect"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CLAPACKE", pkgConfig: "lapacke",
+            providers: [.apt(["liblapacke-dev"])]),
+        .systemLibrary(
+            name: "CCairo", pkgConfig: "cairo",
+            providers: [.apt(["libcairo2-dev"])]),
+        .systemLibrary(
+            name: "CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
+        .target(name: "Analysis", dependencies: ["CBLAS", "CLAPACKE"]),
+        .target(name: "Plots", dependencies: ["Analysis", "CCairo"]),
+        .executableTarget(
+            name: "smile-inspect",
+            dependencies: [
+                "Analysis", "Plots",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis"]),
+        .testTarget(name: "PlotsTests", dependencies: ["Plots", "Analysis", "CPNG"]),
+        .testTarget(name: "smile-inspectTests", dependencies: ["Analysis", "smile-inspect"]),
+    ]
+)

@@ -1,0 +1,60 @@
+/// Element-wise arithmetic, norms and inner products. Sums of squares go through BLAS `dot` so they use
+/// the vectorised kernel; accumulation happens in `Scalar`.
+extension Matrix {
+    /// A − B. Precondition: equal shapes.
+    public static func - (a: Matrix, b: Matrix) -> Matrix {
+        precondition(a.rows == b.rows && a.columns == b.columns, "shape mismatch in subtraction")
+        return Matrix(rows: a.rows, columns: a.columns, elements: zip(a.elements, b.elements).map { $0 - $1 })
+    }
+
+    /// A + B. Precondition: equal shapes.
+    public static func + (a: Matrix, b: Matrix) -> Matrix {
+        precondition(a.rows == b.rows && a.columns == b.columns, "shape mismatch in addition")
+        return Matrix(rows: a.rows, columns: a.columns, elements: zip(a.elements, b.elements).map { $0 + $1 })
+    }
+
+    /// s·A.
+    public static func * (s: Scalar, a: Matrix) -> Matrix {
+        Matrix(rows: a.rows, columns: a.columns, elements: a.elements.map { s * $0 })
+    }
+
+    /// ⟨A, B⟩_F = Σᵢⱼ Aᵢⱼ Bᵢⱼ. Precondition: equal shapes.
+    public func frobeniusInner(_ other: Matrix) -> Scalar {
+        precondition(rows == other.rows && columns == other.columns, "shape mismatch in inner product")
+        return elements.withUnsafeBufferPointer { x in
+            other.elements.withUnsafeBufferPointer { y in
+                guard let xp = x.baseAddress, let yp = y.baseAddress else { return 0 }
+                return Scalar.dot(count: x.count, xp, yp)
+            }
+        }
+    }
+
+    /// ‖A‖²_F = Σᵢⱼ Aᵢⱼ².
+    public var frobeniusNormSquared: Scalar { frobeniusInner(self) }
+
+    /// ‖A‖_F.
+    public var frobeniusNorm: Scalar { frobeniusNormSquared.squareRoot() }
+
+    /// Squared Euclidean norm of each column: result[j] = Σᵢ Aᵢⱼ².
+    public var columnNormsSquared: [Scalar] {
+        var out = [Scalar](repeating: 0, count: columns)
+        for i in 0..<rows {
+            let base = i * columns
+            for j in 0..<columns {
+                let v = elements[base + j]
+                out[j] += v * v
+            }
+        }
+        return out
+    }
+
+    /// Squared Euclidean norm of each row: result[i] = Σⱼ Aᵢⱼ².
+    public var rowNormsSquared: [Scalar] {
+        elements.withUnsafeBufferPointer { buffer in
+            (0..<rows).map { i in
+                guard let base = buffer.baseAddress else { return 0 }
+                return Scalar.dot(count: columns, base + i * columns, base + i * columns)
+            }
+        }
+    }
+}
