@@ -93,3 +93,26 @@ public struct Matrix<Scalar: LinearAlgebraScalar>: Equatable, Sendable {
 public typealias MatrixF = Matrix<Float>
 /// Double-precision matrices: the reference path.
 public typealias MatrixD = Matrix<Double>
+
+extension Matrix {
+    /// [A₁ | A₂ | …]: the matrices side by side. Precondition: equal row counts (an empty list gives 0×0).
+    public static func horizontallyConcatenated(_ parts: [Matrix]) -> Matrix {
+        guard let rows = parts.first?.rows else { return Matrix(zeros: 0, 0) }
+        precondition(parts.allSatisfy { $0.rows == rows }, "row counts differ")
+        let columns = parts.reduce(0) { $0 + $1.columns }
+        var out = [Scalar]()
+        out.reserveCapacity(rows * columns)
+        for i in 0..<rows {
+            for part in parts { out.append(contentsOf: part.elements[(i * part.columns)..<((i + 1) * part.columns)]) }
+        }
+        return Matrix(rows: rows, columns: columns, elements: out)
+    }
+
+    /// [A₁; A₂; …]: the matrices stacked top to bottom (contiguous in row-major storage).
+    /// Precondition: equal column counts. Empty parts are allowed.
+    public static func verticallyConcatenated(_ parts: [Matrix]) -> Matrix {
+        let columns = parts.first?.columns ?? 0
+        precondition(parts.allSatisfy { $0.columns == columns }, "column counts differ")
+        return Matrix(rows: parts.reduce(0) { $0 + $1.rows }, columns: columns, elements: parts.flatMap { $0.elements })
+    }
+}
