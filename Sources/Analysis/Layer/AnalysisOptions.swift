@@ -18,11 +18,14 @@ public struct AnalysisOptions: Codable, Sendable, Equatable {
     public var expertEnergy: Double
     /// The λ values at which task-arithmetic residuals are tabulated.
     public var lambdaGrid: [Double]
+    /// The verdict thresholds.
+    public var thresholds: VerdictThresholds
 
     public init(
         zoneRule: ZoneRule = .smileDefault, lowZoneRule: ZoneRule? = nil, interferenceEnergy: Double = 0.9,
         intruderTop: Int = 10, intruderThreshold: Double = 0.5, computeIntruders: Bool = true, stiRank: Int? = nil,
-        expertEnergy: Double = 0.99, lambdaGrid: [Double] = [0.3, 0.5, 0.7, 1.0]
+        expertEnergy: Double = 0.99, lambdaGrid: [Double] = [0.3, 0.5, 0.7, 1.0],
+        thresholds: VerdictThresholds = VerdictThresholds()
     ) {
         self.zoneRule = zoneRule
         self.lowZoneRule = lowZoneRule
@@ -33,5 +36,6 @@ public struct AnalysisOptions: Codable, Sendable, Equatable {
         self.stiRank = stiRank
         self.expertEnergy = expertEnergy
         self.lambdaGrid = lambdaGrid
+        self.thresholds = thresholds
     }
 }

@@ -43,6 +43,8 @@ public struct LayerAnalysis: Codable, Sendable, Equatable {
     public var similarity: TaskSimilarity?
     /// TSV's singular task interference (T ≥ 2).
     public var singularTaskInterference: SingularTaskInterference?
+    /// This layer's verdict (T ≥ 2).
+    public var verdict: MergeVerdict?
     /// Task-arithmetic residuals Lᵢ(λ) at each λ of `options.lambdaGrid` (rows: λ; nil for zero updates).
     public var residualsByLambda: [[Double?]]?
 

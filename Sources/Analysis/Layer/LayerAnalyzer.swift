@@ -52,7 +52,11 @@ public struct LayerAnalyzer: Sendable {
             analysis.residualsByLambda = options.lambdaGrid.map { lambda in
                 updates.indices.map { interference.all.residual(at: $0, lambda: lambda) }
             }
-            analysis.similarity = try TaskSimilarity(updates: updates, decompositions: decompositions, ranks: ranks)
+            let similarity = try TaskSimilarity(updates: updates, decompositions: decompositions, ranks: ranks)
+            analysis.similarity = similarity
+            analysis.verdict = MergeVerdict(
+                interference: interference, cosine: similarity.cosine, topEnergy: tasks.map(\.energy.top),
+                taskNames: taskNames, scope: name, thresholds: options.thresholds)
             let stiRanks = options.stiRank.map { k in decompositions.map { Swift.min(k, $0.rank) } } ?? ranks
             analysis.singularTaskInterference = SingularTaskInterference(decompositions: decompositions, ranks: stiRanks)
         }
