@@ -26,14 +26,14 @@ let package = Package(
             name: "CPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]),
         .target(name: "Analysis", dependencies: ["CBLAS", "CLAPACKE"]),
-        .target(name: "Plots", dependencies: ["Analysis", "CCairo"]),
+        .target(name: "Plots", dependencies: ["Analysis", "CCairo"], exclude: ["README.md"]),
         .executableTarget(
             name: "smile-inspect",
             dependencies: [
                 "Analysis", "Plots",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis"], exclude: ["Fixtures"]),
         .testTarget(name: "PlotsTests", dependencies: ["Plots", "Analysis", "CPNG"]),
         .testTarget(name: "smile-inspectTests", dependencies: ["Analysis", "smile-inspect"]),
     ]

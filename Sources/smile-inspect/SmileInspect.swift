@@ -6,5 +6,5 @@ struct SmileInspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smile-inspect",
         abstract: "See where fine-tunings wrote their updates in a pretrained model's singular basis, and whether they merge.",
-        subcommands: [])
+        subcommands: [ListCommand.self, MergeableCommand.self])
 }

@@ -87,4 +87,18 @@ public struct FamilySummary: Codable, Sendable, Equatable {
     private static func subGram(_ gram: [[[Double]]], _ tasks: [Int]) -> [[[Double]]] {
         tasks.map { i in tasks.map { j in tasks.map { k in gram[i][j][k] } } }
     }
+
+    /// Marks the verdict "not mergeable" because some tensors hold NaN or Inf: a merge would carry them.
+    mutating func flagUnusable(_ tensors: [String]) {
+        let signal = MergeVerdict.Signal(
+            name: "nonFinite", level: .notMergeable, value: Double(tensors.count), subject: tensors.joined(separator: ", "),
+            reason: "\(tensors.count) tensors hold NaN or Inf values (\(tensors.prefix(3).joined(separator: ", "))\(tensors.count > 3 ? ", …" : "")): no verdict can rest on them")
+        if var verdict {
+            verdict.signals.insert(signal, at: 0)
+            verdict.level = .notMergeable
+            self.verdict = verdict
+        } else {
+            verdict = MergeVerdict(level: .notMergeable, merge: "task arithmetic", lambdaStar: nil, signals: [signal])
+        }
+    }
 }

@@ -31,6 +31,10 @@ public struct LayerAnalysis: Codable, Sendable, Equatable {
     public var baseSingularValues: [Double]
     /// ‖W_pre‖_F.
     public var baseNorm: Double
+    /// The numerical rank of W_pre: singular values above σ₁·max(m, n)·ε (ε = Float's machine epsilon).
+    public var numericalRank: Int
+    /// Conditions under which some numbers are defined but not meaningful, in words (empty normally).
+    public var warnings: [String]
     /// The SMILE zones (k = `zones.topRank`).
     public var zones: ZoneSplit
     /// The 4-way zones, when requested.

@@ -41,9 +41,12 @@ public struct LayerAnalyzer: Sendable {
                 energyFourWay: fourWay.map { EnergyMap(projection: projection, zones: $0) },
                 spectrum: spectrum, intruders: intruders, expertRank: spectrum.rank(holding: options.expertEnergy)))
         }
+        let numericalRank = Self.numericalRank(sigma, rows: base.rows, columns: base.columns)
         var analysis = LayerAnalysis(
             name: name, rows: base.rows, columns: base.columns, options: options, baseSingularValues: sigma,
-            baseNorm: baseNorm, zones: zones, zonesFourWay: fourWay, tasks: tasks)
+            baseNorm: baseNorm, numericalRank: numericalRank,
+            warnings: Self.warnings(tasks: tasks, numericalRank: numericalRank, rows: base.rows, columns: base.columns),
+            zones: zones, zonesFourWay: fourWay, tasks: tasks)
         if updates.count >= 2 {
             let ranks = tasks.map { $0.spectrum.rank(holding: options.interferenceEnergy) }
             let interference = TaskInterference(
@@ -61,5 +64,28 @@ public struct LayerAnalyzer: Sendable {
             analysis.singularTaskInterference = SingularTaskInterference(decompositions: decompositions, ranks: stiRanks)
         }
         return analysis
+    }
+
+    /// #{σⱼ > σ₁·max(m, n)·ε}, LAPACK's usual rank tolerance for single precision.
+    static func numericalRank(_ sigma: [Double], rows: Int, columns: Int) -> Int {
+        let tolerance = (sigma.first ?? 0) * Double(Swift.max(rows, columns)) * Double(Float.ulpOfOne)
+        return sigma.filter { $0 > tolerance }.count
+    }
+
+    /// Plain-language warnings for numbers that are defined but should not be over-read.
+    static func warnings(tasks: [LayerAnalysis.TaskResult], numericalRank: Int, rows: Int, columns: Int) -> [String] {
+        var warnings = [String]()
+        let r = Swift.min(rows, columns)
+        if numericalRank < r && rows != columns {
+            warnings.append("W_pre has numerical rank \(numericalRank) < r = \(r): its zero singular directions are an arbitrary pick from the null space, so the split between middle (E_II) and tail is basis-dependent; read E_II+III instead")
+        }
+        for task in tasks {
+            if task.energy.isZeroUpdate {
+                warnings.append("\(task.task): ΔW = 0 (identical weights); its energy map is all zero and it takes no part in interference")
+            } else if task.spectrum.relativeNorm < 1e-6 {
+                warnings.append("\(task.task): ‖ΔW‖/‖W‖ = \(task.spectrum.relativeNorm) is at float32 rounding level; its zone energies describe rounding noise")
+            }
+        }
+        return warnings
     }
 }

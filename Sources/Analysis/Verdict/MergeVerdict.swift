@@ -33,6 +33,14 @@ public struct MergeVerdict: Codable, Sendable, Equatable {
     /// The signals that reached ``level`` (those that decided the verdict).
     public var decisive: [Signal] { level == .mergeable ? [] : signals.filter { $0.level == level } }
 
+    /// A verdict from explicit parts (for verdicts that no signal computation produced, such as unusable input).
+    public init(level: Mergeability, merge: String, lambdaStar: Double?, signals: [Signal]) {
+        self.level = level
+        self.merge = merge
+        self.lambdaStar = lambdaStar
+        self.signals = signals
+    }
+
     /// Reads the signals of one layer or of a whole model.
     ///
     /// - Parameters:

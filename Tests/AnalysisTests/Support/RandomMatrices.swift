@@ -5,7 +5,7 @@ enum RandomMatrices {
     /// An m×n matrix of standard normal entries times `scale`.
     static func gaussian(_ m: Int, _ n: Int, seed: UInt64, scale: Float = 1) -> MatrixF {
         var rng = SplitMix64(seed: seed)
-        return MatrixF(rows: m, columns: n, elements: (0..<(m * n)).map { _ in scale * Float(rng.nextGaussian()) })
+        return rng.gaussianMatrix(m, n, scale: scale)
     }
 
     /// A LoRA-style update: B (m×q), A (q×n), scale.

@@ -1,0 +1,70 @@
+extension ModelFamily {
+    /// The base tensor `name` (any tensor of the base checkpoint), decoded to `Float`.
+    public func baseTensor(_ name: String) throws -> Tensor {
+        try base.tensor(name)
+    }
+
+    /// Model `model`'s version of matched tensor `name`: for a full fine-tune its stored tensor; for a
+    /// LoRA adapter the base plus ΔW (dense) for an adapted weight, the base unchanged otherwise.
+    /// `model` indexes ``taskNames`` (precondition: in range).
+    public func fineTunedTensor(model: Int, _ name: String) throws -> Tensor {
+        let info = try matchedInfo(name)
+        switch members[model] {
+        case let .full(checkpoint, names):
+            return try checkpoint.tensor(names[info.name]!)
+        case let .lora(adapter, modules):
+            let baseTensor = try base.tensor(name)
+            guard let module = modules[name] else { return baseTensor }
+            let delta = try adapter.update(for: module).dense.elements
+            return Tensor(shape: baseTensor.shape, values: zip(baseTensor.values, delta).map { $0 + $1 })
+        }
+    }
+
+    /// One update per model for 2-D matched tensor `name`, as `rows × columns` of the stored weight:
+    /// `.dense(W_ft − W_pre)` for full fine-tunes; `.lowRank` for LoRA (see ``LoRAAdapter/update(for:)``);
+    /// for a weight an adapter does not touch, `.lowRank` of rank 0 (b is m×0, a is 0×n, scale 1).
+    /// The base tensor is read once, and only when some model is a full fine-tune.
+    /// Throws ``CheckpointError/notAMatrix(tensor:shape:)`` for other ranks (use ``denseUpdates(for:)``).
+    public func updates(for name: String) throws -> [WeightUpdate] {
+        let info = try matchedInfo(name)
+        guard info.shape.count == 2 else { throw CheckpointError.notAMatrix(tensor: name, shape: info.shape) }
+        let (rows, columns) = (info.shape[0], info.shape[1])
+        var baseMatrix: MatrixF?
+        return try members.map { member in
+            switch member {
+            case let .full(checkpoint, names):
+                if baseMatrix == nil { baseMatrix = try base.tensor(name).matrix }
+                return .dense(try checkpoint.tensor(names[name]!).matrix! - baseMatrix!)
+            case let .lora(adapter, modules):
+                guard let module = modules[name] else {
+                    return .lowRank(b: MatrixF(zeros: rows, 0), a: MatrixF(zeros: 0, columns), scale: 1)
+                }
+                return try adapter.update(for: module)
+            }
+        }
+    }
+
+    /// One dense update W_ft − W_pre per model for matched tensor `name` of any shape (biases, norms,
+    /// convolutions); LoRA updates are formed densely, and are zero for tensors an adapter does not touch.
+    public func denseUpdates(for name: String) throws -> [Tensor] {
+        let info = try matchedInfo(name)
+        var baseTensor: Tensor?
+        return try members.map { member in
+            switch member {
+            case let .full(checkpoint, names):
+                if baseTensor == nil { baseTensor = try base.tensor(name) }
+                let fineTuned = try checkpoint.tensor(names[name]!)
+                return Tensor(shape: info.shape, values: zip(fineTuned.values, baseTensor!.values).map { $0 - $1 })
+            case let .lora(adapter, modules):
+                guard let module = modules[name] else { return Tensor(zeros: info.shape) }
+                return Tensor(shape: info.shape, values: try adapter.update(for: module).dense.elements)
+            }
+        }
+    }
+
+    /// The matched tensor `name`, or ``CheckpointError/tensorNotFound(file:tensor:)`` naming the base.
+    private func matchedInfo(_ name: String) throws -> MatchedTensor {
+        guard let index = matchedIndex[name] else { throw CheckpointError.tensorNotFound(file: base.displayPath, tensor: name) }
+        return matched[index]
+    }
+}

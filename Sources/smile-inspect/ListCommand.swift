@@ -1,0 +1,124 @@
+import Analysis
+import ArgumentParser
+import Foundation
+
+/// `smile-inspect list CHECKPOINT`: the tensors of a checkpoint or LoRA adapter, read from headers only.
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List the tensors of a checkpoint or LoRA adapter: name, dtype, shape, size.",
+        discussion: """
+            Reads only the safetensors headers, so it is instant even for large checkpoints, and validates \
+            them (offsets, sizes, dtypes) on the way.
+
+            CHECKPOINT is a .safetensors file, a Hugging Face model directory (model.safetensors, or \
+            model.safetensors.index.json with its shards; a SHARD column then says where each tensor is), \
+            or a PEFT LoRA adapter directory (adapter_config.json + adapter_model.safetensors; the rank, \
+            alpha, scale and target modules are shown before the factors).
+
+            Errors are one line on standard error; unusable input exits with status 3.
+
+            EXAMPLES:
+              smile-inspect list ../shared/models/minilm-l6/base/model.safetensors
+              smile-inspect list ../shared/models/minilm-l6/full-mansec
+              smile-inspect list ../shared/models/minilm-l6/lora-mansec
+            """)
+
+    @Argument(help: "A .safetensors file, a model directory, or a LoRA adapter directory.", completion: .file())
+    var checkpoint: String
+
+    func run() throws {
+        do {
+            let url = URL(fileURLWithPath: checkpoint)
+            print(ModelKind.detect(url) == .lora ? try adapterListing(LoRAAdapter(directory: url)) : try checkpointListing(Checkpoint(url: url)))
+        } catch {
+            throw reportFailure(error)
+        }
+    }
+
+    private func checkpointListing(_ checkpoint: Checkpoint) -> String {
+        let sharded = checkpoint.indexURL != nil
+        var header = ["NAME", "DTYPE", "SHAPE", "SIZE"]
+        if sharded { header.append("SHARD") }
+        let rows = checkpoint.tensors.map { info in
+            var row = tensorRow(info)
+            if sharded { row.append(checkpoint.file(containing: info.name)!.url.lastPathComponent) }
+            return row
+        }
+        let source = sharded
+            ? "\(checkpoint.indexURL!.relativePath) (\(checkpoint.files.count) shards)"
+            : checkpoint.files[0].displayPath
+        let metadata = checkpoint.files[0].metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        return ([source] + (metadata.isEmpty ? [] : ["metadata: " + metadata.joined(separator: ", ")]) + [""]
+            + table([header] + rows)
+            + ["", totals(tensors: checkpoint.tensors.count, parameters: checkpoint.parameterCount, bytes: checkpoint.byteCount)])
+            .joined(separator: "\n")
+    }
+
+    private func adapterListing(_ adapter: LoRAAdapter) -> String {
+        let config = adapter.config
+        var lines = [
+            "LoRA adapter \(adapter.directory.relativePath)",
+            "r \(config.r), lora_alpha \(format(config.loraAlpha)), scale \(format(Double(config.defaultScale)))"
+                + " (lora_alpha/\(config.useRSLoRA ? "√r, rsLoRA" : "r"))" + (config.fanInFanOut ? ", fan_in_fan_out" : ""),
+            "targets: " + (config.targetModules.isEmpty ? "(none listed)" : config.targetModules.joined(separator: ", ")),
+            "adapted modules: \(adapter.modules.count)",
+        ]
+        if let base = config.baseModel { lines.insert("base model: \(base)", at: 1) }
+        let overridden = adapter.modules.filter { $0.rank != config.r || $0.scale != config.defaultScale }
+        if !overridden.isEmpty {
+            lines += ["", "rank_pattern / alpha_pattern overrides:"]
+            lines += table([["MODULE", "RANK", "ALPHA", "SCALE"]]
+                + overridden.map { [$0.name, String($0.rank), format($0.alpha), format(Double($0.scale))] })
+        }
+        if !adapter.unrecognizedTensors.isEmpty {
+            lines += ["", "not LoRA factors (ignored by analyses): " + adapter.unrecognizedTensors.joined(separator: ", ")]
+        }
+        lines += [""] + table([["NAME", "DTYPE", "SHAPE", "SIZE"]] + adapter.file.tensors.map(tensorRow))
+        lines += ["", totals(tensors: adapter.file.tensors.count, parameters: adapter.parameterCount, bytes: adapter.byteCount)]
+        return lines.joined(separator: "\n")
+    }
+
+    private func tensorRow(_ info: TensorInfo) -> [String] {
+        [info.name, info.dtype.rawValue, "[" + info.shape.map(String.init).joined(separator: ", ") + "]", byteSize(info.byteCount)]
+    }
+
+    private func totals(tensors: Int, parameters: Int, bytes: Int) -> String {
+        "\(tensors) tensors, \(grouped(parameters)) parameters, \(byteSize(bytes)) (\(grouped(bytes)) bytes)"
+    }
+
+    /// Left-aligned columns separated by two spaces.
+    private func table(_ rows: [[String]]) -> [String] {
+        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max()! }
+        return rows.map { row in
+            zip(row, widths).enumerated().map { index, cell in
+                index == row.count - 1 ? cell.0 : cell.0.padding(toLength: cell.1, withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }
+    }
+
+    /// 1536 → "1.5 KiB".
+    private func byteSize(_ bytes: Int) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(bytes) B" : String(format: "%.1f", value) + " " + units[unit]
+    }
+
+    /// 11234567 → "11,234,567".
+    private func grouped(_ number: Int) -> String {
+        let digits = Array(String(number))
+        return digits.enumerated().map { index, digit in
+            index > 0 && (digits.count - index) % 3 == 0 ? ",\(digit)" : String(digit)
+        }.joined()
+    }
+
+    /// A number without a trailing ".0": 16 → "16", 0.5 → "0.5".
+    private func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+}

@@ -1,0 +1,95 @@
+import Analysis
+import ArgumentParser
+
+/// The options every family command shares: the base, the fine-tuned models and their names.
+struct FamilyArguments: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The pretrained checkpoint: a .safetensors file or a Hugging Face model directory.", valueName: "path"), completion: .file())
+    var base: String
+
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Fine-tuned models: checkpoints (file or directory) or PEFT LoRA adapter directories.", valueName: "path"), completion: .file())
+    var models: [String]
+
+    @Option(name: .customLong("name"), parsing: .upToNextOption, help: ArgumentHelp("Task names, one per model (default: directory or file names).", valueName: "name"))
+    var names: [String] = []
+
+    func validate() throws {
+        guard !models.isEmpty else { throw ValidationError("give at least one fine-tuned model with --models") }
+        guard names.isEmpty || names.count == models.count else {
+            throw ValidationError("--name was given \(names.count) times for \(models.count) models; give one name per model or none")
+        }
+    }
+
+    /// Opens the family (headers only).
+    func open() throws -> ModelFamily {
+        try ModelFamily.open(base: base, models: models, names: names.isEmpty ? nil : names)
+    }
+}
+
+/// The analysis settings, as options.
+struct AnalysisArguments: ParsableArguments {
+    enum ZoneRuleName: String, ExpressibleByArgument, CaseIterable {
+        case sigmaSum = "sigma-sum", energy, rank
+    }
+
+    @Option(help: "How the top zone is cut: sigma-sum (SMILE/FusionBench: k = 1 + #{j : cumsum σ_j < f·Σσ}), energy (σ² instead of σ) or rank (explicit k).")
+    var zoneRule: ZoneRuleName = .sigmaSum
+
+    @Option(help: "The fraction f for sigma-sum and energy zone rules.")
+    var zoneFraction: Double = 0.5
+
+    @Option(help: "The explicit k for --zone-rule rank.")
+    var zoneRank: Int = 1
+
+    @Option(help: "Also split the middle zone at this fraction (same rule), giving a 4-way map top / middle / low / null.")
+    var lowFraction: Double?
+
+    @Option(help: "Fraction of each update's energy whose input subspace stands for the task's data in the interference objective.")
+    var interferenceEnergy: Double = 0.9
+
+    @Option(help: "Energy a SMILE expert keeps when sizing its rank.")
+    var expertEnergy: Double = 0.99
+
+    @Flag(help: "Skip intruder dimensions (saves one SVD of every fine-tuned weight).")
+    var noIntruders = false
+
+    @Option(help: "Top singular directions of W_ft checked for intruders.")
+    var intruderTop: Int = 10
+
+    @Option(help: "|cos| below which a direction of W_ft is an intruder.")
+    var intruderThreshold: Double = 0.5
+
+    func validate() throws {
+        for (name, value) in [("--zone-fraction", zoneFraction), ("--interference-energy", interferenceEnergy), ("--expert-energy", expertEnergy)] {
+            guard value > 0, value <= 1 else { throw ValidationError("\(name) must be in (0, 1], got \(value)") }
+        }
+        if let low = lowFraction, !(low > zoneFraction && low <= 1) { throw ValidationError("--low-fraction must be in (zone fraction, 1], got \(low)") }
+        guard zoneRank >= 1 else { throw ValidationError("--zone-rank must be at least 1") }
+    }
+
+    var options: AnalysisOptions {
+        let rule: ZoneRule
+        switch zoneRule {
+        case .sigmaSum: rule = .sigmaSum(zoneFraction)
+        case .energy: rule = .energy(zoneFraction)
+        case .rank: rule = .rank(zoneRank)
+        }
+        let low = lowFraction.map { f -> ZoneRule in zoneRule == .energy ? .energy(f) : .sigmaSum(f) }
+        return AnalysisOptions(
+            zoneRule: rule, lowZoneRule: low, interferenceEnergy: interferenceEnergy, intruderTop: intruderTop,
+            intruderThreshold: intruderThreshold, computeIntruders: !noIntruders, expertEnergy: expertEnergy)
+    }
+}
+
+/// Report format and destination.
+struct OutputArguments: ParsableArguments {
+    enum ReportFormat: String, ExpressibleByArgument, CaseIterable { case text, markdown, json, csv }
+
+    @Option(help: "Report format: text (aligned tables), markdown, json or csv.")
+    var format: ReportFormat = .text
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write the report to this file (atomically) instead of standard output.", valueName: "file"), completion: .file())
+    var output: String?
+
+    @Option(help: ArgumentHelp("Write figures (PNG) into this directory.", valueName: "dir"), completion: .directory)
+    var plots: String?
+}
