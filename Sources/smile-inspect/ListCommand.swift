@@ -50,7 +50,7 @@ struct ListCommand: ParsableCommand {
             : checkpoint.files[0].displayPath
         let metadata = checkpoint.files[0].metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         return ([source] + (metadata.isEmpty ? [] : ["metadata: " + metadata.joined(separator: ", ")]) + [""]
-            + table([header] + rows)
+            + table(header, rows)
             + ["", totals(tensors: checkpoint.tensors.count, parameters: checkpoint.parameterCount, bytes: checkpoint.byteCount)])
             .joined(separator: "\n")
     }
@@ -68,53 +68,30 @@ struct ListCommand: ParsableCommand {
         let overridden = adapter.modules.filter { $0.rank != config.r || $0.scale != config.defaultScale }
         if !overridden.isEmpty {
             lines += ["", "rank_pattern / alpha_pattern overrides:"]
-            lines += table([["MODULE", "RANK", "ALPHA", "SCALE"]]
-                + overridden.map { [$0.name, String($0.rank), format($0.alpha), format(Double($0.scale))] })
+            lines += table(["MODULE", "RANK", "ALPHA", "SCALE"],
+                overridden.map { [$0.name, String($0.rank), format($0.alpha), format(Double($0.scale))] })
         }
         if !adapter.unrecognizedTensors.isEmpty {
             lines += ["", "not LoRA factors (ignored by analyses): " + adapter.unrecognizedTensors.joined(separator: ", ")]
         }
-        lines += [""] + table([["NAME", "DTYPE", "SHAPE", "SIZE"]] + adapter.file.tensors.map(tensorRow))
+        lines += [""] + table(["NAME", "DTYPE", "SHAPE", "SIZE"], adapter.file.tensors.map(tensorRow))
         lines += ["", totals(tensors: adapter.file.tensors.count, parameters: adapter.parameterCount, bytes: adapter.byteCount)]
         return lines.joined(separator: "\n")
     }
 
     private func tensorRow(_ info: TensorInfo) -> [String] {
-        [info.name, info.dtype.rawValue, "[" + info.shape.map(String.init).joined(separator: ", ") + "]", byteSize(info.byteCount)]
+        [info.name, info.dtype.rawValue, "[" + info.shape.map(String.init).joined(separator: ", ") + "]", Format.bytes(info.byteCount)]
     }
 
     private func totals(tensors: Int, parameters: Int, bytes: Int) -> String {
-        "\(tensors) tensors, \(grouped(parameters)) parameters, \(byteSize(bytes)) (\(grouped(bytes)) bytes)"
+        "\(tensors) tensors, \(Format.grouped(parameters)) parameters, \(Format.bytes(bytes)) (\(Format.grouped(bytes)) bytes)"
     }
 
-    /// Left-aligned columns separated by two spaces.
-    private func table(_ rows: [[String]]) -> [String] {
-        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max()! }
-        return rows.map { row in
-            zip(row, widths).enumerated().map { index, cell in
-                index == row.count - 1 ? cell.0 : cell.0.padding(toLength: cell.1, withPad: " ", startingAt: 0)
-            }.joined(separator: "  ")
-        }
-    }
-
-    /// 1536 → "1.5 KiB".
-    private func byteSize(_ bytes: Int) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(bytes)
-        var unit = 0
-        while value >= 1024 && unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(bytes) B" : String(format: "%.1f", value) + " " + units[unit]
-    }
-
-    /// 11234567 → "11,234,567".
-    private func grouped(_ number: Int) -> String {
-        let digits = Array(String(number))
-        return digits.enumerated().map { index, digit in
-            index > 0 && (digits.count - index) % 3 == 0 ? ",\(digit)" : String(digit)
-        }.joined()
+    /// Left-aligned columns two spaces apart, with a rule under the header.
+    private func table(_ header: [String], _ rows: [[String]]) -> [String] {
+        var table = ReportTable(headers: header, rows: rows)
+        table.alignments = header.map { _ in .left }
+        return [table.text]
     }
 
     /// A number without a trailing ".0": 16 → "16", 0.5 → "0.5".

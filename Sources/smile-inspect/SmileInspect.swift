@@ -6,5 +6,16 @@ struct SmileInspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smile-inspect",
         abstract: "See where fine-tunings wrote their updates in a pretrained model's singular basis, and whether they merge.",
-        subcommands: [ListCommand.self, MergeableCommand.self])
+        discussion: """
+            Start with `smile-inspect demo`, which builds a small example family, analyses it and explains \
+            the result. On your own models: `model` for the whole family, `layer` for one weight, \
+            `mergeable` for a verdict a script can gate on, `upscale` to build a SMILE mixture of experts, \
+            `list` to see what a checkpoint holds.
+
+            Exit status: 0 success (mergeable), 1 risky, 2 not mergeable, 3 input error, 4 analysis error, \
+            5 output error, 64 usage error.
+            """,
+        subcommands: [
+            DemoCommand.self, ModelCommand.self, LayerCommand.self, MergeableCommand.self, UpscaleCommand.self, ListCommand.self,
+        ])
 }

@@ -77,12 +77,16 @@ enum ModelReport {
             doc.paragraph("Layers whose own verdict is worse than mergeable: \(s.notMergeableLayers.count) not mergeable, \(s.riskyLayers.count) risky.")
         }
         let smile = s.smile
-        doc.paragraph("""
-            SMILE upscaling needs far less than a clean merge: experts keeping \(Format.percent(smile.energy, digits: 0)) of each update cost \
+        var sizing = """
+            SMILE upscaling instead: experts keeping \(Format.percent(smile.energy, digits: 0)) of each update cost \
             \(Format.count(smile.expertParameters)) parameters (\(Format.percent(smile.overheadFraction, digits: 1)) of the \(Format.count(smile.baseParameters)) base parameters \
-            in these layers, versus \(Format.count(smile.keepAllParameters)) to keep every fine-tuned copy); the largest expert needs \
+            in these layers; keeping every fine-tuned copy costs \(Format.count(smile.keepAllParameters))). The largest expert needs \
             \(Format.percent(smile.worstRankFraction, digits: 0)) of its layer's rank.
-            """)
+            """
+        if smile.worstRankFraction > 0.5 {
+            sizing += " These updates are high-rank, so low-rank experts save little at this energy; a smaller k keeps less of each update (see the SMILE sizing figure)."
+        }
+        doc.paragraph(sizing)
         return doc
     }
 }

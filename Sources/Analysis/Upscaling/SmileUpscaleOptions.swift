@@ -1,0 +1,62 @@
+/// The settings of ``SmileUpscaler``; defaults follow FusionBench's SMILE (`k` 128, `gate_k` 1, `top_k` 1).
+public struct SmileUpscaleOptions: Sendable, Equatable {
+    /// How many triplets each expert keeps (``ExpertRankRule``).
+    public var expertRank: ExpertRankRule
+    /// g = gate_k: right singular vectors per expert in the router.
+    public var gateRank: Int
+    /// top_k: experts each input is sent to.
+    public var topK: Int
+    /// Upscale only linear weights whose name matches this regular expression (nil: all). Tensors not
+    /// upscaled are still written, following ``others``.
+    public var include: String?
+    /// Leave out linear weights whose name matches this regular expression.
+    public var exclude: String?
+    /// Where the tensors outside upscaled layers come from.
+    public var others: OtherTensorPolicy
+    /// Shards are cut so each holds at most this many bytes of tensor data (a bigger tensor gets a shard
+    /// of its own); one `model.safetensors` when everything fits.
+    public var maxShardBytes: Int
+    /// Replace an existing output directory (atomically) instead of refusing. Only an empty directory or
+    /// a previous output (holding `smile_config.json`) is replaced, never an input of the family.
+    public var replaceExisting: Bool
+    /// Routing-accuracy probes per expert and layer (0: no measurement).
+    public var probeSamples: Int
+    /// Probe subspace rank (nil: each expert's k); see ``RoutingAccuracy``.
+    public var probeRank: Int?
+    /// Seed of the probes.
+    public var seed: UInt64
+
+    public init(
+        expertRank: ExpertRankRule = .fusionBenchDefault, gateRank: Int = 1, topK: Int = 1, include: String? = nil,
+        exclude: String? = nil, others: OtherTensorPolicy = .average, maxShardBytes: Int = 2_000_000_000,
+        replaceExisting: Bool = false, probeSamples: Int = 32, probeRank: Int? = nil, seed: UInt64 = 20_240_810
+    ) {
+        self.expertRank = expertRank
+        self.gateRank = gateRank
+        self.topK = topK
+        self.include = include
+        self.exclude = exclude
+        self.others = others
+        self.maxShardBytes = maxShardBytes
+        self.replaceExisting = replaceExisting
+        self.probeSamples = probeSamples
+        self.probeRank = probeRank
+        self.seed = seed
+    }
+
+    /// Checks ranges that do not depend on the family. Throws ``UpscaleError/invalidOption(_:)``.
+    public func validate(expertCount: Int) throws {
+        func fail(_ reason: String) -> UpscaleError { .invalidOption(reason) }
+        switch expertRank {
+        case let .fixed(k): guard k >= 1 else { throw fail("k must be at least 1, got \(k)") }
+        case let .energy(f, maximum):
+            guard f > 0, f <= 1 else { throw fail("the energy fraction must be in (0, 1], got \(f)") }
+            if let maximum, maximum < 1 { throw fail("k must be at least 1, got \(maximum)") }
+        }
+        guard gateRank >= 1 else { throw fail("gate_k must be at least 1, got \(gateRank)") }
+        guard topK >= 1, topK <= expertCount else { throw fail("top_k must be in 1…\(expertCount) (the number of models), got \(topK)") }
+        guard maxShardBytes >= 1 else { throw fail("the maximum shard size must be positive, got \(maxShardBytes)") }
+        guard probeSamples >= 0 else { throw fail("probe samples must not be negative, got \(probeSamples)") }
+        if let probeRank, probeRank < 1 { throw fail("probe rank must be at least 1, got \(probeRank)") }
+    }
+}

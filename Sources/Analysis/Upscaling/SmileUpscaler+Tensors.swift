@@ -1,0 +1,96 @@
+/// Reading one layer or tensor of a family for ``SmileUpscaler``: only the tensors of that layer, of
+/// every model, are in memory at once.
+extension SmileUpscaler {
+    /// A linear layer of the family ready to upscale: the pretrained layer, each model's update and bias.
+    struct LayerInputs {
+        var base: PlainLinear
+        var updates: [WeightUpdate]
+        var fineTunedBiases: [[Float]]?
+    }
+
+    /// A built layer with what the report needs about it.
+    struct BuiltLayer {
+        var layer: SmileLayer
+        var decompositions: [UpdateDecomposition]
+    }
+
+    /// Reads weight `name` (and `bias` when the base has it) from every model.
+    ///
+    /// A bias that is in the base but not in every fine-tune contributes Δbᵢ = 0 for all experts.
+    func inputs(_ family: ModelFamily, weight name: String, bias: String?) throws -> LayerInputs {
+        guard let weight = try family.baseTensor(name).matrix else { throw CheckpointError.notAMatrix(tensor: name, shape: family.matched.first { $0.name == name }?.shape ?? []) }
+        let baseBias = try bias.map { try family.baseTensor($0).values }
+        var fineTunedBiases: [[Float]]?
+        if let bias, let baseBias {
+            let matched = family.matched.contains { $0.name == bias }
+            fineTunedBiases = try family.taskNames.indices.map { matched ? try family.fineTunedTensor(model: $0, bias).values : baseBias }
+        }
+        return LayerInputs(base: PlainLinear(weight: weight, bias: baseBias), updates: try family.updates(for: name), fineTunedBiases: fineTunedBiases)
+    }
+
+    /// Builds the SMILE layer for `inputs`; nil when every update is zero.
+    func build(_ inputs: LayerInputs, context: String) throws -> BuiltLayer? {
+        let decompositions = try SmileLayer.decompose(inputs.updates, context: context)
+        guard !decompositions.allSatisfy(\.isZero) else { return nil }
+        let layer = SmileLayer(
+            base: inputs.base, decompositions: decompositions,
+            biasDeltas: SmileLayer.biasDeltas(base: inputs.base, fineTunedBiases: inputs.fineTunedBiases),
+            rank: options.expertRank.rank(for: decompositions), gateRank: options.gateRank, topK: options.topK)
+        return BuiltLayer(layer: layer, decompositions: decompositions)
+    }
+
+    /// Builds the SMILE layer for the linear weight `name` of `family` (no output written): nil when every
+    /// update is zero. The bias `X.bias` is used when the base has it.
+    public func layer(_ family: ModelFamily, weight name: String) throws -> SmileLayer? {
+        let bias = SmileStateDict.biasName(forWeight: name)
+        return try build(inputs(family, weight: name, bias: family.base.info(bias) != nil ? bias : nil), context: name)?.layer
+    }
+
+    /// The value written for a tensor outside the upscaled layers, and whether the policy chose it (false:
+    /// copied from the base regardless — an integer tensor, or one some model lacks).
+    func otherTensor(_ family: ModelFamily, _ name: String, model: Int?) throws -> (tensor: Tensor, followedPolicy: Bool) {
+        guard let info = family.base.info(name) else { throw CheckpointError.tensorNotFound(file: family.base.displayPath, tensor: name) }
+        let matched = family.matched.contains { $0.name == name }
+        guard matched, Self.isFloatingPoint(info.dtype) else { return (try family.baseTensor(name), false) }
+        switch options.others {
+        case .base:
+            return (try family.baseTensor(name), true)
+        case .model:
+            return (try family.fineTunedTensor(model: model!, name), true)
+        case .average:
+            // Σ in Double, so identical values average back to themselves exactly.
+            var sum = [Double](repeating: 0, count: info.numel)
+            for i in family.taskNames.indices {
+                let values = try family.fineTunedTensor(model: i, name).values
+                sum.withUnsafeMutableBufferPointer { total in
+                    values.withUnsafeBufferPointer { v in
+                        for j in 0..<v.count { total[j] += Double(v[j]) }
+                    }
+                }
+            }
+            let count = Double(family.taskNames.count)
+            let mean = sum.withUnsafeBufferPointer { total in [Float](unsafeUninitializedCapacity: total.count) { out, initialized in
+                for j in 0..<total.count { out[j] = Float(total[j] / count) }
+                initialized = total.count
+            } }
+            return (Tensor(shape: info.shape, values: mean), true)
+        }
+    }
+
+    /// The dtype a tensor is written in: its base dtype for F64/F32/F16/BF16 and integer or boolean types,
+    /// F32 for the 8-bit floats (which cannot be written).
+    static func outputType(_ dtype: DType) -> DType {
+        switch dtype {
+        case .f8E4M3, .f8E5M2: return .f32
+        default: return dtype
+        }
+    }
+
+    /// F64, F32, F16, BF16 and the 8-bit floats.
+    static func isFloatingPoint(_ dtype: DType) -> Bool {
+        switch dtype {
+        case .f64, .f32, .f16, .bf16, .f8E4M3, .f8E5M2: return true
+        case .i64, .i32, .i16, .i8, .u8, .bool: return false
+        }
+    }
+}

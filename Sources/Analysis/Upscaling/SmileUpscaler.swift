@@ -1,0 +1,177 @@
+import Foundation
+
+/// Upscales a ``ModelFamily`` into a SMILE mixture of experts (Tang et al., "SMILE: Zero-Shot Sparse
+/// Mixture of Low-Rank Experts Construction From Pre-Trained Foundation Models"), written in the state-dict
+/// layout of FusionBench's `SmileMoELinear` (see ``SmileStateDict``).
+///
+/// Every selected linear weight W (2-D `….weight`, not an embedding, matching ``SmileUpscaleOptions/include``)
+/// becomes a ``SmileLayer`` built from the updates ΔWᵢ = Wᵢ − W_pre:
+///
+///     y = W_pre x + b_pre + Σ_{i∈top-k} wᵢ(x) (U_{i,:k} diag(S_{i,:k}) V_{i,:k}ᵀ x + bᵢ − b_pre),
+///     wᵢ(x) = renormalised top-k of softmaxᵢ ‖V_{i,:g}ᵀ x‖₂.
+///
+/// Layers whose updates are all zero stay plain (weight from the base); every other tensor follows
+/// ``OtherTensorPolicy``. The family is streamed one layer at a time; the output directory holds
+/// `model.safetensors` (or shards and an index), `smile_config.json` (``SmileConfig``) and `README.md`, and
+/// appears atomically (``StagedDirectory``): a failure leaves nothing behind.
+public struct SmileUpscaler: Sendable {
+    /// The settings.
+    public var options: SmileUpscaleOptions
+
+    public init(options: SmileUpscaleOptions = SmileUpscaleOptions()) {
+        self.options = options
+    }
+
+    /// Upscales `family` into `directory`, reporting progress per tensor.
+    ///
+    /// - Throws: ``UpscaleError`` (options, existing output, writing), ``CheckpointError`` (reading),
+    ///   ``FamilyAnalyzerError`` (a bad pattern), ``LinearAlgebraError`` (NaN/Inf weights, SVD failure).
+    public func upscale(
+        _ family: ModelFamily, to directory: URL, progress: (@Sendable (FamilyAnalyzer.Progress) -> Void)? = nil
+    ) throws -> UpscaleReport {
+        try options.validate(expertCount: family.taskNames.count)
+        let model = try policyModel(family)
+        let selected = try selectedWeights(family)
+        guard !selected.isEmpty else {
+            throw UpscaleError.noLinearLayers(reason: options.include == nil && options.exclude == nil
+                ? "the base has no linear weights" : "no linear weight matches the include/exclude patterns")
+        }
+        try refuseOverwritingInputs(family, directory)
+        let stage = try StagedDirectory(destination: directory, replace: options.replaceExisting, marker: SmileConfig.fileName)
+        do {
+            let config = try write(family, selected: selected, model: model, into: stage.staging, progress: progress)
+            try stage.commit()
+            return UpscaleReport(output: directory.relativePath, config: config)
+        } catch let error as CheckpointError {
+            stage.discard()
+            if case let .unwritable(file, reason) = error { throw UpscaleError.cannotWrite(path: directory.relativePath, reason: "\(file): \(reason)") }
+            throw error
+        } catch {
+            stage.discard()
+            throw error
+        }
+    }
+
+    /// The output must not be, or contain, an input: with replacement it would be deleted.
+    private func refuseOverwritingInputs(_ family: ModelFamily, _ directory: URL) throws {
+        let output = directory.standardizedFileURL.resolvingSymlinksInPath().path
+        for input in [family.basePath] + family.modelPaths {
+            let path = input.standardizedFileURL.resolvingSymlinksInPath().path
+            if path == output || path.hasPrefix(output.hasSuffix("/") ? output : output + "/") {
+                throw UpscaleError.invalidOption("the output \(directory.relativePath) would replace the input \(input.relativePath)")
+            }
+        }
+    }
+
+    /// The index of the model named by ``OtherTensorPolicy/model(_:)``.
+    private func policyModel(_ family: ModelFamily) throws -> Int? {
+        guard case let .model(name) = options.others else { return nil }
+        guard let index = family.taskNames.firstIndex(of: name) else { throw UpscaleError.unknownModel(name: name, available: family.taskNames) }
+        return index
+    }
+
+    /// Linear weights to upscale (name → its bias name when the base has one), after include/exclude.
+    func selectedWeights(_ family: ModelFamily) throws -> [String: String?] {
+        let include = try options.include.map { try FamilyAnalyzerError.compile($0) }
+        let exclude = try options.exclude.map { try FamilyAnalyzerError.compile($0) }
+        var selected = [String: String?]()
+        for tensor in family.matched where tensor.isLinearWeight {
+            if let include, tensor.name.firstMatch(of: include) == nil { continue }
+            if let exclude, tensor.name.firstMatch(of: exclude) != nil { continue }
+            let bias = SmileStateDict.biasName(forWeight: tensor.name)
+            selected.updateValue(family.base.info(bias) != nil ? bias : nil, forKey: tensor.name)
+        }
+        return selected
+    }
+
+    /// Streams every base tensor into `staging` and writes the config and README there.
+    private func write(
+        _ family: ModelFamily, selected: [String: String?], model: Int?, into staging: URL,
+        progress: (@Sendable (FamilyAnalyzer.Progress) -> Void)?
+    ) throws -> SmileConfig {
+        var output = ShardedSafetensorsOutput(directory: staging, maxShardBytes: options.maxShardBytes)
+        let consumedBiases = Set(selected.values.compactMap { $0 })
+        let names = family.base.tensors.map(\.name)
+        var modules = [UpscaledLayer](), plain = [String](), fromBase = [String]()
+        var policyCount = 0
+        let expertCount = family.taskNames.count
+        func emitOther(_ name: String) throws {
+            let (tensor, followed) = try otherTensor(family, name, model: model)
+            if followed { policyCount += 1 } else { fromBase.append(name) }
+            try output.add(name, tensor, dtype: Self.outputType(family.base.info(name)!.dtype))
+        }
+        for (index, name) in names.enumerated() {
+            progress?(FamilyAnalyzer.Progress(done: index, total: names.count, current: name))
+            if consumedBiases.contains(name) { continue }
+            guard let bias = selected[name] else {
+                try emitOther(name)
+                continue
+            }
+            let dtype = Self.outputType(family.base.info(name)!.dtype)
+            let inputs = try inputs(family, weight: name, bias: bias)
+            guard let built = try build(inputs, context: name) else {
+                plain.append(SmileStateDict.moduleName(forWeight: name))
+                try output.add(name, Tensor(inputs.base.weight), dtype: dtype)
+                if let bias { try emitOther(bias) }
+                continue
+            }
+            let module = SmileStateDict.moduleName(forWeight: name)
+            for (tensorName, tensor) in SmileStateDict.tensors(module: module, layer: built.layer) {
+                try output.add(tensorName, tensor, dtype: dtype)
+            }
+            modules.append(record(module: module, built: built, expertCount: expertCount, seed: options.seed &+ UInt64(modules.count)))
+        }
+        progress?(FamilyAnalyzer.Progress(done: names.count, total: names.count, current: ""))
+        let files = try output.finish()
+        let baseParameters = family.base.parameterCount
+        let config = SmileConfig(
+            format: SmileConfig.formatName, formatVersion: 1,
+            stateDict: "{module}.gate.weights, {module}.experts.{i}.u, {module}.experts.{i}.svh, {module}.experts.{i}.bias, {module}.pretrained_model.weight, {module}.pretrained_model.bias (FusionBench SmileMoELinear)",
+            base: family.basePath.path,
+            experts: family.taskNames.indices.map {
+                SmileConfig.Expert(index: $0, task: family.taskNames[$0], path: family.modelPaths[$0].path, kind: family.modelKinds[$0].rawValue)
+            },
+            kRequested: options.expertRank.requestedRank, rankForEnergy: options.expertRank.energyFraction,
+            gateK: options.gateRank, topK: options.topK, include: options.include, exclude: options.exclude,
+            modules: modules, plainLinear: plain,
+            otherTensors: SmileConfig.OtherTensors(policy: policyName, model: model.map { family.taskNames[$0] }, count: policyCount, fromBase: fromBase),
+            parameters: ParameterCounts(base: baseParameters, upscaled: output.parameterCount, keepAll: expertCount * baseParameters),
+            routingProbe: SmileConfig.Probe(samples: options.probeSamples, probeRank: options.probeRank, seed: options.seed),
+            files: files, notes: family.notes + family.skipped.map { "\($0.model) lacks \($0.tensor); the base value was written" } + paddingNote(modules, tasks: family.taskNames))
+        try AtomicFile.write(data: try config.encoded(), to: staging.appendingPathComponent(SmileConfig.fileName))
+        try AtomicFile.write(data: Data(UpscaleReadme.markdown(config).utf8), to: staging.appendingPathComponent("README.md"))
+        return config
+    }
+
+    /// Which experts have fewer update triplets than their layer's k (their extra columns are zero).
+    private func paddingNote(_ modules: [UpscaledLayer], tasks: [String]) -> [String] {
+        let padded = tasks.indices.filter { i in modules.contains { $0.updateRanks[i] < $0.k } }
+        guard !padded.isEmpty else { return [] }
+        return ["experts \(padded.map { tasks[$0] }.joined(separator: ", ")) have update rank below k in some layers; their extra u columns and svh rows are zero (every expert of a layer keeps the same k)"]
+    }
+
+    /// `average`, `base` or `model`.
+    private var policyName: String {
+        switch options.others {
+        case .average: return "average"
+        case .base: return "base"
+        case .model: return "model"
+        }
+    }
+
+    /// The report entry of one built layer, with its routing accuracy on probes.
+    private func record(module: String, built: BuiltLayer, expertCount: Int, seed: UInt64) -> UpscaledLayer {
+        let layer = built.layer
+        let base = layer.pretrained.parameterCount
+        let measure = options.probeSamples > 0
+        let accuracy = measure ? RoutingAccuracy(layer: layer, samples: options.probeSamples, probeRank: options.probeRank, seed: seed) : nil
+        let gateAccuracy = measure ? RoutingAccuracy(layer: layer, samples: options.probeSamples, probeRank: layer.gate.gateRank, seed: seed) : nil
+        return UpscaledLayer(
+            module: module, inFeatures: layer.inFeatures, outFeatures: layer.outFeatures, bias: layer.pretrained.bias != nil,
+            k: layer.rank, gateK: layer.gate.gateRank, updateRanks: built.decompositions.map(\.numericalRank),
+            energyKept: built.decompositions.map { $0.energyKept(rank: layer.rank) },
+            truncationError: built.decompositions.map { Double($0.truncationError(rank: layer.rank)) },
+            parameters: ParameterCounts(base: base, upscaled: layer.parameterCount, keepAll: expertCount * base),
+            routingAccuracy: accuracy, routingAccuracyGateSubspace: gateAccuracy)
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Creates a directory atomically: everything is written into a hidden staging directory next to the
+/// destination (`.NAME.tmp-<UUID>`, same file system), which is renamed into place only when complete.
+///
+/// - Without `replace`, an existing destination is refused up front (``UpscaleError/outputExists(path:)``)
+///   and again at commit time.
+/// - With `replace`, commit renames the old destination aside (`.NAME.old-<UUID>`), renames the new one
+///   in, then removes the old one; if the second rename fails the old one is put back. Only an empty
+///   directory or a previous output (one holding `marker`, i.e. `smile_config.json`) is ever replaced:
+///   anything else — a model directory, a home directory, a file — is refused even with `replace`.
+/// - ``discard()`` (on any failure) removes the staging directory, so no partial output is left.
+struct StagedDirectory {
+    let destination: URL
+    let staging: URL
+    let replace: Bool
+    let marker: String
+
+    /// Checks the destination and creates the staging directory. Throws ``UpscaleError``.
+    init(destination: URL, replace: Bool, marker: String) throws {
+        let fm = FileManager.default
+        let path = destination.relativePath
+        self.marker = marker
+        if Self.exists(destination) {
+            guard replace else { throw UpscaleError.outputExists(path: path) }
+            try Self.checkReplaceable(destination, marker: marker)
+        }
+        let parent = destination.deletingLastPathComponent()
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: parent.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw UpscaleError.cannotWrite(path: path, reason: "the parent directory \(parent.relativePath) does not exist")
+        }
+        self.destination = destination
+        self.replace = replace
+        self.staging = parent.appendingPathComponent(".\(destination.lastPathComponent).tmp-\(UUID().uuidString)")
+        do {
+            try fm.createDirectory(at: staging, withIntermediateDirectories: false)
+        } catch {
+            throw UpscaleError.cannotWrite(path: path, reason: Self.reason(error))
+        }
+    }
+
+    /// Moves the staged directory into place. On failure the destination is as it was and the staging
+    /// directory is removed.
+    func commit() throws {
+        let path = destination.relativePath
+        defer { discard() }
+        var aside: URL?
+        if Self.exists(destination) {
+            guard replace else { throw UpscaleError.outputExists(path: path) }
+            try Self.checkReplaceable(destination, marker: marker)
+            let old = destination.deletingLastPathComponent().appendingPathComponent(".\(destination.lastPathComponent).old-\(UUID().uuidString)")
+            guard rename(destination.path, old.path) == 0 else { throw UpscaleError.cannotWrite(path: path, reason: "cannot move the old directory aside: \(Self.systemMessage())") }
+            aside = old
+        }
+        guard rename(staging.path, destination.path) == 0 else {
+            let message = Self.systemMessage()
+            if let aside { _ = rename(aside.path, destination.path) }
+            throw UpscaleError.cannotWrite(path: path, reason: message)
+        }
+        Self.syncDirectory(destination.deletingLastPathComponent())
+        if let aside { try? FileManager.default.removeItem(at: aside) }
+    }
+
+    /// Removes the staging directory (a no-op once committed).
+    func discard() {
+        try? FileManager.default.removeItem(at: staging)
+    }
+
+    /// Refuses to replace anything but an empty directory or one holding `marker` (a previous output).
+    private static func checkReplaceable(_ url: URL, marker: String) throws {
+        var isDirectory: ObjCBool = false
+        let fm = FileManager.default
+        let isPlainDirectory = fm.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
+            && ((try? fm.destinationOfSymbolicLink(atPath: url.path)) == nil)
+        let entries = isPlainDirectory ? ((try? fm.contentsOfDirectory(atPath: url.path)) ?? [""]) : [""]
+        guard entries.isEmpty || entries.contains(marker) else {
+            throw UpscaleError.cannotWrite(
+                path: url.relativePath,
+                reason: "it exists and is not a previous upscale output (no \(marker)); refusing to replace it even with --force")
+        }
+    }
+
+    private static func exists(_ url: URL) -> Bool {
+        var status = stat()
+        return lstat(url.path, &status) == 0
+    }
+
+    /// Makes the rename durable (best effort: the data files themselves are already synced).
+    private static func syncDirectory(_ url: URL) {
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        _ = fsync(descriptor)
+        close(descriptor)
+    }
+
+    private static func systemMessage() -> String { String(cString: strerror(errno)) }
+
+    static func reason(_ error: Error) -> String {
+        if let error = error as? CheckpointError { return error.description }
+        if let error = error as? UpscaleError { return error.description }
+        return (error as NSError).localizedDescription
+    }
+}

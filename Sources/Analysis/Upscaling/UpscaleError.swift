@@ -1,0 +1,28 @@
+/// What can stop ``SmileUpscaler``, beyond unreadable inputs (``CheckpointError``) and numerical
+/// failures (``LinearAlgebraError``). `description` is one line.
+public enum UpscaleError: Error, CustomStringConvertible, Equatable {
+    /// An option value is out of range or inconsistent with the family.
+    case invalidOption(String)
+    /// The output directory exists and replacing it was not asked for.
+    case outputExists(path: String)
+    /// `others: .model(name)` names no task of the family.
+    case unknownModel(name: String, available: [String])
+    /// No linear weight is selected (nothing to upscale).
+    case noLinearLayers(reason: String)
+    /// The output could not be written; nothing was left behind.
+    case cannotWrite(path: String, reason: String)
+    /// An upscaled layer read back from disk is inconsistent.
+    case malformedLayer(module: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .invalidOption(reason): return reason
+        case let .outputExists(path): return "\(path) already exists; pass --force to replace it"
+        case let .unknownModel(name, available):
+            return "no model named \"\(name)\" in the family (models: \(available.joined(separator: ", ")))"
+        case let .noLinearLayers(reason): return "nothing to upscale: \(reason)"
+        case let .cannotWrite(path, reason): return "cannot write \(path): \(reason)"
+        case let .malformedLayer(module, reason): return "upscaled layer \"\(module)\": \(reason)"
+        }
+    }
+}

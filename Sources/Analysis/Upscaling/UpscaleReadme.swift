@@ -1,0 +1,73 @@
+import Foundation
+
+/// The `README.md` written next to an upscaled model: what was built, from what, and how to load it.
+enum UpscaleReadme {
+    static func markdown(_ config: SmileConfig) -> String {
+        let p = config.parameters
+        let ks = config.modules.map(\.k)
+        let rankRule = config.rankForEnergy.map { f in
+            "k per layer = the rank keeping \(format(f)) of every expert's ‖ΔWᵢ‖² (max over experts)" + (config.kRequested.map { ", at most \($0)" } ?? "")
+        } ?? "k = \(config.kRequested ?? 0), clamped to each layer's largest update rank"
+        let policy: String
+        switch config.otherTensors.policy {
+        case "average": policy = "averaged over the fine-tuned models"
+        case "base": policy = "taken from the base model"
+        default: policy = "taken from model `\(config.otherTensors.model ?? "?")`"
+        }
+        var lines = [
+            "# SMILE upscaled model",
+            "",
+            "Built by `smile-inspect upscale` from the base `\(config.base)` and \(config.experts.count) fine-tuned models.",
+            "Each upscaled linear layer is a sparse mixture of low-rank experts (SMILE), stored with the parameter names",
+            "of FusionBench's `SmileMoELinear` (`fusion_bench/models/smile_moe/linear_from_module.py`).",
+            "",
+            "| expert | task | kind | source |",
+            "|---|---|---|---|",
+        ]
+        lines += config.experts.map { "| \($0.index) | \($0.task) | \($0.kind) | `\($0.path)` |" }
+        lines += [
+            "",
+            "## Layers",
+            "",
+            "- \(config.modules.count) upscaled linear layers; \(rankRule)"
+                + (ks.isEmpty ? "." : " (k from \(ks.min()!) to \(ks.max()!))."),
+            "- Router: gate_k = \(config.gateK) right singular vectors per expert, top_k = \(config.topK).",
+            "- \(config.plainLinear.count) linear layers kept plain (every update zero).",
+            "- \(config.otherTensors.count) other tensors (norms, embeddings, biases and weights of layers not upscaled) \(policy)"
+                + (config.otherTensors.fromBase.isEmpty ? "." : "; \(config.otherTensors.fromBase.count) copied from the base regardless (integer tensors, or missing from a model)."),
+            "",
+            "For module `X`: `X.gate.weights` [E·g, in], `X.experts.{i}.u` [out, k], `X.experts.{i}.svh` [k, in],",
+            "`X.experts.{i}.bias` [out] (when the layer has a bias), `X.pretrained_model.weight`, `X.pretrained_model.bias`.",
+            "",
+            "    logits_i(x) = ‖gate.weights[i·g:(i+1)·g] x‖₂;  p = softmax(logits);  keep the top_k, renormalise to w",
+            "    y = pretrained_model(x) + Σ_{i ∈ top_k} w_i · (experts.i.u (experts.i.svh x) + experts.i.bias)",
+            "",
+            "## Size",
+            "",
+            "| | parameters |",
+            "|---|---|",
+            "| base model | \(p.base) |",
+            "| upscaled | \(p.upscaled) (\(percent(p.overheadVsBase)) vs base) |",
+            "| every fine-tuned model kept | \(p.keepAll) (upscaled is \(String(format: "%.1f%%", p.fractionOfKeepAll * 100)) of it) |",
+            "",
+            "Files: " + filesText(config.files) + "; per-layer k, ranks, energy kept, parameter",
+            "counts and routing accuracy on probe inputs are in `\(SmileConfig.fileName)`.",
+            "",
+        ]
+        return lines.joined(separator: "\n")
+    }
+
+    private static func filesText(_ files: [String]) -> String {
+        let shards = files.filter { $0.hasSuffix(".safetensors") }
+        if shards.count <= 1 { return files.map { "`\($0)`" }.joined(separator: ", ") }
+        return "\(shards.count) shards `\(shards[0])` … `\(shards[shards.count - 1])` with `model.safetensors.index.json`"
+    }
+
+    private static func percent(_ value: Double) -> String {
+        (value >= 0 ? "+" : "") + String(format: "%.1f%%", value * 100)
+    }
+
+    private static func format(_ value: Double) -> String {
+        String(format: "%g", value)
+    }
+}

@@ -1,0 +1,58 @@
+import Analysis
+import ArgumentParser
+import Foundation
+
+/// `smile-inspect layer`: the full report for one weight of a family.
+struct LayerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "layer",
+        abstract: "Analyse one weight: zones, energy maps, spectra, intruders, interference and its verdict.",
+        discussion: """
+            Computes the SVD of the pretrained weight W = U Σ Vᵀ once, cuts its singular directions into \
+            zones (top k by SMILE's rule, middle up to r = min(m, n), and the null spaces beyond), and \
+            reports for every fine-tuned model where its update ΔW = W_ft − W_pre lands: the 3×3 energy map \
+            E[a][b] = ‖U_aᵀ ΔW V_b‖² / ‖ΔW‖² with each block's ratio to a random update, the spectrum and \
+            effective ranks of ΔW, and intruder dimensions. With two or more models it adds the data-free \
+            interference matrix, the task-arithmetic λ* and residuals, cosines, principal angles, STI and \
+            the layer's verdict.
+
+            --layer takes an exact tensor name, a unique suffix ("layer.0.attention.self.query"), or the \
+            name without ".weight"; a name that matches nothing lists the closest candidates.
+
+            EXAMPLES:
+              smile-inspect layer --base base/ --models full-a full-b --layer layer.0.attention.self.query
+              smile-inspect layer --base base/ --models lora-a lora-b --layer intermediate.dense --format json
+              smile-inspect layer --base base/ --models a b c --layer output.dense --low-fraction 0.9 --plots figs/
+            """)
+
+    @OptionGroup var family: FamilyArguments
+    @Option(help: ArgumentHelp("The weight to analyse: exact name or unique suffix.", valueName: "name"))
+    var layer: String
+    @OptionGroup var analysis: AnalysisArguments
+    @OptionGroup var output: OutputArguments
+
+    func run() throws {
+        do {
+            let family = try self.family.open()
+            let name = try family.resolve(layer: layer)
+            guard let tensor = family.matched.first(where: { $0.name == name }), tensor.shape.count == 2, let base = try family.baseTensor(name).matrix else {
+                throw ValidationError("\(name) is not a 2-D weight; `smile-inspect model` reports N-D and 1-D tensors")
+            }
+            let result = try LayerAnalyzer(options: analysis.options).analyze(name: name, base: base, updates: try family.updates(for: name), taskNames: family.taskNames)
+            let text: String
+            switch output.format {
+            case .text: text = LayerReport.document(result).text
+            case .markdown: text = LayerReport.document(result).markdown
+            case .json: text = try ReportOutput.json(result)
+            case .csv: text = LayerReport.csvTable([result]).csv
+            }
+            try ReportOutput.emit(text, to: output.output)
+            if let directory = output.plots {
+                let written = try FigureWriter(directory: directory).layerFigures(result)
+                FileHandle.standardError.write(Data("figures: \(written.map(\.lastPathComponent).joined(separator: ", ")) in \(directory)\n".utf8))
+            }
+        } catch {
+            throw reportFailure(error)
+        }
+    }
+}

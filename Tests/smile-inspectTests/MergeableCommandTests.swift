@@ -1,0 +1,48 @@
+import Analysis
+import Foundation
+import Testing
+
+/// `mergeable` gates scripts by its exit status: 0 mergeable, 1 risky, 2 not mergeable, 3 input, 64 usage.
+@Suite(.enabled(if: CommandRunner.executable != nil, "the smile-inspect binary is not built"))
+struct MergeableCommandTests {
+    static func mergeable(_ models: [String], _ extra: [String] = []) throws -> CommandRunner.Result {
+        let demo = try DemoFamilyRun.shared.get()
+        return try CommandRunner.run(["mergeable", "--quiet", "--base", demo.base, "--models"] + models.map(demo.model) + extra)
+    }
+
+    @Test func exitStatusFollowsTheVerdict() throws {
+        #expect(try Self.mergeable(["alpha", "beta"]).status == 0)
+        #expect(try Self.mergeable(["alpha", "beta", "gamma"]).status == 2)
+        // Lowering the residual threshold below the pair's worst residual makes it risky.
+        let strict = try Self.mergeable(["alpha", "beta"], ["--residual-risky", "0", "--residual-not-mergeable", "10"])
+        #expect(strict.status == 1, "\(strict.stdout)")
+        #expect(strict.stdout.contains("RISKY"))
+    }
+
+    @Test func jsonCarriesTheVerdictAndItsSignals() throws {
+        let run = try Self.mergeable(["alpha", "gamma"], ["--json"])
+        #expect(run.status == 2)
+        let result = try JSONDecoder().decode(MergeableJSON.self, from: Data(run.stdout.utf8))
+        #expect(result.verdict.level == .notMergeable)
+        #expect(Set(result.verdict.signals.map(\.name)).isSuperset(of: ["residual", "cosine", "topEnergy"]))
+        #expect(result.summary.pairs.count == 1)
+    }
+
+    @Test func badInputIsOneLineWithExitThree() throws {
+        let run = try CommandRunner.run(["mergeable", "--base", "/nonexistent/base", "--models", "/nonexistent/a", "/nonexistent/b"])
+        #expect(run.status == 3)
+        #expect(run.stderr.split(separator: "\n").count == 1)
+        #expect(run.stderr.contains("/nonexistent/base"))
+    }
+
+    @Test func usageErrorsExitSixtyFour() throws {
+        let demo = try DemoFamilyRun.shared.get()
+        #expect(try CommandRunner.run(["mergeable", "--base", demo.base, "--models", demo.model("alpha")]).status == 64)
+        #expect(try CommandRunner.run(["layer", "--base", demo.base, "--models", demo.model("alpha")]).status == 64)
+    }
+
+    struct MergeableJSON: Decodable {
+        var verdict: MergeVerdict
+        var summary: FamilySummary
+    }
+}
