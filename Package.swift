@@ -33,6 +33,7 @@ let package = Package(
                 "Analysis", "Plots",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        .executableTarget(name: "energy-map-example", dependencies: ["Analysis"], path: "examples/EnergyMap"),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis"], exclude: ["Fixtures"]),
         .testTarget(name: "PlotsTests", dependencies: ["Plots", "Analysis", "CPNG"]),
         .testTarget(name: "smile-inspectTests", dependencies: ["Analysis", "smile-inspect"]),
