@@ -25,7 +25,7 @@ let package = Package(
         .systemLibrary(
             name: "CPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]),
-        .target(name: "Analysis", dependencies: ["CBLAS", "CLAPACKE"]),
+        .target(name: "Analysis", dependencies: ["CBLAS", "CLAPACKE"], exclude: ["README.md"]),
         .target(name: "Plots", dependencies: ["Analysis", "CCairo"], exclude: ["README.md"]),
         .executableTarget(
             name: "smile-inspect",

@@ -24,14 +24,9 @@ struct MergeableCommand: ParsableCommand {
             """)
 
     @OptionGroup var family: FamilyArguments
-    @Option(help: ArgumentHelp("Only tensors whose name matches this regular expression.", valueName: "regex"))
-    var include: String?
-    @Option(help: ArgumentHelp("Leave out tensors whose name matches this regular expression.", valueName: "regex"))
-    var exclude: String?
+    @OptionGroup var selection: SelectionArguments
     @Flag(help: "Print the verdict as JSON.")
     var json = false
-    @Flag(help: "No progress line on standard error.")
-    var quiet = false
     @Option(help: "Worst-task residual L(λ*) at which the set becomes risky.")
     var residualRisky = VerdictThresholds().residualRisky
     @Option(help: "Worst-task residual L(λ*) at which the set is not mergeable.")
@@ -59,8 +54,8 @@ struct MergeableCommand: ParsableCommand {
             options.thresholds = VerdictThresholds(
                 residualRisky: residualRisky, residualNotMergeable: residualNotMergeable, cosineRisky: cosineRisky,
                 topEnergyRisky: topEnergyRisky, topEnergyNotMergeable: topEnergyNotMergeable)
-            let progress = ProgressLine(enabled: !quiet)
-            let report = try FamilyAnalyzer(options: options, include: include, exclude: exclude).analyze(try family.open()) { progress.update($0) }
+            let progress = ProgressLine(enabled: !selection.quiet)
+            let report = try FamilyAnalyzer(options: options, include: selection.include, exclude: selection.exclude).analyze(try family.open()) { progress.update($0) }
             progress.finish()
             guard let verdict = report.summary.verdict else { throw ValidationError("no linear weight matched; nothing to judge") }
             level = verdict.level

@@ -25,20 +25,15 @@ struct ModelCommand: ParsableCommand {
             """)
 
     @OptionGroup var family: FamilyArguments
-    @Option(help: ArgumentHelp("Only tensors whose name matches this regular expression.", valueName: "regex"))
-    var include: String?
-    @Option(help: ArgumentHelp("Leave out tensors whose name matches this regular expression.", valueName: "regex"))
-    var exclude: String?
-    @Flag(help: "No progress line on standard error.")
-    var quiet = false
+    @OptionGroup var selection: SelectionArguments
     @OptionGroup var analysis: AnalysisArguments
     @OptionGroup var output: OutputArguments
 
     func run() throws {
         do {
             let family = try self.family.open()
-            let progress = ProgressLine(enabled: !quiet)
-            let report = try FamilyAnalyzer(options: analysis.options, include: include, exclude: exclude)
+            let progress = ProgressLine(enabled: !selection.quiet)
+            let report = try FamilyAnalyzer(options: analysis.options, include: selection.include, exclude: selection.exclude)
                 .analyze(family) { progress.update($0) }
             progress.finish()
             let text: String

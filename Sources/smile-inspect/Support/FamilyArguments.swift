@@ -93,3 +93,15 @@ struct OutputArguments: ParsableArguments {
     @Option(help: ArgumentHelp("Write figures (PNG) into this directory.", valueName: "dir"), completion: .directory)
     var plots: String?
 }
+
+/// Which weights a family command looks at, and whether it shows progress.
+struct SelectionArguments: ParsableArguments {
+    @Option(help: ArgumentHelp("Only tensors whose name matches this regular expression.", valueName: "regex"))
+    var include: String?
+
+    @Option(help: ArgumentHelp("Leave out tensors whose name matches this regular expression.", valueName: "regex"))
+    var exclude: String?
+
+    @Flag(help: "No progress line on standard error.")
+    var quiet = false
+}
