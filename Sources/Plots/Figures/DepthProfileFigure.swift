@@ -55,7 +55,7 @@ extension Figure {
             axes.xCategories = isLast ? ticks : Array(repeating: "", count: n)
             axes.legend = isLast ? .below : .hidden
             let largest = panel.values.joined().filter(\.isFinite).max() ?? 0
-            let upper = min(1, max(largest * 1.12, p == 2 ? 1e-4 : 0.05))
+            let upper = min(p == 2 ? .infinity : 1.05, max(largest * 1.12, p == 2 ? 1e-4 : 0.05))
             axes.yLimits = 0...upper
             axes.yTickFormat = FigureLabels.percentFormat(upTo: upper)
             // MLP layers shaded.

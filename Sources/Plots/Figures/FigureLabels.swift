@@ -32,7 +32,7 @@ public enum FigureLabels {
     /// Short, unique labels for task names, for places where space is tight (bar categories, heatmap
     /// rows and columns, tile titles).
     ///
-    /// Names of at most `maxLength` characters are kept. Otherwise the words (split at `-`, `_`, `.`, `/`
+    /// Names of at most `maxLength` characters, and a single name, are kept. Otherwise the words (split at `-`, `_`, `.`, `/`
     /// and spaces, keeping numbers like `5e-5` and `0.1` whole) that all names share at the start and at
     /// the end are dropped — `codelang-finetune-lr5e-5-seed1…8` become `seed1…8`, with `common` =
     /// `codelang-finetune-lr5e-5-*` for the figure to say once — and then the words that occur in every
@@ -40,7 +40,10 @@ public enum FigureLabels {
     /// (`codelang…lr5e-5-seed1`). The first variant whose labels are unique and short enough wins; when
     /// none is, the labels are `T1`, `T2`, … (`isIndexed`).
     public static func taskLabels(_ names: [String], maxLength: Int = 16) -> TaskLabels {
-        guard names.contains(where: { $0.count > maxLength }) else { return TaskLabels(labels: names, common: nil, isIndexed: false) }
+        // A single name cannot be confused with another: it is kept (and ellipsized by the plot if need be).
+        guard names.count > 1, names.contains(where: { $0.count > maxLength }) else {
+            return TaskLabels(labels: names, common: nil, isIndexed: false)
+        }
         func acceptable(_ labels: [String]) -> Bool {
             Set(labels).count == labels.count && labels.allSatisfy { !$0.isEmpty && $0.count <= maxLength }
         }

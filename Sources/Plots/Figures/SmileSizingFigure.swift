@@ -38,7 +38,7 @@ extension Figure {
         // One series per task (its own colour, the key is the legend on the left).
         costs.add(.bars(BarChart(categories: names.labels, series: layer.tasks.indices.map { t in
             BarSeries(values: parameters.indices.map { $0 == t ? parameters[t] : 0 }, color: Palette.color(t))
-        }, layout: .stacked, barWidth: 0.62)))
+        }, layout: .stacked, barWidth: layer.tasks.count == 1 ? 0.36 : 0.62)))
         let count = Double(layer.tasks.count)
         costs.add(.line(Line(x: [-0.5, count - 0.5], y: [base, base], label: "base layer m·n = \(NumberFormat.automatic.string(for: base))",
                              color: Color(hex: 0x333333), width: 1.4, dash: .dashed)))
@@ -68,7 +68,7 @@ extension Figure {
                          xLabel: "layer, in model order (L = block)", yLabel: "expert rank k", yScale: .log10)
         ranks.xCategories = layers.map { ModuleKind.tickLabel($0.name) }
         let fullRank = layers.map { Double(max($0.rank, 1)) }
-        ranks.add(.line(Line(x: (0..<n).map(Double.init), y: fullRank, label: "full rank r", color: .gray, width: 1.4, dash: .dashed)))
+        ranks.add(.line(Line(x: (0..<n).map(Double.init), y: fullRank, label: "full rank r", color: .black, width: 1.2, dash: .dashed)))
         var smallest = Double(fullRank.min() ?? 1)
         for (t, task) in report.taskNames.enumerated() {
             let k = layers.map { layer -> Double in

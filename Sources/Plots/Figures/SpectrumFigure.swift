@@ -51,16 +51,20 @@ extension Figure {
     }
 
     static func updateSpectraAxes(_ layer: LayerAnalysis) -> Axes {
-        var axes = Axes(title: "Update spectra σᵢ(ΔW)", xLabel: "singular direction i", yLabel: "σᵢ(ΔW)", yScale: .log10,
+        var axes = Axes(title: "Update spectra σᵢ(ΔW)" + (FigureLabels.taskLabels(layer.taskNames, maxLength: layer.tasks.count <= 3 ? 40 : 24).common.map { " · tasks \($0)" } ?? ""), xLabel: "singular direction i", yLabel: "σᵢ(ΔW)", yScale: .log10,
                         legend: .below)
         var all: [Double] = []
         var counts: [Int] = []
+        // Few tasks: full names with their relative norms; many: short unique names only.
+        let few = layer.tasks.count <= 3
+        let names = FigureLabels.taskLabels(layer.taskNames, maxLength: few ? 40 : 24)
         for (t, task) in layer.tasks.enumerated() {
             let values = task.spectrum.singularValues
             let positive = values.filter { $0 > 0 }
+            let name = names.isIndexed ? task.task : names.labels[t]
             let label = task.energy.isZeroUpdate || positive.isEmpty
-                ? "\(task.task) (zero update)"
-                : "\(task.task) (‖ΔW‖/‖W‖ \(FigureLabels.percent(task.spectrum.relativeNorm)))"
+                ? "\(name) (zero update)"
+                : few ? "\(name) (‖ΔW‖/‖W‖ \(FigureLabels.percent(task.spectrum.relativeNorm)))" : name
             // Values 10⁵ below the largest are round-off (float32) of a lower-rank update: not drawn.
             let floor = (positive.max() ?? 0) * 1e-5
             let shown = values.map { $0 > floor ? $0 : .nan }

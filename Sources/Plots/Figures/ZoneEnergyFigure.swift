@@ -26,7 +26,7 @@ extension Figure {
             BarSeries(label: "middle × middle  (E_II)", values: t.map(table.middle), color: colors.middle),
             BarSeries(label: "blocks with a tail side  (rest of E_II+III)", values: t.map(table.tailBlocks), color: colors.tail),
             BarSeries(label: "cross: top × other, other × top", values: t.map(table.cross), color: colors.cross),
-        ], layout: .stacked, barWidth: many ? 0.7 : 0.6, markerLabel: "top × top share of a random update")
+        ], layout: .stacked, barWidth: many ? 0.7 : table.tasks.count == 1 ? 0.36 : 0.6, markerLabel: "top × top share of a random update")
         var axes = Axes(title: "Energy of ΔW by zone block of W_pre · \(table.subject)"
                             + (many ? "  (above bars: E_I ÷ random)" : ""),
                         xLabel: names.common.map { "task (\($0))" } ?? "task", yLabel: "share of ‖ΔW‖²")
@@ -39,7 +39,8 @@ extension Figure {
             if table.isZero[i] {
                 text = "zero update"
             } else if let ratio = table.topRatio(i) {
-                text = many ? FigureLabels.ratio(ratio) : "E_I = \(FigureLabels.ratio(ratio)) random"
+                let value = FigureLabels.ratio(ratio)
+                text = many ? value : value.hasPrefix("<") ? "E_I < 0.01× random" : "E_I = \(value) random"
             } else {
                 text = "E_I = \(FigureLabels.percent(table.top(i)))"
             }

@@ -28,6 +28,22 @@ struct FigureWriter {
         try write(FigureCatalog.familyFigures(report))
     }
 
+    /// Why `folder` could not be created, in words: an ancestor that is a file, or the system's reason.
+    private static func reason(_ error: Error, creating folder: URL) -> String {
+        var ancestor = folder.deletingLastPathComponent()
+        var isDirectory: ObjCBool = false
+        while ancestor.path != "/" && !FileManager.default.fileExists(atPath: ancestor.path, isDirectory: &isDirectory) {
+            ancestor = ancestor.deletingLastPathComponent()
+        }
+        if FileManager.default.fileExists(atPath: ancestor.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            return "\(ancestor.path) is a file, not a directory"
+        }
+        if let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        return error.localizedDescription
+    }
+
     private func write(_ figures: [NamedFigure]) throws -> [URL] {
         let folder = URL(fileURLWithPath: directory, isDirectory: true)
         var isDirectory: ObjCBool = false
@@ -37,7 +53,7 @@ struct FigureWriter {
             do {
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             } catch {
-                throw OutputError(path: directory, underlying: "cannot create the directory: \(error.localizedDescription)")
+                throw OutputError(path: directory, underlying: "cannot create the directory: \(Self.reason(error, creating: folder))")
             }
         }
         return try figures.map { named in
