@@ -25,7 +25,8 @@ let package = Package(
         .systemLibrary(
             name: "CPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]),
-        .target(name: "Analysis", dependencies: ["CBLAS", "CLAPACKE"], exclude: ["README.md"]),
+        .target(name: "CAtomicRename"),
+        .target(name: "Analysis", dependencies: ["CBLAS", "CLAPACKE", "CAtomicRename"], exclude: ["README.md"]),
         .target(name: "Plots", dependencies: ["Analysis", "CCairo"], exclude: ["README.md"]),
         .executableTarget(
             name: "smile-inspect",

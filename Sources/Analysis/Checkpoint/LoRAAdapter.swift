@@ -35,7 +35,9 @@ public struct LoRAModule: Sendable, Equatable {
 ///
 /// Opening checks every module has both factors, A's rows equal B's columns, and that rank equals the
 /// configured rank (``LoRAConfig/rank(for:)``); only the safetensors header is read. Tensors that are not
-/// LoRA factors (`modules_to_save` copies, LoRA biases) are listed in ``unrecognizedTensors``. Refused:
+/// LoRA factors (`modules_to_save` copies, LoRA biases) are listed in ``unrecognizedTensors``. When the
+/// config has `rank_pattern` / `alpha_pattern` regexes, module names longer than
+/// ``PatternKeyBudget/maximumModuleNameLength`` bytes are refused (matching cost grows with the name). Refused:
 /// `.bin` adapters, DoRA (`use_dora` or `lora_magnitude_vector` tensors), 4-D (convolution) factors.
 public final class LoRAAdapter: Sendable {
     /// The adapter directory.
@@ -137,6 +139,10 @@ public final class LoRAAdapter: Sendable {
             throw invalid("factors of shapes \(a.shape) and \(b.shape) are not matrices (LoRA on convolutions is not supported)")
         }
         guard a.shape[0] == b.shape[1] else { throw invalid("lora_A \(a.shape) has rank \(a.shape[0]) but lora_B \(b.shape) has rank \(b.shape[1])") }
+        let hasPatterns = !config.rankPattern.isEmpty || !config.alphaPattern.isEmpty
+        guard !hasPatterns || name.utf8.count <= PatternKeyBudget.maximumModuleNameLength else {
+            throw invalid("the name is \(name.utf8.count) bytes, longer than the \(PatternKeyBudget.maximumModuleNameLength)-byte limit for names matched against rank_pattern / alpha_pattern")
+        }
         let rank = config.rank(for: name)
         guard a.shape[0] == rank else {
             throw invalid("factors have rank \(a.shape[0]) but adapter_config.json gives r = \(rank) for this module")

@@ -8,6 +8,9 @@ import Foundation
 /// `k` (a regex) matches a dot-separated suffix of `m`; the first matching key in the file's order wins.
 /// The scale is alpha / r, or alpha / √r when `use_rslora` is true.
 ///
+/// Pattern keys must be valid regexes within ``PatternKeyBudget`` (no repeated groups, few quantifiers),
+/// so that matching cannot hang on a hostile config.
+///
 /// Refused: `peft_type` other than `"LORA"`, and `use_dora: true` (DoRA rescales columns of W_pre + ΔW,
 /// so the update is not low rank) — both as ``CheckpointError/unsupportedAdapter(path:reason:)``.
 public struct LoRAConfig: Sendable, Equatable {
@@ -123,6 +126,9 @@ public struct LoRAConfig: Sendable, Equatable {
         return try members.map { member in
             guard (try? Regex("(.*\\.)?(\(member.key))")) != nil else {
                 throw invalid("\"\(name)\" key \(CheckpointError.quoted(member.key)) is not a valid regular expression")
+            }
+            if let problem = PatternKeyBudget.problem(with: member.key) {
+                throw invalid("\"\(name)\" key \(CheckpointError.quoted(member.key)) \(problem)")
             }
             guard let converted = convert(member.value) else {
                 throw invalid("\"\(name)\" value \(member.value.summary) for \(CheckpointError.quoted(member.key)) is not valid")

@@ -1,3 +1,4 @@
+import CAtomicRename
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -10,8 +11,11 @@ import Darwin
 ///
 /// - Without `replace`, an existing destination is refused up front (``UpscaleError/outputExists(path:)``)
 ///   and again at commit time.
-/// - With `replace`, commit renames the old destination aside (`.NAME.old-<UUID>`), renames the new one
-///   in, then removes the old one; if the second rename fails the old one is put back. Only an empty
+/// - With `replace`, commit exchanges the new and the old directory in one atomic step (Linux
+///   `renameat2(RENAME_EXCHANGE)`), then removes the old one. Where the file system cannot exchange, it
+///   renames the old destination aside (`.NAME.old-<UUID>`), renames the new one in and removes the old
+///   one (a kill between the two renames leaves the old output aside); if the second rename fails the old
+///   one is put back. Only an empty
 ///   directory or a previous output (one holding `marker`, i.e. `smile_config.json`) is ever replaced:
 ///   anything else — a model directory, a home directory, a file — is refused even with `replace`.
 /// - ``discard()`` (on any failure) removes the staging directory, so no partial output is left.
@@ -54,6 +58,13 @@ struct StagedDirectory {
         if Self.exists(destination) {
             guard replace else { throw UpscaleError.outputExists(path: path) }
             try Self.checkReplaceable(destination, marker: marker)
+            // Swap the new output and the old one in one step where the kernel can (renameat2 with
+            // RENAME_EXCHANGE), so no moment exists without a complete output at `destination`.
+            if smile_exchange_paths(staging.path, destination.path) == 0 {
+                Self.syncDirectory(destination.deletingLastPathComponent())
+                try? FileManager.default.removeItem(at: staging)
+                return
+            }
             let old = destination.deletingLastPathComponent().appendingPathComponent(".\(destination.lastPathComponent).old-\(UUID().uuidString)")
             guard rename(destination.path, old.path) == 0 else { throw UpscaleError.cannotWrite(path: path, reason: "cannot move the old directory aside: \(Self.systemMessage())") }
             aside = old

@@ -14,6 +14,23 @@ import Testing
         #expect(abs(result.tasks[0].energy.energy.joined().reduce(0, +) - 1) < 1e-5)
     }
 
+    @Test func repeatedAndZeroSingularValues() throws {
+        // W = Q₁ diag(5, 2, 2, 2, 0, 0) Q₂ᵀ (9×6): the σ-sum cut (k = 2) splits the three-fold σ = 2, whose
+        // singular vectors are any basis of their span, and two zero σ lie inside r = 6.
+        let q1 = RandomMatrices.gaussian(9, 6, seed: 17).qr().orthonormal, q2 = RandomMatrices.gaussian(6, 6, seed: 18).qr().orthonormal
+        let sigma: [Float] = [5, 2, 2, 2, 0, 0]
+        let w = q1 * MatrixF(rows: 6, columns: 6, elements: (0..<36).map { $0 % 7 == 0 ? sigma[$0 / 7] : 0 }) * q2.transposed
+        // An update inside the repeated block: however LAPACK picks its basis, the energy stays in top ∪ middle.
+        let delta = q1.columns(1..<4) * RandomMatrices.gaussian(3, 3, seed: 19) * q2.columns(1..<4).transposed
+        let result = try analyzer.analyze(name: "w", base: w, updates: [.dense(delta), .dense(RandomMatrices.gaussian(9, 6, seed: 20))], taskNames: ["a", "b"])
+        #expect(result.numericalRank == 4 && result.topRank == 2)
+        for (computed, expected) in zip(result.baseSingularValues, sigma) { #expect(abs(computed - Double(expected)) < 1e-5) }
+        let energy = result.tasks[0].energy.energy
+        #expect(abs(energy[0][0] + energy[0][1] + energy[1][0] + energy[1][1] - 1) < 1e-5)
+        for task in result.tasks { #expect(abs(task.energy.energy.joined().reduce(0, +) - 1) < 1e-5) }
+        #expect(result.interference?.all.lambdaStar?.isFinite == true)
+    }
+
     @Test func identicalModelsGiveAZeroUpdateNotNaN() throws {
         let w = RandomMatrices.gaussian(8, 5, seed: 4)
         let result = try analyzer.analyze(name: "w", base: w, updates: [.dense(MatrixF(zeros: 8, 5)), .dense(MatrixF(zeros: 8, 5))], taskNames: ["a", "b"])
