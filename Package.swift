@@ -35,6 +35,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "energy-map-example", dependencies: ["Analysis"], path: "examples/EnergyMap"),
+        // The energy-map half of the benchmark (benchmarks/run); not part of the product.
+        .executableTarget(name: "smile-bench", dependencies: ["Analysis"], path: "benchmarks/smile-bench"),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis"], exclude: ["Fixtures"]),
         .testTarget(name: "PlotsTests", dependencies: ["Plots", "Analysis", "CPNG"]),
         .testTarget(name: "smile-inspectTests", dependencies: ["Analysis", "smile-inspect"]),

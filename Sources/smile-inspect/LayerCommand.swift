@@ -30,6 +30,7 @@ struct LayerCommand: ParsableCommand {
     var layer: String
     @OptionGroup var analysis: AnalysisArguments
     @OptionGroup var output: OutputArguments
+    @OptionGroup var execution: ExecutionArguments
 
     func run() throws {
         do {
@@ -38,6 +39,7 @@ struct LayerCommand: ParsableCommand {
             guard let tensor = family.matched.first(where: { $0.name == name }), tensor.shape.count == 2, let base = try family.baseTensor(name).matrix else {
                 throw ValidationError("\(name) is not a 2-D weight; `smile-inspect model` reports N-D and 1-D tensors")
             }
+            try execution.admit(tensor, family: family)
             let result = try LayerAnalyzer(options: analysis.options).analyze(name: name, base: base, updates: try family.updates(for: name), taskNames: family.taskNames)
             let text: String
             switch output.format {

@@ -38,6 +38,7 @@ struct MergeableCommand: ParsableCommand {
     @Option(help: "Top-zone energy E_I at which the set is not mergeable.")
     var topEnergyNotMergeable = VerdictThresholds().topEnergyNotMergeable
     @OptionGroup var analysis: AnalysisArguments
+    @OptionGroup var execution: ExecutionArguments
 
     func validate() throws {
         guard family.models.count >= 2 else { throw ValidationError("a verdict needs at least two fine-tuned models") }
@@ -55,8 +56,10 @@ struct MergeableCommand: ParsableCommand {
                 residualRisky: residualRisky, residualNotMergeable: residualNotMergeable, cosineRisky: cosineRisky,
                 topEnergyRisky: topEnergyRisky, topEnergyNotMergeable: topEnergyNotMergeable)
             let progress = ProgressLine(enabled: !selection.quiet)
-            let report = try FamilyAnalyzer(options: options, include: selection.include, exclude: selection.exclude).analyze(try family.open()) { progress.update($0) }
+            let (report, performance) = try FamilyAnalyzer(options: options, include: selection.include, exclude: selection.exclude, execution: execution.settings)
+                .analyzeMeasured(try family.open()) { progress.update($0) }
             progress.finish()
+            ExecutionArguments.report(performance, quiet: selection.quiet)
             guard let verdict = report.summary.verdict else { throw ValidationError("no linear weight matched; nothing to judge") }
             level = verdict.level
             print(json ? try ReportOutput.json(MergeableResult(verdict: verdict, summary: report.summary)) : ModelReport.verdict(report).text, terminator: "")

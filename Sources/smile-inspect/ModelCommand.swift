@@ -28,19 +28,21 @@ struct ModelCommand: ParsableCommand {
     @OptionGroup var selection: SelectionArguments
     @OptionGroup var analysis: AnalysisArguments
     @OptionGroup var output: OutputArguments
+    @OptionGroup var execution: ExecutionArguments
 
     func run() throws {
         do {
             let family = try self.family.open()
             let progress = ProgressLine(enabled: !selection.quiet)
-            let report = try FamilyAnalyzer(options: analysis.options, include: selection.include, exclude: selection.exclude)
-                .analyze(family) { progress.update($0) }
+            let (report, performance) = try FamilyAnalyzer(options: analysis.options, include: selection.include, exclude: selection.exclude, execution: execution.settings)
+                .analyzeMeasured(family) { progress.update($0) }
             progress.finish()
+            ExecutionArguments.report(performance, quiet: selection.quiet)
             let text: String
             switch output.format {
             case .text: text = ModelReport.document(report).text
             case .markdown: text = ModelReport.document(report).markdown
-            case .json: text = try ReportOutput.json(report)
+            case .json: text = try ReportOutput.json(FamilyReportWithPerformance(report: report, performance: performance))
             case .csv: text = LayerReport.csvTable(report.layers).csv
             }
             try ReportOutput.emit(text, to: output.output)

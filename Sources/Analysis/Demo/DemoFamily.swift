@@ -102,7 +102,7 @@ public enum DemoFamily {
         for i in 0..<m { for j in 0..<r { us[i, j] *= sigma[j] } }
         let weight = us.multiplied(by: v.columns(0..<r), transposingOther: true)
         let target = 0.05 * weight.frobeniusNorm
-        func scaled(_ x: MatrixF) -> MatrixF { (target / x.frobeniusNorm) * x }
+        func scaled(_ x: MatrixF) -> MatrixF { Float(target / x.frobeniusNorm) * x }
         func block(_ left: Range<Int>, _ right: Range<Int>) -> MatrixF {
             (u.columns(left) * rng.gaussianMatrix(left.count, right.count)).multiplied(by: v.columns(right), transposingOther: true)
         }
@@ -115,6 +115,6 @@ public enum DemoFamily {
         let a = v.columns(lowRight).transposed
         let loraScale: Float = 2
         let norm = (loraScale * (b * a)).frobeniusNorm
-        return Layer(weight: weight, alpha: alpha, gamma: gamma, loraA: a, loraB: (target / norm) * b)
+        return Layer(weight: weight, alpha: alpha, gamma: gamma, loraA: a, loraB: Float(target / norm) * b)
     }
 }

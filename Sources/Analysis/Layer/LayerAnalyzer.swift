@@ -3,8 +3,19 @@
 public struct LayerAnalyzer: Sendable {
     /// The settings.
     public var options: AnalysisOptions
+    /// How the work is done (fast paths); results agree with ``ComputeSettings/reference`` to float32
+    /// rounding.
+    public var compute: ComputeSettings
 
-    public init(options: AnalysisOptions = AnalysisOptions()) { self.options = options }
+    public init(options: AnalysisOptions = AnalysisOptions()) {
+        self.options = options
+        self.compute = ComputeSettings()
+    }
+
+    public init(options: AnalysisOptions = AnalysisOptions(), compute: ComputeSettings) {
+        self.options = options
+        self.compute = compute
+    }
 
     /// Analyses one layer.
     ///
@@ -15,32 +26,74 @@ public struct LayerAnalyzer: Sendable {
     ///   - taskNames: one name per update.
     /// - Throws: ``LinearAlgebraError`` naming the layer when an input is non-finite or an SVD fails.
     public func analyze(name: String, base: MatrixF, updates: [WeightUpdate], taskNames: [String]) throws -> LayerAnalysis {
+        var timings = LayerTimings()
+        return try analyze(name: name, base: base, updates: updates, taskNames: taskNames, timings: &timings)
+    }
+
+    /// Analyses one layer and records where the time went in `timings`.
+    public func analyze(name: String, base: MatrixF, updates: [WeightUpdate], taskNames: [String], timings: inout LayerTimings) throws -> LayerAnalysis {
         precondition(updates.count == taskNames.count, "one task name per update")
-        let baseSVD = try base.singularValueDecomposition(context: "\(name) (pretrained)")
+        timings.name = name
+        timings.rows = base.rows
+        timings.columns = base.columns
+        timings.tasks = updates.count
+        var clock = Stopwatch()
+        var baseSVD = try base.singularValueDecomposition(context: "\(name) (pretrained)")
+        if compute.reorthonormalizeBase {
+            let fixed = baseSVD.reorthonormalized()
+            baseSVD = fixed.decomposition
+            timings.baseOrthonormalityError = fixed.before
+            timings.baseOrthonormalityErrorAfter = fixed.after
+        }
+        timings.baseSVD = clock.seconds
         let sigma = baseSVD.singularValues.map(Double.init)
         let baseNorm = Double(base.frobeniusNorm)
         let zones = ZoneSplit(rows: base.rows, columns: base.columns, singularValues: sigma, rule: options.zoneRule)
         let fourWay = options.lowZoneRule.map {
             ZoneSplit(rows: base.rows, columns: base.columns, singularValues: sigma, rule: options.zoneRule, lowRule: $0)
         }
+        // Singular vectors of ΔW feed only the cross-task signals (T ≥ 2).
+        let needVectors = updates.count >= 2 || !compute.valuesOnlyForSingleTask
         var decompositions = [SingularValueDecomposition<Float>]()
+        var ranks = [Int](), stiRanks = [Int]()
         var tasks = [LayerAnalysis.TaskResult]()
         for (update, task) in zip(updates, taskNames) {
+            clock = Stopwatch()
             let context = "\(name) (update of \(task))"
-            let svd = try update.singularValueDecomposition(context: context)
-            decompositions.append(svd)
+            var svd: SingularValueDecomposition<Float>?
+            let singularValues: [Float]
+            if needVectors {
+                svd = try update.singularValueDecomposition(context: context)
+                singularValues = svd!.singularValues
+            } else {
+                singularValues = try update.singularValuesOnly(context: context)
+            }
             let projection = BasisProjection(update: update, base: baseSVD)
-            let spectrum = UpdateSpectrum(singularValues: svd.singularValues.map(Double.init), baseNorm: baseNorm)
+            let spectrum = UpdateSpectrum(singularValues: singularValues.map(Double.init), baseNorm: baseNorm)
+            let rank = spectrum.rank(holding: options.interferenceEnergy)
+            ranks.append(rank)
+            if var full = svd {
+                let stiRank = options.stiRank.map { Swift.min($0, full.rank) } ?? rank
+                stiRanks.append(stiRank)
+                if compute.truncateUpdateFactors { full = full.truncated(to: Swift.max(rank, stiRank)) }
+                decompositions.append(full)
+            }
             var intruders: IntruderDimensions?
             if options.computeIntruders {
-                let fineTuned = try (base + update.dense).singularValueDecomposition(context: "\(name) (fine-tuned \(task))")
+                let intruderClock = Stopwatch()
+                let fineTuned = try topVectorsOfFineTuned(base: base, update: update, context: "\(name) (fine-tuned \(task))", timings: &timings)
                 intruders = IntruderDimensions(fineTuned: fineTuned, base: baseSVD, top: options.intruderTop, threshold: options.intruderThreshold)
+                timings.intruders.append(intruderClock.seconds)
+            } else {
+                timings.intruders.append(0)
             }
             tasks.append(LayerAnalysis.TaskResult(
                 task: task, energy: EnergyMap(projection: projection, zones: zones),
                 energyFourWay: fourWay.map { EnergyMap(projection: projection, zones: $0) },
                 spectrum: spectrum, intruders: intruders, expertRank: spectrum.rank(holding: options.expertEnergy)))
+            timings.perTask.append(clock.seconds)
         }
+        clock = Stopwatch()
         let numericalRank = Self.numericalRank(sigma, rows: base.rows, columns: base.columns)
         var analysis = LayerAnalysis(
             name: name, rows: base.rows, columns: base.columns, options: options, baseSingularValues: sigma,
@@ -48,7 +101,6 @@ public struct LayerAnalyzer: Sendable {
             warnings: Self.warnings(tasks: tasks, numericalRank: numericalRank, rows: base.rows, columns: base.columns),
             zones: zones, zonesFourWay: fourWay, tasks: tasks)
         if updates.count >= 2 {
-            let ranks = tasks.map { $0.spectrum.rank(holding: options.interferenceEnergy) }
             let interference = TaskInterference(
                 updates: updates, decompositions: decompositions, ranks: ranks, energyFraction: options.interferenceEnergy)
             analysis.interference = interference
@@ -60,10 +112,33 @@ public struct LayerAnalyzer: Sendable {
             analysis.verdict = MergeVerdict(
                 interference: interference, cosine: similarity.cosine, topEnergy: tasks.map(\.energy.top),
                 taskNames: taskNames, scope: name, thresholds: options.thresholds)
-            let stiRanks = options.stiRank.map { k in decompositions.map { Swift.min(k, $0.rank) } } ?? ranks
             analysis.singularTaskInterference = SingularTaskInterference(decompositions: decompositions, ranks: stiRanks)
         }
+        timings.crossTask = clock.seconds
         return analysis
+    }
+
+    /// The top `options.intruderTop` singular triplets of W_ft = W_pre + ΔW (only u is read).
+    private func topVectorsOfFineTuned(base: MatrixF, update: WeightUpdate, context: String, timings: inout LayerTimings) throws -> SingularValueDecomposition<Float> {
+        let fineTuned = base + update.dense
+        switch compute.intruderVectors {
+        case .exactSVD:
+            return try fineTuned.singularValueDecomposition(context: context)
+        case let .randomized(settings):
+            return record(try fineTuned.topSingularTriplets(options.intruderTop, settings: settings, context: context), &timings)
+        case .gram:
+            return record(try fineTuned.topSingularTripletsFromGram(options.intruderTop, context: context), &timings)
+        case let .automatic(settings):
+            return fineTuned.minDimension >= settings.minimumRank
+                ? record(try fineTuned.topSingularTriplets(options.intruderTop, settings: settings, context: context), &timings)
+                : record(try fineTuned.topSingularTripletsFromGram(options.intruderTop, context: context), &timings)
+        }
+    }
+
+    private func record(_ outcome: TruncatedSVDOutcome, _ timings: inout LayerTimings) -> SingularValueDecomposition<Float> {
+        timings.intruderIterations += outcome.iterations
+        if outcome.usedExactFallback { timings.intruderFallbacks += 1 }
+        return outcome.decomposition
     }
 
     /// #{σⱼ > σ₁·max(m, n)·ε}, LAPACK's usual rank tolerance for single precision.

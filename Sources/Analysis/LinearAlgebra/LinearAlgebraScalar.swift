@@ -17,6 +17,10 @@ public protocol LinearAlgebraScalar: BinaryFloatingPoint, Codable, Sendable {
     /// Σ xᵢ·yᵢ over `count` contiguous elements (`cblas_?dot`).
     static func dot(count: Int, _ x: UnsafePointer<Self>, _ y: UnsafePointer<Self>) -> Self
 
+    /// Σ xᵢ·yᵢ accumulated in double precision (`cblas_dsdot` for Float, `cblas_ddot` for Double), so sums
+    /// of squares of large finite Float values do not overflow.
+    static func wideDot(count: Int, _ x: UnsafePointer<Self>, _ y: UnsafePointer<Self>) -> Double
+
     /// Thin SVD of a column-major m×n matrix by divide and conquer (`?gesdd`, `jobz = 'S'`).
     /// Returns LAPACK's `info`; `a` is destroyed.
     static func gesdd(
@@ -66,6 +70,10 @@ extension Float: LinearAlgebraScalar {
 
     public static func dot(count: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) -> Float {
         cblas_sdot(blasint(count), x, 1, y, 1)
+    }
+
+    public static func wideDot(count: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) -> Double {
+        cblas_dsdot(blasint(count), x, 1, y, 1)
     }
 
     public static func gesdd(
@@ -134,6 +142,10 @@ extension Double: LinearAlgebraScalar {
     }
 
     public static func dot(count: Int, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>) -> Double {
+        cblas_ddot(blasint(count), x, 1, y, 1)
+    }
+
+    public static func wideDot(count: Int, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>) -> Double {
         cblas_ddot(blasint(count), x, 1, y, 1)
     }
 

@@ -1,5 +1,6 @@
-/// Element-wise arithmetic, norms and inner products. Sums of squares go through BLAS `dot` so they use
-/// the vectorised kernel; accumulation happens in `Scalar`.
+/// Element-wise arithmetic, norms and inner products. Inner products and sums of squares are accumulated
+/// in Double (BLAS `dsdot` for Float) and returned as Double, so large finite weights (|x| ≳ 1.8e19, whose
+/// squares overflow Float) still give finite norms and energies.
 extension Matrix {
     /// A − B. Precondition: equal shapes.
     public static func - (a: Matrix, b: Matrix) -> Matrix {
@@ -19,29 +20,29 @@ extension Matrix {
     }
 
     /// ⟨A, B⟩_F = Σᵢⱼ Aᵢⱼ Bᵢⱼ. Precondition: equal shapes.
-    public func frobeniusInner(_ other: Matrix) -> Scalar {
+    public func frobeniusInner(_ other: Matrix) -> Double {
         precondition(rows == other.rows && columns == other.columns, "shape mismatch in inner product")
         return elements.withUnsafeBufferPointer { x in
             other.elements.withUnsafeBufferPointer { y in
                 guard let xp = x.baseAddress, let yp = y.baseAddress else { return 0 }
-                return Scalar.dot(count: x.count, xp, yp)
+                return Scalar.wideDot(count: x.count, xp, yp)
             }
         }
     }
 
     /// ‖A‖²_F = Σᵢⱼ Aᵢⱼ².
-    public var frobeniusNormSquared: Scalar { frobeniusInner(self) }
+    public var frobeniusNormSquared: Double { frobeniusInner(self) }
 
     /// ‖A‖_F.
-    public var frobeniusNorm: Scalar { frobeniusNormSquared.squareRoot() }
+    public var frobeniusNorm: Double { frobeniusNormSquared.squareRoot() }
 
     /// Squared Euclidean norm of each column: result[j] = Σᵢ Aᵢⱼ².
-    public var columnNormsSquared: [Scalar] {
-        var out = [Scalar](repeating: 0, count: columns)
+    public var columnNormsSquared: [Double] {
+        var out = [Double](repeating: 0, count: columns)
         for i in 0..<rows {
             let base = i * columns
             for j in 0..<columns {
-                let v = elements[base + j]
+                let v = Double(elements[base + j])
                 out[j] += v * v
             }
         }
@@ -49,11 +50,11 @@ extension Matrix {
     }
 
     /// Squared Euclidean norm of each row: result[i] = Σⱼ Aᵢⱼ².
-    public var rowNormsSquared: [Scalar] {
+    public var rowNormsSquared: [Double] {
         elements.withUnsafeBufferPointer { buffer in
             (0..<rows).map { i in
                 guard let base = buffer.baseAddress else { return 0 }
-                return Scalar.dot(count: columns, base + i * columns, base + i * columns)
+                return Scalar.wideDot(count: columns, base + i * columns, base + i * columns)
             }
         }
     }

@@ -71,7 +71,7 @@ public struct TensorModeAnalysis: Codable, Sendable, Equatable {
             guard update.allSatisfy(\.isFinite) else { throw LinearAlgebraError.nonFiniteInput(context: "\(name) (update of \(task))") }
             let total = Double(MatrixF(rows: 1, columns: update.count, elements: update).frobeniusNormSquared)
             let projected = shape.indices.map { decompositions[$0].u.multiplied(by: unfold(update, shape: shape, mode: $0), transposingSelf: true) }
-            let massByMode = projected.map { $0.rowNormsSquared.map(Double.init) }
+            let massByMode = projected.map { $0.rowNormsSquared }
             let modeEnergy = shape.indices.map { n -> ModeEnergy in
                 let k = modes[n].topRank
                 let top = massByMode[n][..<k].reduce(0, +), middle = massByMode[n][k...].reduce(0, +)

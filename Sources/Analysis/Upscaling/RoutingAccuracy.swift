@@ -53,11 +53,11 @@ public struct RoutingAccuracy: Codable, Sendable, Equatable {
     static func rightSingularVectors(_ svh: MatrixF, limit: Int) -> MatrixF {
         let norms = svh.rowNormsSquared.map { $0.squareRoot() }
         let top = norms.max() ?? 0
-        let tolerance = top * Float(Swift.max(svh.rows, svh.columns)) * Float.ulpOfOne
+        let tolerance = top * Double(Swift.max(svh.rows, svh.columns)) * Double(Float.ulpOfOne)
         var rows = [Float]()
         var count = 0
         for j in 0..<svh.rows where count < limit && top > 0 && norms[j] > tolerance {
-            rows.append(contentsOf: svh.row(j).map { $0 / norms[j] })
+            rows.append(contentsOf: svh.row(j).map { $0 / Float(norms[j]) })
             count += 1
         }
         return MatrixF(rows: count, columns: svh.columns, elements: rows)

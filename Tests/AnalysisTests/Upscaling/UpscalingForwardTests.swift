@@ -92,7 +92,7 @@ import Testing
             #expect(expert.u.rows == 12 && expert.u.columns == 4 && expert.svh.rows == 4 && expert.svh.columns == 9)
             // svh rows are σⱼ vⱼᵀ: their norms are the singular values; the gate row is ±v₁ᵀ.
             let norms = expert.svh.rowNormsSquared.map { $0.squareRoot() }
-            for j in 0..<min(4, svd.rank) { #expect(abs(norms[j] - svd.singularValues[j]) < 1e-4 * svd.singularValues[0]) }
+            for j in 0..<min(4, svd.rank) { #expect(abs(norms[j] - Double(svd.singularValues[j])) < 1e-4 * Double(svd.singularValues[0])) }
             let cosine = zip(layer.gate.weights.row(i), svd.vt.row(0)).reduce(0) { $0 + $1.0 * $1.1 }
             #expect(abs(abs(cosine) - 1) < 1e-4)
             #expect(expert.bias == zip(setup.biases[i], setup.base.bias!).map { $0 - $1 })

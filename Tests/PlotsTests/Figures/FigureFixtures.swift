@@ -103,7 +103,7 @@ enum FigureFixtures {
         let weight = us.multiplied(by: v.columns(0..<r), transposingOther: true)
         let k = ZoneRule.smileDefault.cut(sigma.map(Double.init))
         let target = 0.05 * weight.frobeniusNorm
-        func scaled(_ x: MatrixF) -> MatrixF { (target / x.frobeniusNorm) * x }
+        func scaled(_ x: MatrixF) -> MatrixF { Float(target / x.frobeniusNorm) * x }
         func block(_ left: Range<Int>, _ right: Range<Int>) -> MatrixF {
             (u.columns(left) * rng.gaussianMatrix(left.count, right.count)).multiplied(by: v.columns(right), transposingOther: true)
         }

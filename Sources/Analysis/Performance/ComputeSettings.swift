@@ -1,0 +1,84 @@
+/// How the per-layer analysis is computed — never *what* it computes: every setting here changes cost,
+/// not results beyond float32 rounding (each fast path is either exact algebra or certified against a
+/// tolerance, with the exact LAPACK path as fallback).
+public struct ComputeSettings: Sendable, Equatable {
+    /// How the top singular vectors of W_ft (intruder dimensions) are found.
+    public enum TopVectors: Sendable, Equatable {
+        /// The full thin SVD of W_ft, truncated (the reference path).
+        case exactSVD
+        /// Certified randomized subspace iteration (see ``TruncatedSVDSettings``); falls back to the exact
+        /// SVD when it does not certify.
+        case randomized(TruncatedSVDSettings)
+        /// The k largest eigenpairs of the smaller Gram matrix (`ssyevr`), see
+        /// ``Matrix/topSingularTripletsFromGram(_:context:)``.
+        case gram
+        /// Gram below `settings.minimumRank` (r³ LAPACK work is small, one GEMM and a partial
+        /// eigensolver beat the full SVD), randomized from there on (two m·n·ℓ GEMMs per iteration beat
+        /// any O(r³) method).
+        case automatic(TruncatedSVDSettings)
+    }
+
+    /// Intruders need the top 10 of r singular vectors of W_ft: computing just those is the default.
+    public var intruderVectors: TopVectors
+    /// With a single task no singular vectors of ΔW are used (interference, similarity and STI need T ≥ 2),
+    /// so only its singular values are computed (`gesdd` with `jobz = 'N'`).
+    public var valuesOnlyForSingleTask: Bool
+    /// Keep only the singular vectors of ΔW that the cross-task signals read (the interference rank, or
+    /// the STI rank when larger) instead of all r of them.
+    public var truncateUpdateFactors: Bool
+    /// Restore the orthonormality of W_pre's singular vectors (Cholesky QR, see
+    /// ``SingularValueDecomposition/reorthonormalized(tolerance:)``) when LAPACK's float32 factors drift,
+    /// as the system OpenBLAS's do at 4096² and beyond: this is an accuracy fix (≈10⁻⁴ of energy at
+    /// 14336×4096) for ≈10% of the base SVD's time.
+    public var reorthonormalizeBase: Bool
+
+    public init(intruderVectors: TopVectors = .automatic(TruncatedSVDSettings()), valuesOnlyForSingleTask: Bool = true, truncateUpdateFactors: Bool = true, reorthonormalizeBase: Bool = true) {
+        self.reorthonormalizeBase = reorthonormalizeBase
+        self.intruderVectors = intruderVectors
+        self.valuesOnlyForSingleTask = valuesOnlyForSingleTask
+        self.truncateUpdateFactors = truncateUpdateFactors
+    }
+
+    /// Every fast path off: what the analysis computed before these settings existed.
+    public static let reference = ComputeSettings(intruderVectors: .exactSVD, valuesOnlyForSingleTask: false, truncateUpdateFactors: false, reorthonormalizeBase: false)
+}
+
+/// Where one layer's time went (seconds of wall time, measured with a monotonic clock).
+public struct LayerTimings: Sendable, Equatable, Codable {
+    /// The layer.
+    public var name: String = ""
+    /// m, n and T.
+    public var rows: Int = 0
+    public var columns: Int = 0
+    public var tasks: Int = 0
+    /// The SVD of W_pre (shared by all tasks).
+    public var baseSVD: Double = 0
+    /// Per task: SVD of ΔW, projection and energy maps, intruders.
+    public var perTask: [Double] = []
+    /// Of `perTask`: the intruder part, per task.
+    public var intruders: [Double] = []
+    /// Interference, similarity, STI and verdict.
+    public var crossTask: Double = 0
+    /// Randomized top-vector runs that did not certify and used the exact SVD.
+    public var intruderFallbacks: Int = 0
+    /// Subspace iterations of the randomized top-vector runs, summed.
+    public var intruderIterations: Int = 0
+    /// max |UᵀU − I|, |VᵀV − I| of W_pre's factors from LAPACK, and after re-orthonormalization.
+    public var baseOrthonormalityError: Double = 0
+    public var baseOrthonormalityErrorAfter: Double = 0
+    /// Reading and decoding the tensors (filled by ``FamilyAnalyzer``).
+    public var read: Double = 0
+    /// Wall time of the whole layer (filled by ``FamilyAnalyzer``).
+    public var total: Double = 0
+
+    public init() {}
+}
+
+/// A monotonic stopwatch.
+struct Stopwatch {
+    private let start = ContinuousClock.now
+    var seconds: Double {
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+}

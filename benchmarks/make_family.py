@@ -1,0 +1,74 @@
+"""Synthetic fine-tuning families at realistic shapes, written as safetensors.
+
+Base weights have a decaying spectrum: W = (G₁/√m) diag(σ) (G₂/√n) with Gaussian G₁ (m×r), G₂ (r×n) and
+σⱼ = (1 + j/10)^−0.8 + 0.05 (Marchenko–Pastur blurs it but keeps it decaying, as in trained weights). Each
+fine-tune adds ΔW = low-rank part (rank 16, ~60% of ‖ΔW‖², half of it aimed at W's top singular directions)
++ Gaussian noise (~40%), with ‖ΔW‖_F / ‖W‖_F = 0.02 — an update bigger than BF16 rounding of W (2^-8
+relative), as fine-tunes stored in BF16 must be. Fine-tuned models store W + ΔW (as full fine-tunes do).
+"""
+
+import os
+
+import numpy as np
+
+import st_io
+
+SIGMA_DECAY = 0.8
+
+
+def base_matrix(rng, m, n):
+    r = min(m, n)
+    sigma = (1 + np.arange(r) / 10.0) ** -SIGMA_DECAY + 0.05
+    g1 = rng.standard_normal((m, r), dtype=np.float32) / np.float32(np.sqrt(m))
+    g2 = rng.standard_normal((r, n), dtype=np.float32) / np.float32(np.sqrt(n))
+    return (g1 * sigma.astype(np.float32)) @ g2
+
+
+def update(rng, w, relative=0.02, rank=16):
+    m, n = w.shape
+    target = relative * float(np.linalg.norm(w))
+    b = rng.standard_normal((m, rank), dtype=np.float32)
+    a = rng.standard_normal((rank, n), dtype=np.float32)
+    # Aim half the low-rank part at W's top directions: mix in W applied to a few random vectors.
+    probe = w @ rng.standard_normal((n, rank // 2), dtype=np.float32)
+    b[:, : rank // 2] = probe / np.linalg.norm(probe, axis=0, keepdims=True) * np.float32(np.sqrt(m))
+    low = b @ a
+    low *= np.float32(np.sqrt(0.6) * target / np.linalg.norm(low))
+    noise = rng.standard_normal((m, n), dtype=np.float32)
+    noise *= np.float32(np.sqrt(0.4) * target / np.linalg.norm(noise))
+    return low + noise
+
+
+def write_family(directory, layers, tasks, dtype="F32", seed=0):
+    """layers: [(name, m, n)]. Writes directory/base/model.safetensors and directory/ft{t}/model.safetensors.
+    Returns (base_path, [model paths]). Skips the work when the files exist already."""
+    base_dir = os.path.join(directory, "base")
+    model_dirs = [os.path.join(directory, f"ft{t}") for t in range(tasks)]
+    done = os.path.join(directory, ".complete")
+    if os.path.exists(done):
+        return base_dir, model_dirs
+    rng = np.random.default_rng(seed)
+    for d in [base_dir] + model_dirs:
+        os.makedirs(d, exist_ok=True)
+    # One layer at a time in memory: write each model's file incrementally by collecting its tensors.
+    # (Files are written whole, so hold one model's tensors per pass over the layers.)
+    bases = {}
+    for name, m, n in layers:
+        bases[name] = base_matrix(rng, m, n)
+    st_io.write(os.path.join(base_dir, "model.safetensors"), bases, dtype)
+    for t, d in enumerate(model_dirs):
+        trng = np.random.default_rng(seed * 1000 + t + 1)
+        st_io.write(os.path.join(d, "model.safetensors"), {name: bases[name] + update(trng, bases[name]) for name, _, _ in layers}, dtype)
+    open(done, "w").close()
+    return base_dir, model_dirs
+
+
+BLOCK_7B = [
+    ("model.layers.0.self_attn.q_proj.weight", 4096, 4096),
+    ("model.layers.0.self_attn.k_proj.weight", 4096, 4096),
+    ("model.layers.0.self_attn.v_proj.weight", 4096, 4096),
+    ("model.layers.0.self_attn.o_proj.weight", 4096, 4096),
+    ("model.layers.0.mlp.gate_proj.weight", 14336, 4096),
+    ("model.layers.0.mlp.up_proj.weight", 14336, 4096),
+    ("model.layers.0.mlp.down_proj.weight", 4096, 14336),
+]
