@@ -17,8 +17,9 @@ public protocol LinearAlgebraScalar: BinaryFloatingPoint, Codable, Sendable {
     /// Σ xᵢ·yᵢ over `count` contiguous elements (`cblas_?dot`).
     static func dot(count: Int, _ x: UnsafePointer<Self>, _ y: UnsafePointer<Self>) -> Self
 
-    /// Σ xᵢ·yᵢ accumulated in double precision (`cblas_dsdot` for Float, `cblas_ddot` for Double), so sums
-    /// of squares of large finite Float values do not overflow.
+    /// Σ xᵢ·yᵢ accumulated in double precision (each product formed in Double for Float input; `cblas_ddot`
+    /// for Double), so sums of squares of large finite Float values do not overflow. OpenBLAS's
+    /// `cblas_dsdot` is not used: its x86 kernels overflow for |x| ≳ 1.8e19.
     static func wideDot(count: Int, _ x: UnsafePointer<Self>, _ y: UnsafePointer<Self>) -> Double
 
     /// Thin SVD of a column-major m×n matrix by divide and conquer (`?gesdd`, `jobz = 'S'`).
@@ -73,7 +74,9 @@ extension Float: LinearAlgebraScalar {
     }
 
     public static func wideDot(count: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) -> Double {
-        cblas_dsdot(blasint(count), x, 1, y, 1)
+        var sum = 0.0
+        for i in 0..<count { sum += Double(x[i]) * Double(y[i]) }
+        return sum
     }
 
     public static func gesdd(

@@ -1,5 +1,5 @@
 /// Element-wise arithmetic, norms and inner products. Inner products and sums of squares are accumulated
-/// in Double (BLAS `dsdot` for Float) and returned as Double, so large finite weights (|x| ≳ 1.8e19, whose
+/// in Double and returned as Double, so large finite weights (|x| ≳ 1.8e19, whose
 /// squares overflow Float) still give finite norms and energies.
 extension Matrix {
     /// A − B. Precondition: equal shapes.

@@ -99,7 +99,7 @@ public struct TaskInterference: Codable, Sendable, Equatable {
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeBufferPointer { yp in
                 guard let a = xp.baseAddress, let b = yp.baseAddress else { return 0 }
-                return Double(Float.dot(count: xp.count, a, b))
+                return Float.wideDot(count: xp.count, a, b)
             }
         }
     }
