@@ -28,8 +28,8 @@ public struct ComputeSettings: Sendable, Equatable {
     public var truncateUpdateFactors: Bool
     /// Restore the orthonormality of W_pre's singular vectors (Cholesky QR, see
     /// ``SingularValueDecomposition/reorthonormalized(tolerance:)``) when LAPACK's float32 factors drift,
-    /// as the system OpenBLAS's do at 4096² and beyond: this is an accuracy fix (≈10⁻⁴ of energy at
-    /// 14336×4096) for ≈10% of the base SVD's time.
+    /// as the system OpenBLAS's do at 4096² and beyond: an accuracy fix (up to 2·10⁻⁴ of energy at
+    /// 14336×4096) for 5–25% of the base SVD's time (≈1 s at 4096², ≈8 s at 14336×4096).
     public var reorthonormalizeBase: Bool
 
     public init(intruderVectors: TopVectors = .automatic(TruncatedSVDSettings()), valuesOnlyForSingleTask: Bool = true, truncateUpdateFactors: Bool = true, reorthonormalizeBase: Bool = true) {

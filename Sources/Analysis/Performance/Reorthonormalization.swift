@@ -13,9 +13,10 @@ extension SingularValueDecomposition where Scalar == Float {
     /// the zones are the same subspaces, only made orthonormal again; σ is unchanged.
     ///
     /// Why: the float32 SVD of the system's LAPACK (OpenBLAS 0.3.21 here) returns factors whose
-    /// orthonormality error grows with size (≈2·10⁻⁶ at 1024², ≈10⁻⁴ at 14336×4096, against ≈10⁻⁸ for
-    /// numpy's OpenBLAS 0.3.31), which biases every energy sum by about that much; Cholesky QR of a
-    /// nearly orthonormal matrix restores it to float32 rounding for two GEMM-class passes (m·r² each).
+    /// orthonormality error grows with size (max |UᵀU − I| ≈ 2·10⁻⁶ at 1024², 5·10⁻⁶ at 4096² and
+    /// 14336×4096, against ≈10⁻⁸ for numpy's OpenBLAS 0.3.31); summed over thousands of directions that
+    /// inflated energies by up to 2·10⁻⁴ at 14336×4096 (benchmarks/RESULTS.md). Cholesky QR of a nearly
+    /// orthonormal matrix restores orthonormality to float32 rounding for two GEMM-class passes (m·r² each).
     /// Returns `self` unchanged when already orthonormal within `tolerance`, or when a Gram matrix is not
     /// positive definite (zero-size or degenerate factors).
     public func reorthonormalized(tolerance: Double = 4e-6) -> (decomposition: SingularValueDecomposition, before: Double, after: Double) {
