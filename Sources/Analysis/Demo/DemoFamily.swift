@@ -98,9 +98,7 @@ public enum DemoFamily {
         let u = rng.gaussianMatrix(m, m).qr().orthonormal
         let v = rng.gaussianMatrix(n, n).qr().orthonormal
         let sigma = (0..<r).map { 3 * Float(exp(-Double($0) / 8)) + 0.05 }
-        var us = u.columns(0..<r)
-        for i in 0..<m { for j in 0..<r { us[i, j] *= sigma[j] } }
-        let weight = us.multiplied(by: v.columns(0..<r), transposingOther: true)
+        let weight = u.columns(0..<r).scalingColumns(by: sigma).multiplied(by: v.columns(0..<r), transposingOther: true)
         let target = 0.05 * weight.frobeniusNorm
         func scaled(_ x: MatrixF) -> MatrixF { Float(target / x.frobeniusNorm) * x }
         func block(_ left: Range<Int>, _ right: Range<Int>) -> MatrixF {

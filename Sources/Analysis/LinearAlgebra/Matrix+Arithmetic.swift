@@ -19,6 +19,16 @@ extension Matrix {
         Matrix(rows: a.rows, columns: a.columns, elements: a.elements.map { s * $0 })
     }
 
+    /// A·diag(d): column j multiplied by d[j] (e.g. U·diag(σ)). Precondition: `d.count == columns`.
+    public func scalingColumns(by d: [Scalar]) -> Matrix {
+        precondition(d.count == columns, "one factor per column")
+        var out = self
+        for i in 0..<rows {
+            for j in 0..<columns { out.elements[i * columns + j] *= d[j] }
+        }
+        return out
+    }
+
     /// ⟨A, B⟩_F = Σᵢⱼ Aᵢⱼ Bᵢⱼ. Precondition: equal shapes.
     public func frobeniusInner(_ other: Matrix) -> Double {
         precondition(rows == other.rows && columns == other.columns, "shape mismatch in inner product")

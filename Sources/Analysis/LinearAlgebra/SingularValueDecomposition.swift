@@ -27,13 +27,7 @@ public struct SingularValueDecomposition<Scalar: LinearAlgebraScalar>: Sendable 
     public var rank: Int { singularValues.count }
 
     /// U·diag(σ)·Vᵀ, formed densely (for tests and small matrices).
-    public var reconstructed: Matrix<Scalar> {
-        var us = u
-        for i in 0..<us.rows {
-            for j in 0..<rank { us[i, j] *= singularValues[j] }
-        }
-        return us * vt
-    }
+    public var reconstructed: Matrix<Scalar> { u.scalingColumns(by: singularValues) * vt }
 
     /// The decomposition truncated to its first `k` triplets (k clamped to 0…r).
     public func truncated(to k: Int) -> SingularValueDecomposition {

@@ -205,9 +205,9 @@ extension Matrix where Scalar == Float {
         let eigen = Matrix(rows: k, columns: size, elements: vectors)  // k×size, orthonormal rows
         // The other side: rows of eigen·A (k×n) or eigen·Aᵀ (k×m), scaled to unit norm.
         var other = leftSide ? eigen.multiplied(by: self) : eigen.multiplied(by: self, transposingOther: true)
+        let norms = other.rowNormsSquared.map { $0.squareRoot() }
         for i in 0..<k {
-            let norm = Double(Float.dot(count: other.columns, other.elements.withUnsafeBufferPointer { $0.baseAddress! + i * other.columns }, other.elements.withUnsafeBufferPointer { $0.baseAddress! + i * other.columns })).squareRoot()
-            let scale = norm > 0 ? Float(1 / norm) : 0
+            let scale = norms[i] > 0 ? Float(1 / norms[i]) : 0
             for c in 0..<other.columns { other[i, c] *= scale }
         }
         let decomposition = leftSide

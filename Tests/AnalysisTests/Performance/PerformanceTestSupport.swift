@@ -8,11 +8,7 @@ enum SpectralMatrices {
         let r = Swift.min(m, n)
         let u = RandomMatrices.gaussian(m, r, seed: seed).qr().orthonormal
         let vt = RandomMatrices.gaussian(r, n, seed: seed &+ 7).lq().orthonormal
-        var us = u
-        for i in 0..<m {
-            for j in 0..<r { us[i, j] *= Float(pow(decay, Double(j)) + floor) }
-        }
-        return us * vt
+        return u.scalingColumns(by: (0..<r).map { Float(pow(decay, Double($0)) + floor) }) * vt
     }
 
     /// |⟨x, y⟩| of unit vectors given as arrays.
