@@ -1,8 +1,9 @@
 // smile-bench: the energy-map work of the benchmark, done with the Analysis library the way
 // `smile-inspect model` streams a family, and nothing else — the same quantities as
 // benchmarks/fusionbench_style.py and benchmarks/numpy_shared_svd.py compute (E_I, E_II, E_II+III per model
-// per layer). It also times, in the same run, the GEMMs that per-model work consists of (ΔW·V and Uᵀ·(ΔW·V)
-// for m ≥ n; Uᵀ·ΔW and (UᵀΔW)·V for m < n) on the very same matrices, for the efficiency ratio.
+// per layer). It also times, in the same run, the GEMMs that per-model work consists of (see
+// projectionGEMMs: BasisProjection's products down to the deepest cut) on the very same matrices, for the
+// efficiency ratio.
 //
 //   smile-bench energy --base B --models M1 M2 … --out result.json
 //
@@ -58,23 +59,18 @@ final class Slots: @unchecked Sendable {
         updates = try family.updates(for: tensor.name)
     }
     var svd: SingularValueDecomposition<Float>!
-    let baseTime = try seconds { svd = try w.singularValueDecomposition(context: tensor.name).reorthonormalized().decomposition }
+    var timings = LayerTimings()
+    let baseTime = try seconds { svd = try LayerAnalyzer().decomposeBase(w, name: tensor.name, timings: &timings) }
     let zones = ZoneSplit(rows: w.rows, columns: w.columns, singularValues: svd.singularValues.map(Double.init), rule: .smileDefault)
+    // Project to the deepest cut on square sides, as `smile-inspect model` does (ComputeSettings).
+    let depth = zones.leftCuts.last!
     var perModel = [Double](), gemm = [Double](), energies = [[Double]]()
     for update in updates {
         var map: EnergyMap!
-        perModel.append(seconds { map = EnergyMap(projection: BasisProjection(update: update, base: svd), zones: zones) })
+        perModel.append(seconds { map = EnergyMap(projection: BasisProjection(update: update, base: svd, depth: depth), zones: zones) })
         energies.append([map.top, map.middle, map.middlePlusTail])
         if case let .dense(delta) = update {
-            gemm.append(seconds {
-                if svd.vt.rows == svd.vt.columns {
-                    let y = delta.multiplied(by: svd.vt, transposingOther: true)
-                    _ = svd.u.multiplied(by: y, transposingSelf: true)
-                } else {
-                    let z = svd.u.multiplied(by: delta, transposingSelf: true)
-                    _ = z.multiplied(by: svd.vt, transposingOther: true)
-                }
-            })
+            gemm.append(seconds { projectionGEMMs(delta, svd, depth: depth) })
         } else {
             gemm.append(0)
         }
@@ -83,7 +79,25 @@ final class Slots: @unchecked Sendable {
                                                perModel.map { String(format: "%.2f", $0) }.joined(separator: " "),
                                                gemm.map { String(format: "%.2f", $0) }.joined(separator: " ")).utf8))
     return ["name": tensor.name, "rows": w.rows, "columns": w.columns, "read": read, "baseSVD": baseTime,
-            "perModel": perModel, "gemm": gemm, "energies": energies]
+            "perModel": perModel, "gemm": gemm, "energies": energies, "baseFromGram": timings.baseFromGram]
+}
+
+/// The GEMMs of BasisProjection's dense path at this depth, and nothing else: Y = ΔW V_{d_R} (unless the
+/// left factor is square and fully resolved), Z = U_{d_L}ᵀ ΔW (unless the right one is), and the core from
+/// the cheaper of U_{d_L}ᵀ Y and Z V_{d_R}.
+@Sendable func projectionGEMMs(_ delta: MatrixF, _ svd: SingularValueDecomposition<Float>, depth: Int) {
+    let r = svd.u.columns
+    let leftSquare = svd.u.rows == r, rightSquare = svd.vt.columns == r
+    let dL = leftSquare ? Swift.min(depth, r) : r, dR = rightSquare ? Swift.min(depth, r) : r
+    let leftFull = leftSquare && dL == r, rightFull = rightSquare && dR == r
+    let u = dL == r ? svd.u : svd.u.columns(0..<dL), vt = dR == r ? svd.vt : svd.vt.rows(0..<dR)
+    let y = leftFull && !rightFull ? nil : delta.multiplied(by: vt, transposingOther: true)
+    let z = rightFull ? nil : u.multiplied(by: delta, transposingSelf: true)
+    if let z, y == nil || delta.columns < delta.rows {
+        _ = z.multiplied(by: vt, transposingOther: true)
+    } else {
+        _ = u.multiplied(by: y!, transposingSelf: true)
+    }
 }
 
 // Layers in parallel as `smile-inspect model` runs them: one OpenBLAS thread per layer when there are

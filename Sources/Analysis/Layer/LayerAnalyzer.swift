@@ -38,13 +38,7 @@ public struct LayerAnalyzer: Sendable {
         timings.columns = base.columns
         timings.tasks = updates.count
         var clock = Stopwatch()
-        var baseSVD = try base.singularValueDecomposition(context: "\(name) (pretrained)")
-        if compute.reorthonormalizeBase {
-            let fixed = baseSVD.reorthonormalized()
-            baseSVD = fixed.decomposition
-            timings.baseOrthonormalityError = fixed.before
-            timings.baseOrthonormalityErrorAfter = fixed.after
-        }
+        let baseSVD = try decomposeBase(base, name: name, timings: &timings)
         timings.baseSVD = clock.seconds
         let sigma = baseSVD.singularValues.map(Double.init)
         let baseNorm = Double(base.frobeniusNorm)
@@ -52,6 +46,7 @@ public struct LayerAnalyzer: Sendable {
         let fourWay = options.lowZoneRule.map {
             ZoneSplit(rows: base.rows, columns: base.columns, singularValues: sigma, rule: options.zoneRule, lowRule: $0)
         }
+        let depth = compute.projectToDeepestCut ? Swift.max(zones.leftCuts.last ?? zones.rank, fourWay?.leftCuts.last ?? 0) : nil
         // Singular vectors of ΔW feed only the cross-task signals (T ≥ 2).
         let needVectors = updates.count >= 2 || !compute.valuesOnlyForSingleTask
         var decompositions = [SingularValueDecomposition<Float>]()
@@ -68,7 +63,7 @@ public struct LayerAnalyzer: Sendable {
             } else {
                 singularValues = try update.singularValuesOnly(context: context)
             }
-            let projection = BasisProjection(update: update, base: baseSVD)
+            let projection = BasisProjection(update: update, base: baseSVD, depth: depth)
             let spectrum = UpdateSpectrum(singularValues: singularValues.map(Double.init), baseNorm: baseNorm)
             let rank = spectrum.rank(holding: options.interferenceEnergy)
             ranks.append(rank)
@@ -116,6 +111,27 @@ public struct LayerAnalyzer: Sendable {
         }
         timings.crossTask = clock.seconds
         return analysis
+    }
+
+    /// The thin SVD of W_pre as ``compute`` asks for it: from the Double Gram matrix when well
+    /// conditioned (else LAPACK), then re-orthonormalized if the factors drift. Records which path ran and
+    /// the factors' orthonormality error in `timings`.
+    public func decomposeBase(_ base: MatrixF, name: String, timings: inout LayerTimings) throws -> SingularValueDecomposition<Float> {
+        let context = "\(name) (pretrained)"
+        var svd: SingularValueDecomposition<Float>
+        if compute.baseFromGram, let fromGram = try base.singularValueDecompositionFromGram(context: context) {
+            svd = fromGram
+            timings.baseFromGram = true
+        } else {
+            svd = try base.singularValueDecomposition(context: context)
+        }
+        if compute.reorthonormalizeBase {
+            let fixed = svd.reorthonormalized()
+            svd = fixed.decomposition
+            timings.baseOrthonormalityError = fixed.before
+            timings.baseOrthonormalityErrorAfter = fixed.after
+        }
+        return svd
     }
 
     /// The top `options.intruderTop` singular triplets of W_ft = W_pre + ΔW (only u is read).

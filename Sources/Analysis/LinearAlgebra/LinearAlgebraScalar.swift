@@ -112,7 +112,9 @@ extension Float: LinearAlgebraScalar {
         let jobz = Int8(UInt8(ascii: "V")), uplo = Int8(UInt8(ascii: "U"))
         let query = LAPACKE_ssyevd_work(LAPACK_COL_MAJOR, jobz, uplo, Int32(n), a, Int32(n), w, &workSize, -1, &iworkSize, -1)
         guard query == 0 else { return Int(query) }
-        let lwork = max(1, Int(workSize.rounded(.up))), liwork = max(1, Int(iworkSize))
+        // The query answers in the scalar type; a Float cannot hold 1 + 6n + 2n² exactly beyond n ≈ 2900 and
+        // may round it down, so take LAPACK's documented minimum too.
+        let lwork = max(1 + 6 * n + 2 * n * n, Int(workSize.rounded(.up))), liwork = max(3 + 5 * n, Int(iworkSize))
         let work = UnsafeMutablePointer<Float>.allocate(capacity: lwork)
         let iwork = UnsafeMutablePointer<Int32>.allocate(capacity: liwork)
         defer { work.deallocate(); iwork.deallocate() }
@@ -185,7 +187,9 @@ extension Double: LinearAlgebraScalar {
         let jobz = Int8(UInt8(ascii: "V")), uplo = Int8(UInt8(ascii: "U"))
         let query = LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, jobz, uplo, Int32(n), a, Int32(n), w, &workSize, -1, &iworkSize, -1)
         guard query == 0 else { return Int(query) }
-        let lwork = max(1, Int(workSize.rounded(.up))), liwork = max(1, Int(iworkSize))
+        // The query answers in the scalar type; a Float cannot hold 1 + 6n + 2n² exactly beyond n ≈ 2900 and
+        // may round it down, so take LAPACK's documented minimum too.
+        let lwork = max(1 + 6 * n + 2 * n * n, Int(workSize.rounded(.up))), liwork = max(3 + 5 * n, Int(iworkSize))
         let work = UnsafeMutablePointer<Double>.allocate(capacity: lwork)
         let iwork = UnsafeMutablePointer<Int32>.allocate(capacity: liwork)
         defer { work.deallocate(); iwork.deallocate() }

@@ -1,59 +1,68 @@
-/// An update ΔW (m×n) seen through the thin singular bases of the pretrained weight W = U Σ Vᵀ:
+/// An update ΔW (m×n) seen through the thin singular bases of the pretrained weight W = U Σ Vᵀ, down to
+/// a depth of d_L left and d_R right directions:
 ///
-/// - `coreEnergy[i, j]` = Pᵢⱼ² with P = Uᵀ ΔW V (r×r), the energy of ΔW in the pair of singular directions
-///   (uᵢ, vⱼ) of W;
-/// - `leftMass[i]` = ‖uᵢᵀ ΔW‖² (row norms of Uᵀ ΔW, length r);
-/// - `rightMass[j]` = ‖ΔW vⱼ‖² (column norms of ΔW V, length r);
+/// - `coreEnergy[i, j]` = Pᵢⱼ² with P = U_{d_L}ᵀ ΔW V_{d_R} (d_L×d_R), the energy of ΔW in the pair of
+///   singular directions (uᵢ, vⱼ) of W;
+/// - `leftMass[i]` = ‖uᵢᵀ ΔW‖² (i < d_L);
+/// - `rightMass[j]` = ‖ΔW vⱼ‖² (j < d_R);
 /// - `total` = ‖ΔW‖²_F.
 ///
-/// Everything about the null spaces follows from these without forming an m×m or n×n basis, e.g.
-/// ‖(I − U Uᵀ) ΔW vⱼ‖² = ‖ΔW vⱼ‖² − Σᵢ Pᵢⱼ². Cost: two GEMMs of m·n·r (dense) or O((m+n)·r·q + r²·q) for
-/// a rank-q LoRA update, never forming sBA.
+/// Everything beyond the depth follows from these without forming an m×m or n×n basis, e.g.
+/// ‖(I − U Uᵀ) ΔW vⱼ‖² = ‖ΔW vⱼ‖² − Σᵢ Pᵢⱼ² when d_L = r. The depth may stop short of r only on a side
+/// whose thin factor is square (m = r on the left, n = r on the right): there the directions d..<r are
+/// the whole complement of the first d, so one remainder holds their energy (see ``EnergyMap``).
+/// A zone split needs depth = its deepest cut on a square side, r on the other.
+///
+/// Cost (dense, m ≥ n = r, depth c on the square right side): ΔW V_c (m·n·c), plus U_rᵀ ΔW (m·n·r) when
+/// m > n or U_cᵀ ΔW (m·n·c) when m = n, plus a c-wide core; at full depth two GEMMs of m·n·r. A rank-q
+/// LoRA update costs O((m+n)·r·q + r²·q) at full depth and never forms sBA.
 public struct BasisProjection: Sendable {
-    /// Pᵢⱼ² with P = Uᵀ ΔW V, r_L×r_R, in Double for accurate block sums. (For an N-D tensor analysed per
-    /// mode, the squared core summed over the remaining modes.)
+    /// Pᵢⱼ² with P = U_{d_L}ᵀ ΔW V_{d_R}, in Double for accurate block sums. (For an N-D tensor analysed
+    /// per mode, the squared core summed over the remaining modes.)
     public let coreEnergy: Matrix<Double>
-    /// ‖uᵢᵀ ΔW‖², i < r.
+    /// ‖uᵢᵀ ΔW‖², i < d_L.
     public let leftMass: [Double]
-    /// ‖ΔW vⱼ‖², j < r.
+    /// ‖ΔW vⱼ‖², j < d_R.
     public let rightMass: [Double]
     /// ‖ΔW‖²_F.
     public let total: Double
 
-    /// Projects `update` onto the singular bases of `base` (the thin SVD of W_pre).
-    /// Precondition: the update has W's shape.
+    /// Projects `update` onto the singular bases of `base` (the thin SVD of W_pre), down to `depth`
+    /// directions on each side whose thin factor is square (nil: all r). Precondition: the update has
+    /// W's shape.
     ///
-    /// r = min(m, n), so one of the thin factors is square and orthogonal; its side's masses are then the
-    /// core's row or column norms (‖uᵢᵀΔW‖² = ‖uᵢᵀΔW V‖² when V is n×n), and two GEMMs of m·n·r suffice
-    /// (ΔW V then Uᵀ(ΔW V) for m ≥ n; Uᵀ ΔW then (UᵀΔW) V for m < n). A LoRA update never forms an m×r
-    /// product: P = s·(UᵀB)(AV) and the masses are quadratic forms in the q×q Gram matrices of B and A.
-    public init(update: WeightUpdate, base: SingularValueDecomposition<Float>) {
+    /// Dense: Y = ΔW V_{d_R} gives the right masses, Z = U_{d_L}ᵀ ΔW the left masses, and the core is
+    /// the cheaper of U_{d_L}ᵀ Y and Z V_{d_R}. A side resolved down to its full square basis needs no mass
+    /// product: there ‖uᵢᵀΔW‖² = ‖uᵢᵀΔW V‖² (V n×n), the core's row norms (columns on the left). LoRA
+    /// (always full depth): P = s·(UᵀB)(AV), and the masses are quadratic forms in the q×q Gram matrices
+    /// of B and A.
+    public init(update: WeightUpdate, base: SingularValueDecomposition<Float>, depth: Int? = nil) {
         let shape = update.shape
         precondition(shape.rows == base.u.rows && shape.columns == base.vt.columns, "update shape differs from the base weight")
-        let rightIsSquare = base.vt.rows == base.vt.columns
-        let leftIsSquare = base.u.rows == base.u.columns
         switch update {
         case let .dense(delta):
+            let r = base.u.columns
+            let leftSquare = base.u.rows == r, rightSquare = base.vt.columns == r
+            let d = Swift.min(depth ?? r, r)
+            let dL = leftSquare ? d : r, dR = rightSquare ? d : r
+            let leftFull = leftSquare && dL == r, rightFull = rightSquare && dR == r
+            let u = dL == r ? base.u : base.u.columns(0..<dL)
+            let vt = dR == r ? base.vt : base.vt.rows(0..<dR)
             total = Double(delta.frobeniusNormSquared)
-            if rightIsSquare {
-                let y = delta.multiplied(by: base.vt, transposingOther: true)  // ΔW V, m×r
-                let core = base.u.multiplied(by: y, transposingSelf: true)  // Uᵀ ΔW V, r×r
-                coreEnergy = Self.squared(core)
-                leftMass = core.rowNormsSquared
-                rightMass = y.columnNormsSquared
-            } else if leftIsSquare {
-                let z = base.u.multiplied(by: delta, transposingSelf: true)  // Uᵀ ΔW, r×n
-                let core = z.multiplied(by: base.vt, transposingOther: true)  // Uᵀ ΔW V, r×r
-                coreEnergy = Self.squared(core)
-                leftMass = z.rowNormsSquared
-                rightMass = core.columnNormsSquared
+            // Y = ΔW V (m×d_R) gives the right masses unless the left side is fully resolved; Z = Uᵀ ΔW
+            // (d_L×n) the left masses unless the right side is. With both resolved, Y alone yields the core.
+            var y = leftFull ? nil : delta.multiplied(by: vt, transposingOther: true)
+            let z = rightFull ? nil : u.multiplied(by: delta, transposingSelf: true)
+            if y == nil && z == nil { y = delta.multiplied(by: vt, transposingOther: true) }
+            let core: MatrixF
+            if let z, y == nil || shape.columns < shape.rows {
+                core = z.multiplied(by: vt, transposingOther: true)  // n·d_L·d_R
             } else {
-                let y = delta.multiplied(by: base.vt, transposingOther: true)
-                let z = base.u.multiplied(by: delta, transposingSelf: true)
-                coreEnergy = Self.squared(base.u.multiplied(by: y, transposingSelf: true))
-                leftMass = z.rowNormsSquared
-                rightMass = y.columnNormsSquared
+                core = u.multiplied(by: y!, transposingSelf: true)  // m·d_L·d_R
             }
+            coreEnergy = Self.squared(core)
+            leftMass = z?.rowNormsSquared ?? core.rowNormsSquared
+            rightMass = leftFull ? core.columnNormsSquared : y!.columnNormsSquared
         case let .lowRank(b, a, scale):
             let av = a.multiplied(by: base.vt, transposingOther: true)  // A V, q×r
             let utb = base.u.multiplied(by: b, transposingSelf: true)  // Uᵀ B, r×q

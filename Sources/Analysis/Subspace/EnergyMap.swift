@@ -37,15 +37,22 @@ public struct EnergyMap: Codable, Sendable, Equatable {
         energy[0][1...].reduce(0, +) + (1..<energy.count).reduce(0) { $0 + energy[$1][0] }
     }
 
-    /// The map of `projection` over `zones`. Null-space blocks are recovered from the thin factors;
-    /// negative round-off (|x| ≲ 1e-7·‖ΔW‖²) is clamped to 0.
+    /// The map of `projection` over `zones`. Zones that the projection resolves (bands within its depth)
+    /// are summed from the core; on each side the rest — the null zone, or on a square side projected
+    /// only down to the deepest cut, the band beyond it — is recovered from the masses and the total.
+    /// Negative round-off (|x| ≲ 1e-7·‖ΔW‖²) is clamped to 0.
+    ///
+    /// Precondition: beyond the projection's depth, at most one zone per side has directions.
     public init(projection p: BasisProjection, zones: ZoneSplit) {
         self.zones = zones
         let z = zones.count
-        let null = z - 1
+        let leftResolved = (0..<(z - 1)).filter { zones.leftBand($0).upperBound <= p.leftMass.count }
+        let rightResolved = (0..<(z - 1)).filter { zones.rightBand($0).upperBound <= p.rightMass.count }
+        let leftRest = Self.remainder(resolved: leftResolved, count: z, dimension: zones.leftDimension)
+        let rightRest = Self.remainder(resolved: rightResolved, count: z, dimension: zones.rightDimension)
         var raw = Array(repeating: Array(repeating: 0.0, count: z), count: z)
-        for a in 0..<null {
-            for b in 0..<null {
+        for a in leftResolved {
+            for b in rightResolved {
                 var sum = 0.0
                 for i in zones.leftBand(a) {
                     for j in zones.rightBand(b) { sum += p.coreEnergy[i, j] }
@@ -53,21 +60,30 @@ public struct EnergyMap: Codable, Sendable, Equatable {
                 raw[a][b] = sum
             }
         }
-        for a in 0..<null {
+        for a in leftResolved {
             let mass = zones.leftBand(a).reduce(0.0) { $0 + p.leftMass[$1] }
-            raw[a][null] = mass - raw[a][0..<null].reduce(0, +)
+            raw[a][rightRest] = mass - rightResolved.reduce(0.0) { $0 + raw[a][$1] }
         }
-        for b in 0..<null {
+        for b in rightResolved {
             let mass = zones.rightBand(b).reduce(0.0) { $0 + p.rightMass[$1] }
-            raw[null][b] = mass - (0..<null).reduce(0.0) { $0 + raw[$1][b] }
+            raw[leftRest][b] = mass - leftResolved.reduce(0.0) { $0 + raw[$1][b] }
         }
         let inside = raw.joined().reduce(0, +)
-        raw[null][null] = p.total - inside
+        raw[leftRest][rightRest] = p.total - inside
         let zero = !(p.total > 0)
         isZeroUpdate = zero
         energy = raw.map { row in row.map { zero ? 0 : Swift.max(0, $0) / p.total } }
         let mn = Double(zones.rows * zones.columns)
         baseline = (0..<z).map { a in (0..<z).map { b in Double(zones.leftDimension(a) * zones.rightDimension(b)) / mn } }
         baselineRatio = zip(energy, baseline).map { e, base in zip(e, base).map { $1 > 0 ? $0 / $1 : nil } }
+    }
+
+    /// The one zone of a side that the projection does not resolve: the null zone, or the single
+    /// non-empty band beyond the depth (on a square side the null zone is empty).
+    private static func remainder(resolved: [Int], count: Int, dimension: (Int) -> Int) -> Int {
+        let rest = (0..<count).filter { !resolved.contains($0) }
+        let occupied = rest.filter { dimension($0) > 0 }
+        precondition(occupied.count <= 1, "the projection stops short of more than one non-empty zone")
+        return occupied.first ?? count - 1
     }
 }

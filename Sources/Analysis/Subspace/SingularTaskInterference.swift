@@ -16,21 +16,28 @@ public struct SingularTaskInterference: Codable, Sendable, Equatable {
     public var normalized: Double
 
     /// Computes STI from the tasks' thin SVDs truncated to `ranks`.
+    ///
+    /// The R×R product is never formed: with B = VᵀV − I (R×R, the one R×R matrix held), its row block i
+    /// is (Uᵢᵀ U − Eᵢ) Σ B (rᵢ×R; Eᵢ the rows of I belonging to task i), whose entries are summed in
+    /// absolute value and dropped. Same products, same entries as the textbook order; peak memory
+    /// R² + 2·max rᵢ·R floats instead of 4R².
     public init(decompositions: [SingularValueDecomposition<Float>], ranks: [Int]) {
         self.ranks = ranks
         let u = Matrix.horizontallyConcatenated(decompositions.indices.map { decompositions[$0].u.columns(0..<ranks[$0]) })
         let vt = Matrix.verticallyConcatenated(decompositions.indices.map { decompositions[$0].vt.rows(0..<ranks[$0]) })
         let sigma = decompositions.indices.flatMap { decompositions[$0].singularValues.prefix(ranks[$0]) }
-        var gu = u.multiplied(by: u, transposingSelf: true)
-        let gv = vt.multiplied(by: vt, transposingOther: true)
-        let size = sigma.count
-        for i in 0..<size {
-            for j in 0..<size { gu[i, j] = (gu[i, j] - (i == j ? 1 : 0)) * sigma[j] }
+        var shiftedV = vt.multiplied(by: vt, transposingOther: true)
+        for i in 0..<sigma.count { shiftedV[i, i] -= 1 }
+        var sum = 0.0
+        var start = 0
+        for (task, rank) in ranks.enumerated() {
+            var block = decompositions[task].u.columns(0..<rank).multiplied(by: u, transposingSelf: true)  // Uᵢᵀ U, rᵢ×R
+            for i in 0..<rank { block[i, start + i] -= 1 }
+            let product = block.scalingColumns(by: sigma) * shiftedV
+            sum += product.elements.reduce(0.0) { $0 + Double(abs($1)) }
+            start += rank
         }
-        var shiftedV = gv
-        for i in 0..<size { shiftedV[i, i] -= 1 }
-        let product = gu * shiftedV
-        value = product.elements.reduce(0.0) { $0 + Double(abs($1)) }
+        value = sum
         let total = sigma.reduce(0.0) { $0 + Double($1) }
         normalized = total > 0 ? value / total : 0
     }

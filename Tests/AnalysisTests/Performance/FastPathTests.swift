@@ -37,6 +37,32 @@ import Testing
         #expect(zero.total == 0 && zero.leftMass.allSatisfy { $0 == 0 } && zero.rightMass.allSatisfy { $0 == 0 })
     }
 
+    /// Projecting only down to the deepest cut (on the square sides) gives the maps of the full
+    /// projection: 3- and 4-way splits, square, tall and wide, cuts at 0, inside and at r.
+    @Test(arguments: [(40, 40), (48, 30), (30, 48)])
+    func projectionToTheDeepestCutGivesTheSameMaps(shape: (Int, Int)) throws {
+        let (m, n) = shape
+        let r = Swift.min(m, n)
+        let base = try SpectralMatrices.decaying(m, n, seed: 51).singularValueDecomposition()
+        let updates: [WeightUpdate] = [
+            .dense(RandomMatrices.gaussian(m, n, seed: 52, scale: 0.1)),
+            .dense(base.u.columns(0..<3) * RandomMatrices.gaussian(3, n, seed: 53)),
+            .dense(MatrixF(zeros: m, n)),
+        ]
+        for cuts in [[0], [7], [r], [5, 12], [9, r], [r, r]] {
+            let zones = ZoneSplit(rows: m, columns: n, cuts: cuts)
+            for update in updates {
+                let full = EnergyMap(projection: BasisProjection(update: update, base: base), zones: zones)
+                let shallow = EnergyMap(projection: BasisProjection(update: update, base: base, depth: cuts.last!), zones: zones)
+                #expect(shallow.isZeroUpdate == full.isZeroUpdate)
+                for (x, y) in zip(shallow.energy.joined(), full.energy.joined()) {
+                    #expect(abs(x - y) <= 2e-6, "cuts \(cuts): \(x) vs \(y)")
+                }
+                #expect(abs(shallow.energy.joined().reduce(0, +) - (full.isZeroUpdate ? 0 : 1)) <= 2e-6)  // clamped round-off
+            }
+        }
+    }
+
     @Test(arguments: [1, 3])
     func layerAgreesWithTheReferencePath(tasks: Int) throws {
         let (m, n) = (72, 56)

@@ -44,7 +44,9 @@ import Testing
         let outcome = try a.topSingularTriplets(10, settings: settings)
         #expect(outcome.usedExactFallback)
         let exact = try a.singularValueDecomposition().truncated(to: 10)
-        #expect(outcome.decomposition.singularValues == exact.singularValues)
+        // The same LAPACK call; other tests may change the BLAS thread count meanwhile, which changes
+        // the rounding, so compare at float32 rounding rather than bit for bit.
+        for (x, y) in zip(outcome.decomposition.singularValues, exact.singularValues) { #expect(abs(x - y) <= 1e-5 * y) }
     }
 
     @Test func smallMatricesUseTheExactPath() throws {
