@@ -24,4 +24,12 @@ public enum WeightUpdate: Sendable {
         case let .lowRank(b, a, scale): return scale * (b * a)
         }
     }
+
+    /// True when every stored value (the dense matrix, or the factors and scale) is finite.
+    public var isFinite: Bool {
+        switch self {
+        case let .dense(d): return d.isFinite
+        case let .lowRank(b, a, scale): return scale.isFinite && b.isFinite && a.isFinite
+        }
+    }
 }

@@ -1,5 +1,5 @@
-/// Runs the per-layer analysis: one SVD of W_pre shared by all tasks, one SVD per update, projections of
-/// every update onto W_pre's thin bases, then the cross-task signals.
+/// Runs the per-layer analysis: one SVD of W_pre shared by all tasks, projections of every update onto
+/// W_pre's thin bases, then one SVD per update, then the cross-task signals.
 public struct LayerAnalyzer: Sendable {
     /// The settings.
     public var options: AnalysisOptions
@@ -38,55 +38,70 @@ public struct LayerAnalyzer: Sendable {
         timings.columns = base.columns
         timings.tasks = updates.count
         var clock = Stopwatch()
-        let baseSVD = try decomposeBase(base, name: name, timings: &timings)
-        timings.baseSVD = clock.seconds
-        let sigma = baseSVD.singularValues.map(Double.init)
         let baseNorm = Double(base.frobeniusNorm)
-        let zones = ZoneSplit(rows: base.rows, columns: base.columns, singularValues: sigma, rule: options.zoneRule)
-        let fourWay = options.lowZoneRule.map {
-            ZoneSplit(rows: base.rows, columns: base.columns, singularValues: sigma, rule: options.zoneRule, lowRule: $0)
+        let sigma: [Double], zones: ZoneSplit, fourWay: ZoneSplit?
+        var views = [(energy: EnergyMap, fourWay: EnergyMap?, intruders: IntruderDimensions?)]()
+        // Pass 1 — everything that reads W_pre's factors: energy maps and intruders. The factors are
+        // released at the end of this scope, before the updates' own factorizations need their memory.
+        do {
+            let baseSVD = try decomposeBase(base, name: name, timings: &timings)
+            timings.baseSVD = clock.seconds
+            sigma = baseSVD.singularValues.map(Double.init)
+            zones = ZoneSplit(rows: base.rows, columns: base.columns, singularValues: sigma, rule: options.zoneRule)
+            fourWay = options.lowZoneRule.map {
+                ZoneSplit(rows: base.rows, columns: base.columns, singularValues: sigma, rule: options.zoneRule, lowRule: $0)
+            }
+            let depth = compute.projectToDeepestCut ? Swift.max(zones.leftCuts.last ?? zones.rank, fourWay?.leftCuts.last ?? 0) : nil
+            for (update, task) in zip(updates, taskNames) {
+                clock = Stopwatch()
+                guard update.isFinite else { throw LinearAlgebraError.nonFiniteInput(context: "\(name) (update of \(task))") }
+                let projection = BasisProjection(update: update, base: baseSVD, depth: depth)
+                var intruders: IntruderDimensions?
+                if options.computeIntruders {
+                    let intruderClock = Stopwatch()
+                    let fineTuned = try topVectorsOfFineTuned(base: base, update: update, context: "\(name) (fine-tuned \(task))", timings: &timings)
+                    intruders = IntruderDimensions(fineTuned: fineTuned, base: baseSVD, top: options.intruderTop, threshold: options.intruderThreshold)
+                    timings.intruders.append(intruderClock.seconds)
+                } else {
+                    timings.intruders.append(0)
+                }
+                views.append((EnergyMap(projection: projection, zones: zones), fourWay.map { EnergyMap(projection: projection, zones: $0) }, intruders))
+                timings.perTask.append(clock.seconds)
+            }
         }
-        let depth = compute.projectToDeepestCut ? Swift.max(zones.leftCuts.last ?? zones.rank, fourWay?.leftCuts.last ?? 0) : nil
-        // Singular vectors of ΔW feed only the cross-task signals (T ≥ 2).
+        // Pass 2 — each update's own spectrum and, for T ≥ 2, the singular vectors the cross-task
+        // signals read.
         let needVectors = updates.count >= 2 || !compute.valuesOnlyForSingleTask
         var decompositions = [SingularValueDecomposition<Float>]()
         var ranks = [Int](), stiRanks = [Int]()
         var tasks = [LayerAnalysis.TaskResult]()
-        for (update, task) in zip(updates, taskNames) {
+        for (index, (update, task)) in zip(updates, taskNames).enumerated() {
             clock = Stopwatch()
             let context = "\(name) (update of \(task))"
             var svd: SingularValueDecomposition<Float>?
             let singularValues: [Float]
             if needVectors {
-                svd = try update.singularValueDecomposition(context: context)
-                singularValues = svd!.singularValues
+                (svd, singularValues) = try decomposeUpdate(update, baseNorm: baseNorm, context: context)
             } else {
                 singularValues = try update.singularValuesOnly(context: context)
             }
-            let projection = BasisProjection(update: update, base: baseSVD, depth: depth)
             let spectrum = UpdateSpectrum(singularValues: singularValues.map(Double.init), baseNorm: baseNorm)
             let rank = spectrum.rank(holding: options.interferenceEnergy)
-            ranks.append(rank)
-            if var full = svd {
-                let stiRank = options.stiRank.map { Swift.min($0, full.rank) } ?? rank
-                stiRanks.append(stiRank)
-                if compute.truncateUpdateFactors { full = full.truncated(to: Swift.max(rank, stiRank)) }
-                decompositions.append(full)
-            }
-            var intruders: IntruderDimensions?
-            if options.computeIntruders {
-                let intruderClock = Stopwatch()
-                let fineTuned = try topVectorsOfFineTuned(base: base, update: update, context: "\(name) (fine-tuned \(task))", timings: &timings)
-                intruders = IntruderDimensions(fineTuned: fineTuned, base: baseSVD, top: options.intruderTop, threshold: options.intruderThreshold)
-                timings.intruders.append(intruderClock.seconds)
+            if let svd {
+                // A Gram factorization may carry fewer vectors than its final σ would ask for (σ moved in
+                // the last digits between choosing and refining): never claim more than are there.
+                let stiRank = options.stiRank.map { Swift.min($0, svd.rank) } ?? rank
+                stiRanks.append(Swift.min(stiRank, svd.rank))
+                ranks.append(Swift.min(rank, svd.rank))
+                decompositions.append(compute.truncateUpdateFactors ? svd.truncated(to: Swift.max(rank, stiRank)) : svd)
             } else {
-                timings.intruders.append(0)
+                ranks.append(rank)
             }
+            let view = views[index]
             tasks.append(LayerAnalysis.TaskResult(
-                task: task, energy: EnergyMap(projection: projection, zones: zones),
-                energyFourWay: fourWay.map { EnergyMap(projection: projection, zones: $0) },
-                spectrum: spectrum, intruders: intruders, expertRank: spectrum.rank(holding: options.expertEnergy)))
-            timings.perTask.append(clock.seconds)
+                task: task, energy: view.energy, energyFourWay: view.fourWay,
+                spectrum: spectrum, intruders: view.intruders, expertRank: spectrum.rank(holding: options.expertEnergy)))
+            timings.perTask[index] += clock.seconds
         }
         clock = Stopwatch()
         let numericalRank = Self.numericalRank(sigma, rows: base.rows, columns: base.columns)
@@ -119,8 +134,8 @@ public struct LayerAnalyzer: Sendable {
     public func decomposeBase(_ base: MatrixF, name: String, timings: inout LayerTimings) throws -> SingularValueDecomposition<Float> {
         let context = "\(name) (pretrained)"
         var svd: SingularValueDecomposition<Float>
-        if compute.baseFromGram, let fromGram = try base.singularValueDecompositionFromGram(context: context) {
-            svd = fromGram
+        if compute.factorsFromGram, let fromGram = try base.singularValueDecompositionFromGram(context: context) {
+            svd = fromGram.decomposition
             timings.baseFromGram = true
         } else {
             svd = try base.singularValueDecomposition(context: context)
@@ -132,6 +147,22 @@ public struct LayerAnalyzer: Sendable {
             timings.baseOrthonormalityErrorAfter = fixed.after
         }
         return svd
+    }
+
+    /// The SVD of one update and all its singular values: for a dense ΔW from its Double Gram matrix with
+    /// only the vectors the cross-task signals read (when ``compute`` allows), else LAPACK's thin SVD
+    /// (LoRA: via its q×q core).
+    private func decomposeUpdate(_ update: WeightUpdate, baseNorm: Double, context: String) throws -> (SingularValueDecomposition<Float>, [Float]) {
+        if compute.factorsFromGram, case let .dense(delta) = update,
+           let fromGram = try delta.singularValueDecompositionFromGram(keepingVectors: { sigma in
+               guard compute.truncateUpdateFactors else { return sigma.count }
+               let rank = UpdateSpectrum(singularValues: sigma.map(Double.init), baseNorm: baseNorm).rank(holding: options.interferenceEnergy)
+               return Swift.max(rank, options.stiRank ?? 0)
+           }, context: context) {
+            return fromGram
+        }
+        let svd = try update.singularValueDecomposition(context: context)
+        return (svd, svd.singularValues)
     }
 
     /// The top `options.intruderTop` singular triplets of W_ft = W_pre + ΔW (only u is read).

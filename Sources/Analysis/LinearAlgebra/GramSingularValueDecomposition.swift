@@ -2,7 +2,7 @@ import CBLAS
 
 extension Matrix where Scalar == Float {
     /// The thin SVD of this m×n Float matrix W from the eigendecomposition of its smaller Gram matrix,
-    /// formed and factored in Double; nil when some ‖W vⱼ‖ is exactly 0 (a zero or exactly rank-deficient W:
+    /// formed and factored in Double; nil when a kept ‖W vⱼ‖ is exactly 0 (a zero or exactly rank-deficient W:
     /// use ``singularValueDecomposition(context:)`` then).
     ///
     /// For m ≥ n: G = WᵀW = V Σ² Vᵀ (n×n, `dsyrk` over blocks of rows converted to Double) and `dsyevd`
@@ -19,23 +19,27 @@ extension Matrix where Scalar == Float {
     /// range. On square matrices the zone energies then match a Double SVD's to ~10⁻¹¹ (checked at 4096²
     /// with κ = 1.7·10⁸, reference/README.md).
     ///
-    /// Cost: about 2·m·n² Double multiply-adds in BLAS plus an n×n `dsyevd` (n = min side), and a Float
-    /// QR when the re-orthonormalization is needed — at 4096² about 9–11 s on 2 cores against 12–17 s for
-    /// `sgesdd`. Extra memory: two n×n Double matrices, LAPACK's 2n² Double workspace and 32 MB blocks;
-    /// never a Double copy of W.
+    /// Cost: m·n² Double multiply-adds in `dsyrk`, an n×n `dsyevd` (n = min side), m·n·k in `dgemm` for
+    /// k kept vector pairs, and a Float QR when the re-orthonormalization is needed — at 4096² about
+    /// 9–14 s on 2 cores against 12–17 s for `sgesdd`. Extra memory: one n×n Double matrix (G, diagonalized
+    /// in place), LAPACK's 2n² Double workspace and 32 MB blocks; never a Double copy of W.
     ///
     /// - Throws: ``LinearAlgebraError`` for non-finite input or when `dsyevd` fails.
-    public func singularValueDecompositionFromGram(tolerance: Double = 4e-6, context: String = "matrix") throws -> SingularValueDecomposition<Float>? {
+    ///
+    /// - Parameter keep: given the singular values (√λ, descending), how many singular vector pairs to
+    ///   form (nil: all r) — the rest cost nothing beyond the eigensolver. `singularValues` in the result
+    ///   always holds all r values (Rayleigh quotients for the kept ones, √λ beyond).
+    public func singularValueDecompositionFromGram(keepingVectors keep: (([Float]) -> Int)? = nil, tolerance: Double = 4e-6, context: String = "matrix") throws -> (decomposition: SingularValueDecomposition<Float>, singularValues: [Float])? {
         let r = minDimension
         guard r > 0 else { return nil }
         guard isFinite else { throw LinearAlgebraError.nonFiniteInput(context: context) }
         let tall = rows >= columns
         let long = tall ? rows : columns
         let blockSize = Swift.max(1, Swift.min(long, (1 << 22) / r))  // ≤ 32 MB of Double per block
-        var gram = Matrix<Double>(zeros: r, r)
+        var vectors = Matrix<Double>(zeros: r, r)  // G, then its eigenvectors as rows
         forEachBlock(tall: tall, size: blockSize) { block, _ in
             block.elements.withUnsafeBufferPointer { bp in
-                gram.elements.withUnsafeMutableBufferPointer { gp in
+                vectors.elements.withUnsafeMutableBufferPointer { gp in
                     // tall: G += BᵀB with B b×n; wide: G += B Bᵀ with B m×b.
                     cblas_dsyrk(CblasRowMajor, CblasUpper, tall ? CblasTrans : CblasNoTrans, blasint(r),
                                 blasint(tall ? block.rows : block.columns), 1, bp.baseAddress!, blasint(block.columns), 1,
@@ -44,14 +48,17 @@ extension Matrix where Scalar == Float {
             }
         }
         for i in 0..<r {
-            for j in 0..<i { gram[i, j] = gram[j, i] }
+            for j in 0..<i { vectors[i, j] = vectors[j, i] }
         }
-        let eigen = try gram.symmetricEigendecomposition(context: context)
+        let eigenvalues = try vectors.diagonalizeSymmetric(context: context)
+        var sigma = eigenvalues.map { Swift.max(0, $0).squareRoot() }
+        let k = Swift.max(0, Swift.min(r, keep?(sigma.map(Float.init)) ?? r))
+        let kept = k == r ? vectors : vectors.rows(0..<k)
         // The other side, unnormalized: tall P = W V (rows of W → rows of P); wide Pᵀ = Uᵀ W (columns → columns).
-        var other = MatrixF(zeros: tall ? rows : r, tall ? r : columns)
-        var norms = [Double](repeating: 0, count: r)
+        var other = MatrixF(zeros: tall ? rows : k, tall ? k : columns)
+        var norms = [Double](repeating: 0, count: k)
         forEachBlock(tall: tall, size: blockSize) { block, start in
-            let product = tall ? block.multiplied(by: eigen.vectors, transposingOther: true) : eigen.vectors * block
+            let product = tall ? block.multiplied(by: kept, transposingOther: true) : kept * block
             for i in 0..<product.rows {
                 for j in 0..<product.columns {
                     let value = product[i, j]
@@ -60,16 +67,18 @@ extension Matrix where Scalar == Float {
                 }
             }
         }
-        var sigma = norms.map { $0.squareRoot() }
-        guard sigma.allSatisfy({ $0 > 0 && $0.isFinite }) else { return nil }
-        let inverse = sigma.map { Float(1 / $0) }
+        for j in 0..<k { sigma[j] = norms[j].squareRoot() }
+        guard sigma.prefix(k).allSatisfy({ $0 > 0 && $0.isFinite }) else { return nil }
+        let inverse = sigma.prefix(k).map { Float(1 / $0) }
         for j in 1..<r { sigma[j] = Swift.min(sigma[j], sigma[j - 1]) }  // keep σ descending at the noise floor
         other = tall ? other.scalingColumns(by: inverse) : other.transposed.scalingColumns(by: inverse).transposed
-        let square = eigen.vectors.converted(to: Float.self)
-        return tall
-            ? SingularValueDecomposition(u: Self.orthonormalizedColumns(other, tolerance: tolerance), singularValues: sigma.map(Float.init), vt: square)
-            : SingularValueDecomposition(u: square.transposed, singularValues: sigma.map(Float.init),
+        let square = kept.converted(to: Float.self)
+        let values = sigma.map(Float.init)
+        let decomposition = tall
+            ? SingularValueDecomposition(u: Self.orthonormalizedColumns(other, tolerance: tolerance), singularValues: Array(values.prefix(k)), vt: square)
+            : SingularValueDecomposition(u: square.transposed, singularValues: Array(values.prefix(k)),
                                          vt: Self.orthonormalizedColumns(other.transposed, tolerance: tolerance).transposed)
+        return (decomposition, values)
     }
 
     /// `q` itself when max |QᵀQ − I| ≤ `tolerance`; otherwise the Q of its Householder QR with columns

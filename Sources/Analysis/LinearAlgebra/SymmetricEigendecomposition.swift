@@ -18,20 +18,32 @@ extension Matrix {
     /// column-major eigenvector matrix LAPACK returns is, read row-major, Qᵀ.
     /// - Throws: ``LinearAlgebraError`` for non-finite input or non-convergence.
     public func symmetricEigendecomposition(context: String = "matrix") throws -> SymmetricEigendecomposition<Scalar> {
+        var vectors = self
+        let eigenvalues = try vectors.diagonalizeSymmetric(context: context)
+        return SymmetricEigendecomposition(eigenvalues: eigenvalues, vectors: vectors)
+    }
+
+    /// The eigendecomposition of this symmetric matrix in place: returns λ₁ ≥ … ≥ λₙ and leaves Qᵀ (row i
+    /// = the eigenvector of λᵢ) in `self`, without the n×n copy ``symmetricEigendecomposition(context:)``
+    /// makes (for large Gram matrices, where n² Doubles matter).
+    /// - Throws: ``LinearAlgebraError`` for non-finite input or non-convergence (`self` is then undefined).
+    public mutating func diagonalizeSymmetric(context: String = "matrix") throws -> [Scalar] {
         precondition(rows == columns, "eigendecomposition needs a square matrix")
         let n = rows
-        guard n > 0 else { return SymmetricEigendecomposition(eigenvalues: [], vectors: self) }
+        guard n > 0 else { return [] }
         guard isFinite else { throw LinearAlgebraError.nonFiniteInput(context: context) }
-        var a = elements
         var w = [Scalar](repeating: 0, count: n)
-        let info = a.withUnsafeMutableBufferPointer { ap in
+        let info = elements.withUnsafeMutableBufferPointer { ap in
             w.withUnsafeMutableBufferPointer { wp in Scalar.syevd(n: n, a: ap.baseAddress!, w: wp.baseAddress!) }
         }
         if info < 0 { throw LinearAlgebraError.lapackArgument(routine: "syevd", context: context, info: info) }
         if info > 0 { throw LinearAlgebraError.eigenDidNotConverge(context: context, info: info) }
-        var vectors = [Scalar]()
-        vectors.reserveCapacity(n * n)
-        for i in stride(from: n - 1, through: 0, by: -1) { vectors.append(contentsOf: a[(i * n)..<((i + 1) * n)]) }
-        return SymmetricEigendecomposition(eigenvalues: w.reversed(), vectors: Matrix(rows: n, columns: n, elements: vectors))
+        // LAPACK's eigenvectors are its columns = our rows, ascending: reverse the row order in place.
+        elements.withUnsafeMutableBufferPointer { ap in
+            for i in 0..<(n / 2) {
+                for j in 0..<n { ap.swapAt(i * n + j, (n - 1 - i) * n + j) }
+            }
+        }
+        return w.reversed()
     }
 }

@@ -36,13 +36,14 @@ public struct ComputeSettings: Sendable, Equatable {
     /// ones above it, so its energy follows from ‖ΔW‖². At SMILE's k ≈ r/4…r/3 this is about 2.5× fewer
     /// flops on square layers and ~25% fewer on rectangular ones.
     public var projectToDeepestCut: Bool
-    /// Factor W_pre from its Gram matrix in Double (``Matrix/singularValueDecompositionFromGram(maximumCondition:context:)``)
-    /// when its condition number allows, instead of LAPACK's Float SVD: faster on 2 cores and more
-    /// accurate in σ and V; LAPACK is the fallback for ill-conditioned or rank-deficient weights.
-    public var baseFromGram: Bool
+    /// Factor W_pre and dense updates ΔW from their Gram matrices in Double
+    /// (``Matrix/singularValueDecompositionFromGram(keepingVectors:tolerance:context:)``) instead of
+    /// LAPACK's Float SVD: faster on 2 cores, more accurate in σ and V, and for ΔW only the singular vectors
+    /// the cross-task signals read are formed. LAPACK remains the path for zero updates and LoRA factors.
+    public var factorsFromGram: Bool
 
-    public init(intruderVectors: TopVectors = .automatic(TruncatedSVDSettings()), valuesOnlyForSingleTask: Bool = true, truncateUpdateFactors: Bool = true, reorthonormalizeBase: Bool = true, projectToDeepestCut: Bool = true, baseFromGram: Bool = true) {
-        self.baseFromGram = baseFromGram
+    public init(intruderVectors: TopVectors = .automatic(TruncatedSVDSettings()), valuesOnlyForSingleTask: Bool = true, truncateUpdateFactors: Bool = true, reorthonormalizeBase: Bool = true, projectToDeepestCut: Bool = true, factorsFromGram: Bool = true) {
+        self.factorsFromGram = factorsFromGram
         self.reorthonormalizeBase = reorthonormalizeBase
         self.projectToDeepestCut = projectToDeepestCut
         self.intruderVectors = intruderVectors
@@ -51,7 +52,7 @@ public struct ComputeSettings: Sendable, Equatable {
     }
 
     /// Every fast path off: what the analysis computed before these settings existed.
-    public static let reference = ComputeSettings(intruderVectors: .exactSVD, valuesOnlyForSingleTask: false, truncateUpdateFactors: false, reorthonormalizeBase: false, projectToDeepestCut: false, baseFromGram: false)
+    public static let reference = ComputeSettings(intruderVectors: .exactSVD, valuesOnlyForSingleTask: false, truncateUpdateFactors: false, reorthonormalizeBase: false, projectToDeepestCut: false, factorsFromGram: false)
 }
 
 /// Where one layer's time went (seconds of wall time, measured with a monotonic clock).

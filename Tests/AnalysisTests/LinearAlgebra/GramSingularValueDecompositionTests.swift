@@ -9,7 +9,7 @@ import Testing
     func agreesWithTheDoubleLAPACKDecomposition(shape: (Int, Int)) throws {
         let (m, n) = shape
         let w = SpectralMatrices.decaying(m, n, seed: 61, decay: 0.9, floor: 0.01)
-        let gram = try #require(try w.singularValueDecompositionFromGram(context: "w"))
+        let gram = try #require(try w.singularValueDecompositionFromGram(context: "w")).decomposition
         let exact = try w.converted(to: Double.self).singularValueDecomposition()
         let r = Swift.min(m, n)
         #expect(gram.u.rows == m && gram.u.columns == r && gram.vt.rows == r && gram.vt.columns == n)
@@ -39,7 +39,7 @@ import Testing
         // Beyond W's rank (3) the singular directions are an arbitrary completion, so for the rank-3
         // matrix only the energies involving the top zone (cut ≤ 3) are comparable.
         for (w, cuts, wholeMap) in [(steep, [1, 3, 10], true), (lowRank, [1, 3], false)] {
-            let gram = try #require(try w.singularValueDecompositionFromGram(context: "w"))
+            let gram = try #require(try w.singularValueDecompositionFromGram(context: "w")).decomposition
             let exact = try w.converted(to: Double.self).singularValueDecomposition()
             let sigma1 = exact.singularValues[0]
             for (s, t) in zip(gram.singularValues, exact.singularValues) {
