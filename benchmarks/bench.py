@@ -100,7 +100,7 @@ def describe(b):
     return f"{b / GiB:.2f} GiB" if b >= GiB else f"{b / (1 << 20):.0f} MiB"
 
 
-def case(args, label, base, models, shapes, tasks, run_fb, fb_note="", jobs=None):
+def case(args, label, base, models, shapes, tasks, run_fb, fb_note="", max_memory=None):
     """Runs the four pipelines on one family; returns a result dict."""
     out = os.path.join(args.workdir, "out", label.replace(" ", "_").replace("×", "x"))
     os.makedirs(out, exist_ok=True)
@@ -109,8 +109,8 @@ def case(args, label, base, models, shapes, tasks, run_fb, fb_note="", jobs=None
     res["working_set"] = 4 * (tasks + 1) * m * n
     print(f"\n== {label}: {len(shapes)} layer(s), T = {tasks}, load {res['load_before'][0]:.2f}", file=sys.stderr)
     ours = [args.smile_inspect, "model", "--base", base, "--models", *models, "--format", "json", "-o", f"{out}/ours.json", "--quiet"]
-    if jobs:
-        ours += ["--jobs", str(jobs)]
+    if max_memory:
+        ours += ["--max-memory", max_memory]
     res["ours_full"] = run(ours, log=f"{out}/ours.log")
     print(f"   ours-full   {res['ours_full'][0]:8.1f} s  {describe(res['ours_full'][1])}", file=sys.stderr)
     res["ours_energy"] = run([args.smile_bench, "energy", "--base", base, "--models", *models, "--out", f"{out}/energy.json"], log=f"{out}/energy.log")
@@ -172,7 +172,7 @@ def notes(results):
     for r in results:
         if "extrapolated_32_blocks" in r:
             text += (f"\n\nScale check: one 7B decoder block (base + 4 BF16 fine-tunes) end to end in {r['ours_full'][0]:.0f} s with "
-                     f"peak RSS {describe(r['ours_full'][1])} (--jobs 1); a 32-block model extrapolates to {r['extrapolated_32_blocks'] / 3600:.1f} h "
+                     f"peak RSS {describe(r['ours_full'][1])} (default --jobs, --max-memory 8G: {r['full_jobs']} × {r['full_blas_threads']}); a 32-block model extrapolates to {r['extrapolated_32_blocks'] / 3600:.1f} h "
                      f"(energy maps only: {r['ours_energy_work'] * 32 / 60:.0f} min).")
         if "fb_note" in r:
             text += f"\n\n(a) on {r['label']}, T = {r['tasks']}: skipped — {r['fb_note']}."
@@ -247,7 +247,7 @@ def main():
                     "SVD and chain product, tens of minutes per model on 2 cores" if big > 4096 else
                     "not run at T = 8 (about twice the T = 4 time: its cost is linear in T, two SVDs per model; pass --fb-t8)")
             results.append(case(args, label, base, models[:t_count], shapes, t_count, run_fb, note,
-                                jobs=1 if key == "block7b" else None))
+                                max_memory="8G" if key == "block7b" else None))
         if key == "block7b":
             r = results[-1]
             r["extrapolated_32_blocks"] = r["ours_full"][0] * 32

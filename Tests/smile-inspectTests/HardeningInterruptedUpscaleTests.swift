@@ -60,31 +60,38 @@ extension Hardening {
         }
 
         /// Starts `smile-inspect arguments…` and kills it with SIGKILL after `delay` seconds unless it has
-        /// finished; returns its termination status (nil when it was killed).
-        private func runKilled(_ arguments: [String], after delay: Double) throws -> Int32? {
+        /// finished; returns its termination status (nil when it was killed) and, when it finished first,
+        /// how long it took.
+        private func runKilled(_ arguments: [String], after delay: Double) throws -> (status: Int32?, finishedAfter: Double?) {
             let process = Process()
             process.executableURL = CommandRunner.executable
             process.arguments = arguments
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
+            let start = Date()
             try process.run()
-            Thread.sleep(forTimeInterval: delay)
+            while process.isRunning && Date().timeIntervalSince(start) < delay { Thread.sleep(forTimeInterval: 0.002) }
+            let finishedAfter = process.isRunning ? nil : Date().timeIntervalSince(start)
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
-            return process.terminationReason == .uncaughtSignal ? nil : process.terminationStatus
+            return (process.terminationReason == .uncaughtSignal ? nil : process.terminationStatus, finishedAfter)
         }
 
         @Test func killedUpscaleLeavesNothingTheOldOutputOrTheCompleteNewOne() throws {
             let setup = try Setup()
             var rng = SplitMix64(seed: 9)
             var killed = 0
+            // A run that beats its kill shows the machine is faster now than when Setup timed it (other
+            // suites share the cores): later delays are drawn from the faster duration.
+            var duration = setup.newDuration
             for trial in 0..<12 {
                 let replacing = trial % 2 == 1
                 let folder = try setup.trialFolder("trial-\(trial)", withOldOutput: replacing)
                 let out = folder.appendingPathComponent("out")
-                let delay = Double.random(in: 0.02...0.8, using: &rng) * setup.newDuration
-                let status = try runKilled(setup.arguments + ["--out", out.path] + (replacing ? ["--force"] : []), after: delay)
+                let delay = Double.random(in: 0.02...0.8, using: &rng) * duration
+                let (status, finishedAfter) = try runKilled(setup.arguments + ["--out", out.path] + (replacing ? ["--force"] : []), after: delay)
                 if status == nil { killed += 1 } else { #expect(status == 0) }
+                if let finishedAfter { duration = Swift.min(duration, finishedAfter) }
                 let found = try Setup.contents(of: out)
                 let allowed = replacing ? [setup.old, setup.new] : [[:], setup.new]
                 #expect(allowed.contains(found), "trial \(trial) (killed after \(delay) s): \(found.count) files, a partial output")

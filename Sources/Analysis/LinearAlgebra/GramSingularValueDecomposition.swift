@@ -16,8 +16,8 @@ extension Matrix where Scalar == Float {
     /// of tiny σⱼ (σ₁/σⱼ ≳ 10⁴) lose orthonormality (ε_d·(σ₁/σⱼ)² within their own small-σ cluster) but
     /// never leave range(W) by more than ε_d·σ₁/σⱼ, so when UᵀU deviates from I by more than `tolerance`
     /// they are re-orthonormalized by Householder QR, which keeps every leading span (the zones) and the
-    /// range. On square matrices the zone energies then match a Double SVD's to ~10⁻¹¹ (checked at 4096²
-    /// with κ = 1.7·10⁸, reference/README.md).
+    /// range. On the benchmark's 4096² base (κ = 1.7·10⁸) the zone energies match numpy's float64 SVD
+    /// to ~10⁻⁸ (`benchmarks/float64_check.py`, benchmarks/RESULTS.md).
     ///
     /// Cost: m·n² Double multiply-adds in `dsyrk`, an n×n `dsyevd` (n = min side), m·n·k in `dgemm` for
     /// k kept vector pairs, and a Float QR when the re-orthonormalization is needed — at 4096² about

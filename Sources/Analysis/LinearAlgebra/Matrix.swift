@@ -95,17 +95,14 @@ public typealias MatrixF = Matrix<Float>
 public typealias MatrixD = Matrix<Double>
 
 extension Matrix {
-    /// [A₁ | A₂ | …]: the matrices side by side. Precondition: equal row counts (an empty list gives 0×0).
-    public static func horizontallyConcatenated(_ parts: [Matrix]) -> Matrix {
-        guard let rows = parts.first?.rows else { return Matrix(zeros: 0, 0) }
-        precondition(parts.allSatisfy { $0.rows == rows }, "row counts differ")
-        let columns = parts.reduce(0) { $0 + $1.columns }
-        var out = [Scalar]()
-        out.reserveCapacity(rows * columns)
-        for i in 0..<rows {
-            for part in parts { out.append(contentsOf: part.elements[(i * part.columns)..<((i + 1) * part.columns)]) }
+    /// Copies `block` into this matrix with its top-left corner at (`row`, `column`), row by row.
+    /// Precondition: the block fits.
+    public mutating func setBlock(row: Int, column: Int, to block: Matrix) {
+        precondition(row >= 0 && column >= 0 && row + block.rows <= rows && column + block.columns <= columns, "block does not fit")
+        for i in 0..<block.rows {
+            let target = (row + i) * columns + column
+            elements.replaceSubrange(target..<(target + block.columns), with: block.elements[(i * block.columns)..<((i + 1) * block.columns)])
         }
-        return Matrix(rows: rows, columns: columns, elements: out)
     }
 
     /// [A₁; A₂; …]: the matrices stacked top to bottom (contiguous in row-major storage).

@@ -17,25 +17,35 @@ public struct SingularTaskInterference: Codable, Sendable, Equatable {
 
     /// Computes STI from the tasks' thin SVDs truncated to `ranks`.
     ///
-    /// The R×R product is never formed: with B = VᵀV − I (R×R, the one R×R matrix held), its row block i
-    /// is (Uᵢᵀ U − Eᵢ) Σ B (rᵢ×R; Eᵢ the rows of I belonging to task i), whose entries are summed in
-    /// absolute value and dropped. Same products, same entries as the textbook order; peak memory
-    /// R² + 2·max rᵢ·R floats instead of 4R².
+    /// Neither the R×R product nor the concatenations U, V are formed: B = VᵀV − I (R×R, the one R×R
+    /// matrix held) is filled block by block from Vᵢᵀ Vⱼ, and row block i of the product,
+    /// (Uᵢᵀ U − Eᵢ) Σ B (rᵢ×R; Eᵢ the rows of I belonging to task i), from Uᵢᵀ Uⱼ; its entries are summed
+    /// in absolute value and dropped. Same products, same entries as the textbook order; peak memory
+    /// R² + 2·max rᵢ·R floats beyond the factors instead of 4R² + (m + n)·R.
     public init(decompositions: [SingularValueDecomposition<Float>], ranks: [Int]) {
         self.ranks = ranks
-        let u = Matrix.horizontallyConcatenated(decompositions.indices.map { decompositions[$0].u.columns(0..<ranks[$0]) })
-        let vt = Matrix.verticallyConcatenated(decompositions.indices.map { decompositions[$0].vt.rows(0..<ranks[$0]) })
+        // Views of the first rᵢ vectors; no copy when the decomposition holds exactly rᵢ (the usual case).
+        let u = decompositions.indices.map { ranks[$0] == decompositions[$0].rank ? decompositions[$0].u : decompositions[$0].u.columns(0..<ranks[$0]) }
+        let vt = decompositions.indices.map { ranks[$0] == decompositions[$0].rank ? decompositions[$0].vt : decompositions[$0].vt.rows(0..<ranks[$0]) }
         let sigma = decompositions.indices.flatMap { decompositions[$0].singularValues.prefix(ranks[$0]) }
-        var shiftedV = vt.multiplied(by: vt, transposingOther: true)
-        for i in 0..<sigma.count { shiftedV[i, i] -= 1 }
+        let offsets = ranks.reduce(into: [0]) { $0.append($0.last! + $1) }
+        let size = sigma.count
+        var shiftedV = MatrixF(zeros: size, size)
+        for i in ranks.indices {
+            for j in ranks.indices {
+                shiftedV.setBlock(row: offsets[i], column: offsets[j], to: vt[i].multiplied(by: vt[j], transposingOther: true))
+            }
+        }
+        for i in 0..<size { shiftedV[i, i] -= 1 }
         var sum = 0.0
-        var start = 0
-        for (task, rank) in ranks.enumerated() {
-            var block = decompositions[task].u.columns(0..<rank).multiplied(by: u, transposingSelf: true)  // Uᵢᵀ U, rᵢ×R
-            for i in 0..<rank { block[i, start + i] -= 1 }
+        for i in ranks.indices {
+            var block = MatrixF(zeros: ranks[i], size)  // Uᵢᵀ U − Eᵢ
+            for j in ranks.indices {
+                block.setBlock(row: 0, column: offsets[j], to: u[i].multiplied(by: u[j], transposingSelf: true))
+            }
+            for k in 0..<ranks[i] { block[k, offsets[i] + k] -= 1 }
             let product = block.scalingColumns(by: sigma) * shiftedV
             sum += product.elements.reduce(0.0) { $0 + Double(abs($1)) }
-            start += rank
         }
         value = sum
         let total = sigma.reduce(0.0) { $0 + Double($1) }
