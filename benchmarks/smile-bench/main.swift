@@ -82,22 +82,13 @@ final class Slots: @unchecked Sendable {
             "perModel": perModel, "gemm": gemm, "energies": energies, "baseFromGram": timings.baseFromGram]
 }
 
-/// The GEMMs of BasisProjection's dense path at this depth, and nothing else: Y = ΔW V_{d_R} (unless the
-/// left factor is square and fully resolved), Z = U_{d_L}ᵀ ΔW (unless the right one is), and the core from
-/// the cheaper of U_{d_L}ᵀ Y and Z V_{d_R}.
+/// The GEMMs of BasisProjection's dense path at this depth (its `DensePlan`), and nothing else.
 @Sendable func projectionGEMMs(_ delta: MatrixF, _ svd: SingularValueDecomposition<Float>, depth: Int) {
-    let r = svd.u.columns
-    let leftSquare = svd.u.rows == r, rightSquare = svd.vt.columns == r
-    let dL = leftSquare ? Swift.min(depth, r) : r, dR = rightSquare ? Swift.min(depth, r) : r
-    let leftFull = leftSquare && dL == r, rightFull = rightSquare && dR == r
-    let u = dL == r ? svd.u : svd.u.columns(0..<dL), vt = dR == r ? svd.vt : svd.vt.rows(0..<dR)
-    let y = leftFull && !rightFull ? nil : delta.multiplied(by: vt, transposingOther: true)
-    let z = rightFull ? nil : u.multiplied(by: delta, transposingSelf: true)
-    if let z, y == nil || delta.columns < delta.rows {
-        _ = z.multiplied(by: vt, transposingOther: true)
-    } else {
-        _ = u.multiplied(by: y!, transposingSelf: true)
-    }
+    let plan = BasisProjection.DensePlan(rows: delta.rows, columns: delta.columns, depth: depth)
+    let (u, vt) = plan.factors(of: svd)
+    let y = plan.formsY ? delta.multiplied(by: vt, transposingOther: true) : nil
+    let z = plan.formsZ ? u.multiplied(by: delta, transposingSelf: true) : nil
+    _ = plan.coreFromZ ? z!.multiplied(by: vt, transposingOther: true) : u.multiplied(by: y!, transposingSelf: true)
 }
 
 // Layers in parallel as `smile-inspect model` runs them: one OpenBLAS thread per layer when there are

@@ -51,7 +51,8 @@ public struct LayerAnalyzer: Sendable {
             fourWay = options.lowZoneRule.map {
                 ZoneSplit(rows: base.rows, columns: base.columns, singularValues: sigma, rule: options.zoneRule, lowRule: $0)
             }
-            let depth = compute.projectToDeepestCut ? Swift.max(zones.leftCuts.last ?? zones.rank, fourWay?.leftCuts.last ?? 0) : nil
+            // The 4-way split's low cut k₂ is at least k (ZoneSplit raises it), so it is the deepest cut.
+            let depth = compute.projectToDeepestCut ? (fourWay ?? zones).leftCuts.last : nil
             for (update, task) in zip(updates, taskNames) {
                 clock = Stopwatch()
                 guard update.isFinite else { throw LinearAlgebraError.nonFiniteInput(context: "\(name) (update of \(task))") }
@@ -90,10 +91,10 @@ public struct LayerAnalyzer: Sendable {
             if let svd {
                 // A Gram factorization may carry fewer vectors than its final σ would ask for (σ moved in
                 // the last digits between choosing and refining): never claim more than are there.
-                let stiRank = options.stiRank.map { Swift.min($0, svd.rank) } ?? rank
-                stiRanks.append(Swift.min(stiRank, svd.rank))
-                ranks.append(Swift.min(rank, svd.rank))
-                decompositions.append(compute.truncateUpdateFactors ? svd.truncated(to: Swift.max(rank, stiRank)) : svd)
+                let kept = Swift.min(rank, svd.rank), stiRank = Swift.min(options.stiRank ?? rank, svd.rank)
+                ranks.append(kept)
+                stiRanks.append(stiRank)
+                decompositions.append(compute.truncateUpdateFactors ? svd.truncated(to: Swift.max(kept, stiRank)) : svd)
             } else {
                 ranks.append(rank)
             }
@@ -128,8 +129,8 @@ public struct LayerAnalyzer: Sendable {
         return analysis
     }
 
-    /// The thin SVD of W_pre as ``compute`` asks for it: from the Double Gram matrix when well
-    /// conditioned (else LAPACK), then re-orthonormalized if the factors drift. Records which path ran and
+    /// The thin SVD of W_pre as ``compute`` asks for it: from the Double Gram matrix (LAPACK when that
+    /// returns nil: a zero or exactly rank-deficient W), then re-orthonormalized if the factors drift. Records which path ran and
     /// the factors' orthonormality error in `timings`.
     public func decomposeBase(_ base: MatrixF, name: String, timings: inout LayerTimings) throws -> SingularValueDecomposition<Float> {
         let context = "\(name) (pretrained)"

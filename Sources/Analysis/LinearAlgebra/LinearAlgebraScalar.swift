@@ -43,6 +43,13 @@ public protocol LinearAlgebraScalar: BinaryFloatingPoint, Codable, Sendable {
     static func geqrf(m: Int, n: Int, a: UnsafeMutablePointer<Self>, r: UnsafeMutablePointer<Self>) -> Int
 }
 
+/// A workspace length from a LAPACK size query, which answers in the scalar type. Beyond 2²⁴ a Float
+/// holds the integer only to the nearest multiple of its ulp and may have rounded it down (`ssyevd` at
+/// n ≈ 4096 then rejects its own answer), so there the length goes up by one ulp.
+func workspaceLength<T: BinaryFloatingPoint>(_ query: T) -> Int {
+    Swift.max(1, Int(query.rounded(.up)) + (query.ulp > 1 ? Int(query.ulp) : 0))
+}
+
 /// Runs a LAPACK `_work` routine twice: once with `lwork = -1` to learn the optimal workspace size, then
 /// with that workspace. `call(work, lwork)` returns `info`.
 @inline(__always)
@@ -52,7 +59,7 @@ func withWorkspace<T: BinaryFloatingPoint>(
     var query = T.zero
     let info = call(&query, -1)
     guard info == 0 else { return Int(info) }
-    let lwork = max(1, Int(query.rounded(.up)))
+    let lwork = workspaceLength(query)
     let work = UnsafeMutablePointer<T>.allocate(capacity: lwork)
     defer { work.deallocate() }
     return Int(call(work, Int32(lwork)))
@@ -112,9 +119,7 @@ extension Float: LinearAlgebraScalar {
         let jobz = Int8(UInt8(ascii: "V")), uplo = Int8(UInt8(ascii: "U"))
         let query = LAPACKE_ssyevd_work(LAPACK_COL_MAJOR, jobz, uplo, Int32(n), a, Int32(n), w, &workSize, -1, &iworkSize, -1)
         guard query == 0 else { return Int(query) }
-        // The query answers in the scalar type; a Float cannot hold 1 + 6n + 2n² exactly beyond n ≈ 2900 and
-        // may round it down, so take LAPACK's documented minimum too.
-        let lwork = max(1 + 6 * n + 2 * n * n, Int(workSize.rounded(.up))), liwork = max(3 + 5 * n, Int(iworkSize))
+        let lwork = workspaceLength(workSize), liwork = max(1, Int(iworkSize))
         let work = UnsafeMutablePointer<Float>.allocate(capacity: lwork)
         let iwork = UnsafeMutablePointer<Int32>.allocate(capacity: liwork)
         defer { work.deallocate(); iwork.deallocate() }
@@ -187,9 +192,7 @@ extension Double: LinearAlgebraScalar {
         let jobz = Int8(UInt8(ascii: "V")), uplo = Int8(UInt8(ascii: "U"))
         let query = LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, jobz, uplo, Int32(n), a, Int32(n), w, &workSize, -1, &iworkSize, -1)
         guard query == 0 else { return Int(query) }
-        // The query answers in the scalar type; a Float cannot hold 1 + 6n + 2n² exactly beyond n ≈ 2900 and
-        // may round it down, so take LAPACK's documented minimum too.
-        let lwork = max(1 + 6 * n + 2 * n * n, Int(workSize.rounded(.up))), liwork = max(3 + 5 * n, Int(iworkSize))
+        let lwork = workspaceLength(workSize), liwork = max(1, Int(iworkSize))
         let work = UnsafeMutablePointer<Double>.allocate(capacity: lwork)
         let iwork = UnsafeMutablePointer<Int32>.allocate(capacity: liwork)
         defer { work.deallocate(); iwork.deallocate() }

@@ -29,9 +29,11 @@ public struct SingularValueDecomposition<Scalar: LinearAlgebraScalar>: Sendable 
     /// U·diag(σ)·Vᵀ, formed densely (for tests and small matrices).
     public var reconstructed: Matrix<Scalar> { u.scalingColumns(by: singularValues) * vt }
 
-    /// The decomposition truncated to its first `k` triplets (k clamped to 0…r).
+    /// The decomposition truncated to its first `k` triplets (k clamped to 0…r); `self`, sharing its
+    /// storage, when k ≥ r.
     public func truncated(to k: Int) -> SingularValueDecomposition {
         let k = Swift.max(0, Swift.min(k, rank))
+        guard k < rank else { return self }
         return SingularValueDecomposition(u: u.columns(0..<k), singularValues: Array(singularValues.prefix(k)), vt: vt.rows(0..<k))
     }
 }

@@ -184,7 +184,7 @@ extension Matrix where Scalar == Float {
                         let n = Int32(size)
                         let query = LAPACKE_ssyevr_work(LAPACK_COL_MAJOR, jobz, range, uplo, n, ap.baseAddress!, n, 0, 0, n - Int32(k) + 1, n, 0, &found, wp.baseAddress!, zp.baseAddress!, n, ip.baseAddress!, &workSize, -1, &iworkSize, -1)
                         guard query == 0 else { return query }
-                        let lwork = Swift.max(1, Int(workSize.rounded(.up))), liwork = Swift.max(1, Int(iworkSize))
+                        let lwork = workspaceLength(workSize), liwork = Swift.max(1, Int(iworkSize))
                         let work = UnsafeMutablePointer<Float>.allocate(capacity: lwork)
                         let iwork = UnsafeMutablePointer<Int32>.allocate(capacity: liwork)
                         defer { work.deallocate(); iwork.deallocate() }

@@ -31,8 +31,8 @@ public struct BasisProjection: Sendable {
     /// directions on each side whose thin factor is square (nil: all r). Precondition: the update has
     /// W's shape.
     ///
-    /// Dense: Y = ΔW V_{d_R} gives the right masses, Z = U_{d_L}ᵀ ΔW the left masses, and the core is
-    /// the cheaper of U_{d_L}ᵀ Y and Z V_{d_R}. A side resolved down to its full square basis needs no mass
+    /// Dense (which products: ``DensePlan``): Y = ΔW V_{d_R} gives the right masses, Z = U_{d_L}ᵀ ΔW the
+    /// left masses, and the core is the cheaper of U_{d_L}ᵀ Y and Z V_{d_R}. A side resolved down to its full square basis needs no mass
     /// product: there ‖uᵢᵀΔW‖² = ‖uᵢᵀΔW V‖² (V n×n), the core's row norms (columns on the left). LoRA
     /// (always full depth): P = s·(UᵀB)(AV), and the masses are quadratic forms in the q×q Gram matrices
     /// of B and A.
@@ -41,28 +41,15 @@ public struct BasisProjection: Sendable {
         precondition(shape.rows == base.u.rows && shape.columns == base.vt.columns, "update shape differs from the base weight")
         switch update {
         case let .dense(delta):
-            let r = base.u.columns
-            let leftSquare = base.u.rows == r, rightSquare = base.vt.columns == r
-            let d = Swift.min(depth ?? r, r)
-            let dL = leftSquare ? d : r, dR = rightSquare ? d : r
-            let leftFull = leftSquare && dL == r, rightFull = rightSquare && dR == r
-            let u = dL == r ? base.u : base.u.columns(0..<dL)
-            let vt = dR == r ? base.vt : base.vt.rows(0..<dR)
+            let plan = DensePlan(rows: shape.rows, columns: shape.columns, depth: depth)
+            let (u, vt) = plan.factors(of: base)
             total = Double(delta.frobeniusNormSquared)
-            // Y = ΔW V (m×d_R) gives the right masses unless the left side is fully resolved; Z = Uᵀ ΔW
-            // (d_L×n) the left masses unless the right side is. With both resolved, Y alone yields the core.
-            var y = leftFull ? nil : delta.multiplied(by: vt, transposingOther: true)
-            let z = rightFull ? nil : u.multiplied(by: delta, transposingSelf: true)
-            if y == nil && z == nil { y = delta.multiplied(by: vt, transposingOther: true) }
-            let core: MatrixF
-            if let z, y == nil || shape.columns < shape.rows {
-                core = z.multiplied(by: vt, transposingOther: true)  // n·d_L·d_R
-            } else {
-                core = u.multiplied(by: y!, transposingSelf: true)  // m·d_L·d_R
-            }
+            let y = plan.formsY ? delta.multiplied(by: vt, transposingOther: true) : nil  // ΔW V, m×d_R
+            let z = plan.formsZ ? u.multiplied(by: delta, transposingSelf: true) : nil  // Uᵀ ΔW, d_L×n
+            let core = plan.coreFromZ ? z!.multiplied(by: vt, transposingOther: true) : u.multiplied(by: y!, transposingSelf: true)
             coreEnergy = Self.squared(core)
             leftMass = z?.rowNormsSquared ?? core.rowNormsSquared
-            rightMass = leftFull ? core.columnNormsSquared : y!.columnNormsSquared
+            rightMass = plan.leftFull ? core.columnNormsSquared : y!.columnNormsSquared
         case let .lowRank(b, a, scale):
             let av = a.multiplied(by: base.vt, transposingOther: true)  // A V, q×r
             let utb = base.u.multiplied(by: b, transposingSelf: true)  // Uᵀ B, r×q

@@ -24,10 +24,10 @@ public struct SingularTaskInterference: Codable, Sendable, Equatable {
     /// R² + 2·max rᵢ·R floats beyond the factors instead of 4R² + (m + n)·R.
     public init(decompositions: [SingularValueDecomposition<Float>], ranks: [Int]) {
         self.ranks = ranks
-        // Views of the first rᵢ vectors; no copy when the decomposition holds exactly rᵢ (the usual case).
-        let u = decompositions.indices.map { ranks[$0] == decompositions[$0].rank ? decompositions[$0].u : decompositions[$0].u.columns(0..<ranks[$0]) }
-        let vt = decompositions.indices.map { ranks[$0] == decompositions[$0].rank ? decompositions[$0].vt : decompositions[$0].vt.rows(0..<ranks[$0]) }
-        let sigma = decompositions.indices.flatMap { decompositions[$0].singularValues.prefix(ranks[$0]) }
+        // No copy when a decomposition holds exactly rᵢ triplets (the usual case).
+        let kept = decompositions.indices.map { decompositions[$0].truncated(to: ranks[$0]) }
+        let u = kept.map(\.u), vt = kept.map(\.vt)
+        let sigma = kept.flatMap(\.singularValues)
         let offsets = ranks.reduce(into: [0]) { $0.append($0.last! + $1) }
         let size = sigma.count
         var shiftedV = MatrixF(zeros: size, size)

@@ -52,8 +52,8 @@ public struct TaskSimilarity: Codable, Sendable, Equatable {
                 return d > 0 ? inner[i][j] / d : 0
             }
         }
-        let rights = (0..<t).map { decompositions[$0].vt.rows(0..<ranks[$0]) }
-        let lefts = (0..<t).map { decompositions[$0].u.columns(0..<ranks[$0]) }
+        let kept = (0..<t).map { decompositions[$0].truncated(to: ranks[$0]) }
+        let rights = kept.map(\.vt), lefts = kept.map(\.u)
         var angles = [SubspaceAngles]()
         for i in 0..<t {
             for j in (i + 1)..<Swift.max(i + 1, t) {
