@@ -44,15 +44,27 @@ public struct LayerAnalyzer: Sendable {
         // Pass 1 — everything that reads W_pre's factors: energy maps and intruders. The factors are
         // released at the end of this scope, before the updates' own factorizations need their memory.
         do {
-            let baseSVD = try decomposeBase(base, name: name, timings: &timings)
+            let leading = compute.leadingBaseVectors && compute.factorsFromGram && compute.projectToDeepestCut && base.rows == base.columns
+            let factored = try decomposeBase(base, name: name, leadingVectors: leading ? { sigma in
+                Swift.max(splits(base, sigma.map(Double.init)).deepest, options.intruderTop) + Self.baseVectorMargin
+            } : nil, timings: &timings)
             timings.baseSVD = clock.seconds
-            sigma = baseSVD.singularValues.map(Double.init)
-            zones = ZoneSplit(rows: base.rows, columns: base.columns, singularValues: sigma, rule: options.zoneRule)
-            fourWay = options.lowZoneRule.map {
-                ZoneSplit(rows: base.rows, columns: base.columns, singularValues: sigma, rule: options.zoneRule, lowRule: $0)
-            }
+            var baseSVD = factored.decomposition
+            sigma = factored.singularValues.map(Double.init)
+            let split = splits(base, sigma)
+            zones = split.zones
+            fourWay = split.fourWay
             // The 4-way split's low cut k₂ is at least k (ZoneSplit raises it), so it is the deepest cut.
             let depth = compute.projectToDeepestCut ? (fourWay ?? zones).leftCuts.last : nil
+            var complete = baseSVD.rank == base.minDimension
+            // W_pre's complete factorization, when its leading vectors turn out not to be enough.
+            func completeBase() throws {
+                guard !complete else { return }
+                var ignored = LayerTimings()
+                baseSVD = try decomposeBase(base, name: name, timings: &ignored)
+                complete = true
+            }
+            if let depth, depth > baseSVD.rank { try completeBase() }
             for (update, task) in zip(updates, taskNames) {
                 clock = Stopwatch()
                 guard update.isFinite else { throw LinearAlgebraError.nonFiniteInput(context: "\(name) (update of \(task))") }
@@ -61,7 +73,14 @@ public struct LayerAnalyzer: Sendable {
                 if options.computeIntruders {
                     let intruderClock = Stopwatch()
                     let fineTuned = try topVectorsOfFineTuned(base: base, update: update, context: "\(name) (fine-tuned \(task))", timings: &timings)
-                    intruders = IntruderDimensions(fineTuned: fineTuned, base: baseSVD, top: options.intruderTop, threshold: options.intruderThreshold)
+                    if !complete {
+                        intruders = IntruderDimensions(fineTuned: fineTuned, leadingBase: baseSVD, top: options.intruderTop, threshold: options.intruderThreshold)
+                        if intruders == nil {
+                            try completeBase()
+                            timings.baseCompletedForIntruders = true
+                        }
+                    }
+                    intruders = intruders ?? IntruderDimensions(fineTuned: fineTuned, base: baseSVD, top: options.intruderTop, threshold: options.intruderThreshold)
                     timings.intruders.append(intruderClock.seconds)
                 } else {
                     timings.intruders.append(0)
@@ -129,25 +148,48 @@ public struct LayerAnalyzer: Sendable {
         return analysis
     }
 
+    /// Singular vector pairs of W_pre formed beyond the deepest zone cut (and the intruders' top), so that
+    /// the cut computed again from the final σ (Rayleigh quotients for the kept pairs) is still covered.
+    public static let baseVectorMargin = 8
+
+    /// The zone splits of `base` for singular values `sigma` (3-way, 4-way when asked) and the deepest cut.
+    private func splits(_ base: MatrixF, _ sigma: [Double]) -> (zones: ZoneSplit, fourWay: ZoneSplit?, deepest: Int) {
+        let zones = ZoneSplit(rows: base.rows, columns: base.columns, singularValues: sigma, rule: options.zoneRule)
+        let fourWay = options.lowZoneRule.map {
+            ZoneSplit(rows: base.rows, columns: base.columns, singularValues: sigma, rule: options.zoneRule, lowRule: $0)
+        }
+        return (zones, fourWay, (fourWay ?? zones).leftCuts.last ?? 0)
+    }
+
     /// The thin SVD of W_pre as ``compute`` asks for it: from the Double Gram matrix (LAPACK when that
     /// returns nil: a zero or exactly rank-deficient W), then re-orthonormalized if the factors drift. Records which path ran and
     /// the factors' orthonormality error in `timings`.
     public func decomposeBase(_ base: MatrixF, name: String, timings: inout LayerTimings) throws -> SingularValueDecomposition<Float> {
+        try decomposeBase(base, name: name, leadingVectors: nil, timings: &timings).decomposition
+    }
+
+    /// All r singular values of W_pre and its leading singular vector pairs: as many as `leadingVectors`
+    /// asks for given the values (nil: all r; the LAPACK path always gives all r), otherwise as
+    /// ``decomposeBase(_:name:timings:)``.
+    public func decomposeBase(_ base: MatrixF, name: String, leadingVectors: (([Float]) -> Int)?, timings: inout LayerTimings) throws -> (decomposition: SingularValueDecomposition<Float>, singularValues: [Float]) {
         let context = "\(name) (pretrained)"
         var svd: SingularValueDecomposition<Float>
-        if compute.factorsFromGram, let fromGram = try base.singularValueDecompositionFromGram(context: context) {
-            svd = fromGram.decomposition
+        let values: [Float]
+        if compute.factorsFromGram, let fromGram = try base.singularValueDecompositionFromGram(keepingVectors: leadingVectors, context: context) {
+            (svd, values) = fromGram
             timings.baseFromGram = true
         } else {
             svd = try base.singularValueDecomposition(context: context)
+            values = svd.singularValues
         }
+        timings.baseVectors = svd.rank
         if compute.reorthonormalizeBase {
             let fixed = svd.reorthonormalized()
             svd = fixed.decomposition
             timings.baseOrthonormalityError = fixed.before
             timings.baseOrthonormalityErrorAfter = fixed.after
         }
-        return svd
+        return (svd, values)
     }
 
     /// The SVD of one update and all its singular values: for a dense ΔW from its Double Gram matrix with

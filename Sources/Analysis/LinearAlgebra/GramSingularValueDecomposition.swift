@@ -5,8 +5,10 @@ extension Matrix where Scalar == Float {
     /// formed and factored in Double; nil when a kept ‖W vⱼ‖ is exactly 0 (a zero or exactly rank-deficient W:
     /// use ``singularValueDecomposition(context:)`` then).
     ///
-    /// For m ≥ n: G = WᵀW = V Σ² Vᵀ (n×n, `dsyrk` over blocks of rows converted to Double) and `dsyevd`
-    /// give V; then P = W V (`dgemm`, the same blocks), σⱼ = ‖pⱼ‖ and uⱼ = pⱼ/σⱼ. For m < n the roles swap
+    /// For m ≥ n: G = WᵀW = V Σ² Vᵀ (n×n, `dsyrk` over blocks of rows converted to Double), all its
+    /// eigenvalues and only the k leading eigenvectors V_k
+    /// (``Matrix/leadingEigenvectors(keeping:context:)``); then P = W V_k (`dgemm`, the same blocks),
+    /// σⱼ = ‖pⱼ‖ and uⱼ = pⱼ/σⱼ for j < k, σⱼ = √λⱼ beyond. For m < n the roles swap
     /// (G = W Wᵀ gives U, vⱼ = Wᵀuⱼ/σⱼ). The factors are rounded to Float at the end.
     ///
     /// Accuracy: products of Float entries are exact in Double, so G carries only ε_d-level error, and its
@@ -19,15 +21,20 @@ extension Matrix where Scalar == Float {
     /// range. On the benchmark's 4096² base (κ = 1.7·10⁸) the zone energies match numpy's float64 SVD
     /// to ~10⁻⁸ (`benchmarks/float64_check.py`, benchmarks/RESULTS.md).
     ///
-    /// Cost: m·n² Double multiply-adds in `dsyrk`, an n×n `dsyevd` (n = min side), m·n·k in `dgemm` for
-    /// k kept vector pairs, and a Float QR when the re-orthonormalization is needed — at 4096² about
-    /// 9–14 s on 2 cores against 12–17 s for `sgesdd`. Extra memory: one n×n Double matrix (G, diagonalized
-    /// in place), LAPACK's 2n² Double workspace and 32 MB blocks; never a Double copy of W.
+    /// Accuracy of the values without vectors (j ≥ k): √λⱼ with λⱼ accurate to about ε_d·σ₁² absolutely,
+    /// so σⱼ to ε_d·σ₁²/(2σⱼ) — better than a Float SVD's ε_f·σ₁ for every σⱼ ≳ 10⁻⁹·σ₁, and never worse
+    /// than √ε_d·σ₁ ≈ 10⁻⁸·σ₁ (what sums of σ such as the zone rule see).
     ///
-    /// - Throws: ``LinearAlgebraError`` for non-finite input or when `dsyevd` fails.
+    /// Cost: m·n² Double multiply-adds in `dsyrk`, an n×n tridiagonal reduction (n = min side), 2n²k for
+    /// the back-transformation of the k kept eigenvectors (all n and divide and conquer when k > n/2),
+    /// m·n·k in `dgemm`, and a Float QR of the k columns when the re-orthonormalization is needed. Extra
+    /// memory: one n×n Double matrix (G, reduced in place), n·k Doubles of eigenvectors (n² when k > n/2)
+    /// and 32 MB blocks; never a Double copy of W.
+    ///
+    /// - Throws: ``LinearAlgebraError`` for non-finite input or when the eigensolver fails.
     ///
     /// - Parameter keep: given the singular values (√λ, descending), how many singular vector pairs to
-    ///   form (nil: all r) — the rest cost nothing beyond the eigensolver. `singularValues` in the result
+    ///   form (nil: all r) — the eigenvectors of the rest are never formed. `singularValues` in the result
     ///   always holds all r values (Rayleigh quotients for the kept ones, √λ beyond).
     public func singularValueDecompositionFromGram(keepingVectors keep: (([Float]) -> Int)? = nil, tolerance: Double = 4e-6, context: String = "matrix") throws -> (decomposition: SingularValueDecomposition<Float>, singularValues: [Float])? {
         let r = minDimension
@@ -36,10 +43,10 @@ extension Matrix where Scalar == Float {
         let tall = rows >= columns
         let long = tall ? rows : columns
         let blockSize = Swift.max(1, Swift.min(long, (1 << 22) / r))  // ≤ 32 MB of Double per block
-        var vectors = Matrix<Double>(zeros: r, r)  // G, then its eigenvectors as rows
+        var gram = Matrix<Double>(zeros: r, r)  // G, then its tridiagonal reduction
         forEachBlock(tall: tall, size: blockSize) { block, _ in
             block.elements.withUnsafeBufferPointer { bp in
-                vectors.elements.withUnsafeMutableBufferPointer { gp in
+                gram.elements.withUnsafeMutableBufferPointer { gp in
                     // tall: G += BᵀB with B b×n; wide: G += B Bᵀ with B m×b.
                     cblas_dsyrk(CblasRowMajor, CblasUpper, tall ? CblasTrans : CblasNoTrans, blasint(r),
                                 blasint(tall ? block.rows : block.columns), 1, bp.baseAddress!, blasint(block.columns), 1,
@@ -48,12 +55,13 @@ extension Matrix where Scalar == Float {
             }
         }
         for i in 0..<r {
-            for j in 0..<i { vectors[i, j] = vectors[j, i] }
+            for j in 0..<i { gram[i, j] = gram[j, i] }
         }
-        let eigenvalues = try vectors.diagonalizeSymmetric(context: context)
+        let (eigenvalues, kept) = try gram.leadingEigenvectors(keeping: { lambda in
+            keep?(lambda.map { Float(Swift.max(0, $0).squareRoot()) }) ?? r
+        }, context: context)
         var sigma = eigenvalues.map { Swift.max(0, $0).squareRoot() }
-        let k = Swift.max(0, Swift.min(r, keep?(sigma.map(Float.init)) ?? r))
-        let kept = k == r ? vectors : vectors.rows(0..<k)
+        let k = kept.rows
         // The other side, unnormalized: tall P = W V (rows of W → rows of P); wide Pᵀ = Uᵀ W (columns → columns).
         var other = MatrixF(zeros: tall ? rows : k, tall ? k : columns)
         var norms = [Double](repeating: 0, count: k)

@@ -42,9 +42,18 @@ public struct ComputeSettings: Sendable, Equatable {
     /// LAPACK's Float SVD: faster on 2 cores, more accurate in σ and V, and for ΔW only the singular vectors
     /// the cross-task signals read are formed. LAPACK remains the path for zero updates and LoRA factors.
     public var factorsFromGram: Bool
+    /// For a square W_pre factored from its Gram matrix with ``projectToDeepestCut``, form only the
+    /// singular vectors the analysis reads: all r singular values, but vectors only down to the deepest
+    /// zone cut (plus a margin of ``LayerAnalyzer/baseVectorMargin``). Intruders are then judged against
+    /// those leading vectors when that provably gives the max |cos| over all r
+    /// (``IntruderDimensions/init(fineTuned:leadingBase:top:threshold:)``), else against a complete
+    /// factorization computed then. Non-square layers need the complete thin factor of their long side
+    /// for the band below the cut and are factored completely.
+    public var leadingBaseVectors: Bool
 
-    public init(intruderVectors: TopVectors = .automatic(TruncatedSVDSettings()), valuesOnlyForSingleTask: Bool = true, truncateUpdateFactors: Bool = true, reorthonormalizeBase: Bool = true, projectToDeepestCut: Bool = true, factorsFromGram: Bool = true) {
+    public init(intruderVectors: TopVectors = .automatic(TruncatedSVDSettings()), valuesOnlyForSingleTask: Bool = true, truncateUpdateFactors: Bool = true, reorthonormalizeBase: Bool = true, projectToDeepestCut: Bool = true, factorsFromGram: Bool = true, leadingBaseVectors: Bool = true) {
         self.factorsFromGram = factorsFromGram
+        self.leadingBaseVectors = leadingBaseVectors
         self.reorthonormalizeBase = reorthonormalizeBase
         self.projectToDeepestCut = projectToDeepestCut
         self.intruderVectors = intruderVectors
@@ -53,7 +62,7 @@ public struct ComputeSettings: Sendable, Equatable {
     }
 
     /// Every fast path off: what the analysis computed before these settings existed.
-    public static let reference = ComputeSettings(intruderVectors: .exactSVD, valuesOnlyForSingleTask: false, truncateUpdateFactors: false, reorthonormalizeBase: false, projectToDeepestCut: false, factorsFromGram: false)
+    public static let reference = ComputeSettings(intruderVectors: .exactSVD, valuesOnlyForSingleTask: false, truncateUpdateFactors: false, reorthonormalizeBase: false, projectToDeepestCut: false, factorsFromGram: false, leadingBaseVectors: false)
 }
 
 /// Where one layer's time went (seconds of wall time, measured with a monotonic clock).
@@ -68,6 +77,11 @@ public struct LayerTimings: Sendable, Equatable, Codable {
     public var baseSVD: Double = 0
     /// Whether W_pre was factored through its Double Gram matrix (false: LAPACK's SVD).
     public var baseFromGram: Bool = false
+    /// How many singular vector pairs of W_pre were formed (r when all).
+    public var baseVectors: Int = 0
+    /// Whether the intruders needed W_pre's complete factorization after its leading vectors were formed
+    /// (its time is in `intruders`).
+    public var baseCompletedForIntruders: Bool = false
     /// Per task: SVD of ΔW, projection and energy maps, intruders.
     public var perTask: [Double] = []
     /// Of `perTask`: the intruder part, per task.
