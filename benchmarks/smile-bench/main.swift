@@ -6,6 +6,7 @@
 // efficiency ratio.
 //
 //   smile-bench energy --base B --models M1 M2 … --out result.json
+//   smile-bench compare …   (Compare.swift: the full analysis with every vs the leading base vectors)
 //
 // Output JSON: {"layers": [{"name", "rows", "columns", "read", "baseSVD", "perModel": [s], "gemm": [s],
 // "energies": [[E_I, E_II, E_II+III]]}], "wall", "peakRSS"}.
@@ -25,7 +26,7 @@ func fail(_ message: String) -> Never {
 }
 
 var arguments = Array(CommandLine.arguments.dropFirst())
-guard arguments.first == "energy" else { fail("usage: smile-bench energy --base B --models M… --out file.json") }
+guard let mode = arguments.first, ["energy", "compare"].contains(mode) else { fail("usage: smile-bench energy|compare --base B --models M… --out file.json") }
 arguments.removeFirst()
 var base: String?, models = [String](), out: String?
 var i = 0
@@ -42,6 +43,10 @@ while i < arguments.count {
 guard let base, let out, !models.isEmpty else { fail("give --base, --models and --out") }
 
 MemoryAccounting.returnLargeAllocationsToTheSystem()
+if mode == "compare" {
+    try runCompare(base: base, models: models, out: out)
+    exit(0)
+}
 
 /// Results by layer index, filled by concurrent workers.
 final class Slots: @unchecked Sendable {
