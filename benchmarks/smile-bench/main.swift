@@ -5,7 +5,7 @@
 // projectionGEMMs: BasisProjection's products down to the deepest cut) on the very same matrices, for the
 // efficiency ratio.
 //
-//   smile-bench energy --base B --models M1 M2 … --out result.json
+//   smile-bench energy --base B --models M1 M2 … --out result.json [--complete-base]
 //   smile-bench compare …   (Compare.swift: the full analysis with every vs the leading base vectors)
 //
 // Output JSON: {"layers": [{"name", "rows", "columns", "read", "baseSVD", "perModel": [s], "gemm": [s],
@@ -28,12 +28,13 @@ func fail(_ message: String) -> Never {
 var arguments = Array(CommandLine.arguments.dropFirst())
 guard let mode = arguments.first, ["energy", "compare"].contains(mode) else { fail("usage: smile-bench energy|compare --base B --models M… --out file.json") }
 arguments.removeFirst()
-var base: String?, models = [String](), out: String?
+var base: String?, models = [String](), out: String?, completeBase = false
 var i = 0
 while i < arguments.count {
     switch arguments[i] {
     case "--base": base = arguments[i + 1]; i += 2
     case "--out": out = arguments[i + 1]; i += 2
+    case "--complete-base": completeBase = true; i += 1
     case "--models":
         i += 1
         while i < arguments.count, !arguments[i].hasPrefix("--") { models.append(arguments[i]); i += 1 }
@@ -41,6 +42,7 @@ while i < arguments.count {
     }
 }
 guard let base, let out, !models.isEmpty else { fail("give --base, --models and --out") }
+let formsEveryBaseVector = completeBase
 
 MemoryAccounting.returnLargeAllocationsToTheSystem()
 if mode == "compare" {
@@ -65,8 +67,12 @@ final class Slots: @unchecked Sendable {
     }
     var svd: SingularValueDecomposition<Float>!
     var timings = LayerTimings()
-    let baseTime = try seconds { svd = try LayerAnalyzer().decomposeBase(w, name: tensor.name, timings: &timings) }
-    let zones = ZoneSplit(rows: w.rows, columns: w.columns, singularValues: svd.singularValues.map(Double.init), rule: .smileDefault)
+    var sigma = [Float]()
+    // Only the singular vectors the energy maps read (square layers: down to the deepest cut), as
+    // `smile-inspect model` factors W_pre; `--complete-base` forms all of them (the path before #14).
+    let analyzer = LayerAnalyzer(options: AnalysisOptions(computeIntruders: false), compute: ComputeSettings(leadingBaseVectors: !formsEveryBaseVector))
+    let baseTime = try seconds { (svd, sigma) = try analyzer.decomposeBaseAsRead(w, name: tensor.name, timings: &timings) }
+    let zones = ZoneSplit(rows: w.rows, columns: w.columns, singularValues: sigma.map(Double.init), rule: .smileDefault)
     // Project to the deepest cut on square sides, as `smile-inspect model` does (ComputeSettings).
     let depth = zones.leftCuts.last!
     var perModel = [Double](), gemm = [Double](), energies = [[Double]]()
@@ -84,7 +90,7 @@ final class Slots: @unchecked Sendable {
                                                perModel.map { String(format: "%.2f", $0) }.joined(separator: " "),
                                                gemm.map { String(format: "%.2f", $0) }.joined(separator: " ")).utf8))
     return ["name": tensor.name, "rows": w.rows, "columns": w.columns, "read": read, "baseSVD": baseTime,
-            "perModel": perModel, "gemm": gemm, "energies": energies, "baseFromGram": timings.baseFromGram]
+            "perModel": perModel, "gemm": gemm, "energies": energies, "baseFromGram": timings.baseFromGram, "baseVectors": timings.baseVectors]
 }
 
 /// The GEMMs of BasisProjection's dense path at this depth (its `DensePlan`), and nothing else.

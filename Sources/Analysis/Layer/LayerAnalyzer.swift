@@ -44,10 +44,7 @@ public struct LayerAnalyzer: Sendable {
         // Pass 1 — everything that reads W_pre's factors: energy maps and intruders. The factors are
         // released at the end of this scope, before the updates' own factorizations need their memory.
         do {
-            let leading = compute.leadingBaseVectors && compute.factorsFromGram && compute.projectToDeepestCut && base.rows == base.columns
-            let factored = try decomposeBase(base, name: name, leadingVectors: leading ? { sigma in
-                Swift.max(splits(base, sigma.map(Double.init)).deepest, options.intruderTop) + Self.baseVectorMargin
-            } : nil, timings: &timings)
+            let factored = try decomposeBaseAsRead(base, name: name, timings: &timings)
             timings.baseSVD = clock.seconds
             var baseSVD = factored.decomposition
             sigma = factored.singularValues.map(Double.init)
@@ -159,6 +156,16 @@ public struct LayerAnalyzer: Sendable {
             ZoneSplit(rows: base.rows, columns: base.columns, singularValues: sigma, rule: options.zoneRule, lowRule: $0)
         }
         return (zones, fourWay, (fourWay ?? zones).leftCuts.last ?? 0)
+    }
+
+    /// All r singular values of W_pre and the singular vector pairs the analysis reads: for a square W_pre
+    /// (when ``compute`` allows, see ``ComputeSettings/leadingBaseVectors``) down to the deepest zone cut
+    /// (or the intruders' top) plus ``baseVectorMargin``, otherwise all r.
+    public func decomposeBaseAsRead(_ base: MatrixF, name: String, timings: inout LayerTimings) throws -> (decomposition: SingularValueDecomposition<Float>, singularValues: [Float]) {
+        let leading = compute.leadingBaseVectors && compute.factorsFromGram && compute.projectToDeepestCut && base.rows == base.columns
+        return try decomposeBase(base, name: name, leadingVectors: leading ? { sigma in
+            Swift.max(splits(base, sigma.map(Double.init)).deepest, options.intruderTop) + Self.baseVectorMargin
+        } : nil, timings: &timings)
     }
 
     /// The thin SVD of W_pre as ``compute`` asks for it: from the Double Gram matrix (LAPACK when that

@@ -13,7 +13,7 @@ public enum MemoryAccounting {
     /// - inputs: W_pre and the d dense ΔW (m·n each), LoRA factors (m+n)·64 each;
     /// - W_pre's thin factors U, Vᵀ: (m+n)·r;
     /// - the largest transient of the sequence (read and decode; the SVD of W_pre or of one ΔW: a copy,
-    ///   its factors and LAPACK's ≈ 4r² workspace — the Gram path's G and `dsyevd` workspace, 3r²
+    ///   its factors and LAPACK's ≈ 4r² workspace — the Gram path's G and its eigensolver's workspace, ≤ 3r²
     ///   Doubles, plus its m·r product fit in the same bound; the projection; W_ft for intruders; the
     ///   interference products, chunked to at most d·m·n);
     /// - the kept singular vectors of every ΔW: at most (m+n)·r each.
