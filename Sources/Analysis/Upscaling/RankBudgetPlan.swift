@@ -161,7 +161,7 @@ public struct RankBudgetPlan: Codable, Sendable, Equatable {
 
     private static func tooSmall(_ budget: Double, base: Int, routers: Int, floorCost: Int, floor: Int) -> UpscaleError {
         let b = Double(Swift.max(1, base))
-        return .invalidOption("--budget \(budget) is below the routers' own cost: routers need \(fraction(Double(routers) / b)) and rank-\(floor) experts \(fraction(Double(floorCost) / b)) of the \(base) base-layer parameters")
+        return .invalidOption("--budget \(budget) is below the routers' own cost: routers and expert biases need \(fraction(Double(routers) / b)) and rank-\(floor) experts \(fraction(Double(floorCost) / b)) of the \(base) base-layer parameters")
     }
 
     private static func fraction(_ x: Double) -> String { String(format: "%.4g", x) }

@@ -18,9 +18,11 @@ public struct UpscalePlan: Sendable, Equatable {
 }
 
 extension SmileUpscaler {
-    /// The probe rank p of a layer: the option, else the k the layer gets without a budget.
+    /// The probe rank p of a layer: the option, else the k the layer gets without a budget, at most
+    /// FusionBench's default k 128 (a budget without --k leaves k uncapped, and probes spread over every
+    /// update direction would ask the router to separate noise).
     func probeRank(_ decompositions: [UpdateDecomposition]) -> Int {
-        options.probeRank ?? options.expertRank.rank(for: decompositions)
+        options.probeRank ?? Swift.min(ExpertRankRule.fusionBenchDefault.requestedRank ?? 128, options.expertRank.rank(for: decompositions))
     }
 
     /// The probes of one layer, seeded by its position among the upscaled layers.
