@@ -20,6 +20,8 @@ public struct LayerSpectra: Sendable, Equatable {
     public var singularValues: [[Double]]
     /// The largest numerical update rank over the experts: the most triplets worth keeping.
     public var maxRank: Int
+    /// Per expert, shareᵢ(k) at index k − 1 (empty for a zero update).
+    private var cumulativeShares: [[Double]]
 
     public init(module: String, rows: Int, columns: Int, hasBias: Bool, singularValues: [[Double]], maxRank: Int) {
         self.module = module
@@ -28,6 +30,16 @@ public struct LayerSpectra: Sendable, Equatable {
         self.hasBias = hasBias
         self.singularValues = singularValues
         self.maxRank = maxRank
+        cumulativeShares = singularValues.map { UpdateSpectrum(singularValues: $0, baseNorm: 0).energyCurve }
+    }
+
+    /// From a per-layer analysis record (no bias: the analysis sizes weights only); the numerical rank
+    /// counts σ > σ₁ · max(m, n) · ε_float, as ``UpdateDecomposition`` does.
+    public init(_ layer: LayerAnalysis) {
+        let sigmas = layer.tasks.map(\.spectrum.singularValues)
+        let tolerance = { (s: [Double]) in (s.first ?? 0) * Double(Swift.max(layer.rows, layer.columns)) * Double(Float.ulpOfOne) }
+        self.init(module: layer.name, rows: layer.rows, columns: layer.columns, hasBias: false, singularValues: sigmas,
+                  maxRank: sigmas.map { s in s.filter { $0 > tolerance(s) }.count }.max() ?? 0)
     }
 
     /// From the layer's decompositions.
@@ -51,10 +63,9 @@ public struct LayerSpectra: Sendable, Equatable {
 
     /// shareᵢ(k) per expert.
     public func energyShares(rank k: Int) -> [Double] {
-        singularValues.map { sigma in
-            let squares = sigma.map { $0 * $0 }
-            let total = squares.reduce(0, +)
-            return total > 0 ? squares.prefix(Swift.max(0, k)).reduce(0, +) / total : 1
+        cumulativeShares.map { curve in
+            guard !curve.isEmpty else { return 1 }
+            return k <= 0 ? 0 : curve[Swift.min(k, curve.count) - 1]
         }
     }
 
