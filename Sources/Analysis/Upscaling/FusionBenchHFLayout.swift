@@ -22,7 +22,8 @@ import Foundation
 /// | `X.experts.{i}.bias` | [out] | bᵢ − b_pre (when the projection has a bias) |
 ///
 /// **One rank for the model.** `rank_of_expert` and `rank_of_router` are config fields: every expert of
-/// every layer has that shape (columns past an update's rank are zero) and each must not exceed
+/// every layer has that shape (past an update's numerical rank an expert holds the SVD's numerically zero
+/// triplets, as FusionBench's full SVD does, or zeros when the update has fewer triplets) and each must not exceed
 /// min(in, out) of any projection (FusionBench raises otherwise).
 ///
 /// **Zero updates.** FusionBench's own upscaling leaves a projection whose updates are all zero as the

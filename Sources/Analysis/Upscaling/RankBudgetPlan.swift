@@ -14,7 +14,7 @@ import Foundation
 /// Layouts with one k per layer (``UpscaleLayout/smileMoELinear``) get one ``RankAllocator`` unit per
 /// layer (step cost E·(m + n), ranks 1…min(k cap, largest update rank), floor `rankFloor`); a layout with
 /// one k for the whole model (``UpscaleLayout/fusionBenchHF``) gets the largest k whose cost fits,
-/// charged for every layer at full k (experts are zero-padded there).
+/// charged for every layer at full k (every expert has that shape there).
 public struct RankBudgetPlan: Codable, Sendable, Equatable {
     /// One layer's share of the plan.
     public struct Layer: Codable, Sendable, Equatable {
