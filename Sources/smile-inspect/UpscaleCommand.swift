@@ -16,6 +16,30 @@ struct UpscaleCommand: ParsableCommand {
             1, top_k 1. k is clamped to each layer's largest update rank; --rank-for-energy F instead picks, \
             per layer, the rank keeping F of every expert's energy (--k then caps it).
 
+            --budget F spends at most F × the upscaled layers' base parameters on routers, experts and expert \
+            biases, choosing k per layer by greedy water-filling over the experts' singular values: each \
+            extra rank of a layer costs E·(m+n) and buys Σᵢ σᵢ²/‖ΔWᵢ‖², the sum of per-expert energy shares \
+            (scale-free, so no task or layer takes the ranks because its weights are larger); --k then means \
+            "at most k", --rank-floor the least k of every layer. The plan (per layer: k, energy kept, cost, \
+            and the best uniform k for the same budget) is printed before anything is written and recorded \
+            in smile_config.json.
+
+            --gate-k auto picks, per layer, the smallest router rank whose routing accuracy on probe inputs \
+            reaches --routing-target (default 0.9). Probes of task i are x = V_{i,:p} z, z ~ N(0, I), from \
+            the subspace its rank-p expert acts on (p = --probe-rank, default the layer's k); neutral probes \
+            x = V_{pre,:p} z come from the pretrained weight's top input directions, where no expert should \
+            be strongly preferred: their mean max-probability and normalised entropy are reported. Each \
+            layer reports the accuracy at its gate rank and at FusionBench's default 1.
+
+            --layout fusionbench-hf writes a whole Hugging Face model that FusionBench's \
+            SmileLlamaForCausalLM / SmileMistralForCausalLM / SmileQwen2ForCausalLM / \
+            SmileGemma2ForCausalLM loads with from_pretrained (the base's config.json model_type must be \
+            llama, mistral, qwen2 or gemma2): the seven projections of every decoder layer become \
+            SmileLinear (X.gate.weight, X.shared_linear.weight/.bias, X.experts.{i}.u/.svh/.bias), with one \
+            rank_of_expert (--k, or chosen by --budget) and one rank_of_router for the model; config.json \
+            gets model_type smile_<type>, architectures, num_local_experts, num_experts_per_tok, \
+            rank_of_router, rank_of_expert; tokenizer and generation files are copied from the base.
+
             Layers whose updates are all zero stay plain. Every other tensor (norms, embeddings, biases and \
             weights of layers not upscaled) is averaged over the models (--others average), taken from the \
             base (--others base, FusionBench's default) or from one model (--others model:NAME).
@@ -38,6 +62,9 @@ struct UpscaleCommand: ParsableCommand {
               smile-inspect upscale --base base/ --models a b --out moe/ --others base
               smile-inspect upscale --base base/ --models a b --out moe/ --force \\
                   --rank-for-energy 0.99 --include 'attention'
+              smile-inspect upscale --base base/ --models a b c --out moe/ --budget 0.5 --gate-k auto
+              smile-inspect upscale --base llama/ --models a b --out smile-llama/ --layout fusionbench-hf \\
+                  --others base --budget 0.3
             """)
 
     @OptionGroup var family: FamilyArguments
@@ -45,8 +72,18 @@ struct UpscaleCommand: ParsableCommand {
     var out: String
     @Option(name: .customLong("k"), help: ArgumentHelp("Expert rank k (default 128; with --rank-for-energy, the cap).", valueName: "k"))
     var k: Int?
-    @Option(name: .customLong("gate-k"), help: ArgumentHelp("Right singular vectors per expert in the router.", valueName: "g"))
-    var gateK = 1
+    @Option(name: .customLong("gate-k"), help: ArgumentHelp("Right singular vectors per expert in the router, or auto (see --routing-target).", valueName: "g|auto"))
+    var gateK = "1"
+    @Option(help: ArgumentHelp("With --gate-k auto: the mean probe routing accuracy each layer's router must reach.", valueName: "fraction"))
+    var routingTarget = 0.9
+    @Option(help: ArgumentHelp("Parameter overhead over the upscaled base layers to spend on routers and experts (0.5: +50%).", valueName: "F"))
+    var budget: Double?
+    @Option(help: ArgumentHelp("With --budget: the least expert rank of every layer.", valueName: "k"))
+    var rankFloor = 1
+    @Option(help: ArgumentHelp("Tensor layout: smile-moe-linear (FusionBench SmileMoELinear, any linear layer) or fusionbench-hf (a whole Smile…ForCausalLM model).", valueName: "layout"))
+    var layout = UpscaleLayout.smileMoELinear.rawValue
+    @Option(help: ArgumentHelp("Probe subspace rank p (default: each layer's k).", valueName: "p"))
+    var probeRank: Int?
     @Option(name: .customLong("top-k"), help: ArgumentHelp("Experts each input is sent to.", valueName: "n"))
     var topK = 1
     @Option(help: ArgumentHelp("Upscale only linear weights whose name matches this regular expression.", valueName: "regex"))
@@ -75,20 +112,32 @@ struct UpscaleCommand: ParsableCommand {
         guard Self.byteCount(maxShardSize) != nil else { throw ValidationError("--max-shard-size must be a positive size such as 2GB, 500MB or 1000000, got \"\(maxShardSize)\"") }
         if let k, k < 1 { throw ValidationError("--k must be at least 1, got \(k)") }
         if let f = rankForEnergy, !(f > 0 && f <= 1) { throw ValidationError("--rank-for-energy must be in (0, 1], got \(f)") }
-        guard gateK >= 1 else { throw ValidationError("--gate-k must be at least 1, got \(gateK)") }
+        guard gateK == "auto" || (Int(gateK) ?? 0) >= 1 else { throw ValidationError("--gate-k must be a positive integer or auto, got \"\(gateK)\"") }
+        guard UpscaleLayout(rawValue: layout) != nil else { throw ValidationError("--layout must be \(UpscaleLayout.allCases.map(\.rawValue).joined(separator: " or ")), got \"\(layout)\"") }
+        if let budget, !(budget >= 0 && budget.isFinite) { throw ValidationError("--budget must be a non-negative fraction such as 0.5, got \(budget)") }
+        if budget != nil, rankForEnergy != nil { throw ValidationError("--budget and --rank-for-energy both choose k; pass one of them") }
+        guard rankFloor >= 1 else { throw ValidationError("--rank-floor must be at least 1, got \(rankFloor)") }
+        guard routingTarget > 0, routingTarget <= 1 else { throw ValidationError("--routing-target must be in (0, 1], got \(routingTarget)") }
+        if gateK == "auto", probeSamples == 0 { throw ValidationError("--gate-k auto measures routing on probes; --probe-samples must be positive") }
+        if let probeRank, probeRank < 1 { throw ValidationError("--probe-rank must be at least 1, got \(probeRank)") }
         guard topK >= 1 else { throw ValidationError("--top-k must be at least 1, got \(topK)") }
         guard probeSamples >= 0 else { throw ValidationError("--probe-samples must not be negative") }
     }
 
     func run() throws {
         do {
-            let rank: ExpertRankRule = rankForEnergy.map { .energy($0, maximum: k) } ?? .fixed(k ?? 128)
+            let rank: ExpertRankRule = rankForEnergy.map { .energy($0, maximum: k) } ?? .fixed(k ?? (budget == nil ? 128 : Int.max))
             let options = SmileUpscaleOptions(
-                expertRank: rank, gateRank: gateK, topK: topK, include: include, exclude: exclude,
+                expertRank: rank, gateRank: Int(gateK) ?? 1, topK: topK, include: include, exclude: exclude,
                 others: OtherTensorPolicy(argument: others)!, maxShardBytes: Self.byteCount(maxShardSize)!,
-                replaceExisting: force, probeSamples: probeSamples, seed: seed)
+                replaceExisting: force, probeSamples: probeSamples, probeRank: probeRank, seed: seed,
+                routingTarget: gateK == "auto" ? routingTarget : nil, budget: budget, rankFloor: rankFloor, layout: UpscaleLayout(rawValue: layout)!)
             let progress = ProgressLine(enabled: !quiet)
-            let report = try SmileUpscaler(options: options).upscale(try family.open(), to: URL(fileURLWithPath: out)) { progress.update($0) }
+            let report = try SmileUpscaler(options: options).upscale(try family.open(), to: URL(fileURLWithPath: out), progress: { progress.update($0) }) { plan in
+                guard !json, let budget = plan.budget else { return }
+                progress.finish()
+                print(Self.planSummary(budget), terminator: "")
+            }
             progress.finish()
             print(json ? String(decoding: try report.encoded(), as: UTF8.self) : Self.summary(report), terminator: "")
         } catch let error as UpscaleError {
@@ -119,16 +168,35 @@ struct UpscaleCommand: ParsableCommand {
         return Swift.max(1, Int(value * scale))
     }
 
+    /// The budget plan, printed before anything is written.
+    static func planSummary(_ plan: RankBudgetPlan) -> String {
+        var rows = [["MODULE", "K", "GATE_K", "ENERGY KEPT", "OVERHEAD PARAMS"]]
+        for layer in plan.layers {
+            rows.append([layer.module, String(layer.k), String(layer.gateK), String(format: "%.4f", layer.energyKept), grouped(layer.overheadParameters)])
+        }
+        var lines = ["Plan for --budget \(plan.budget) (\(plan.uniformRank ? "one k for the model" : "k per layer"), maximising the \(plan.objective), floor k = \(plan.rankFloor)):"]
+        lines += table(rows)
+        lines.append(String(format: "overhead %@ of %@ base-layer parameters (%.1f%%), mean energy kept %.4f", grouped(plan.overheadParameters), grouped(plan.baseParameters), plan.overhead * 100, plan.energyKept))
+        if let uniform = plan.uniformAtBudget, let k = uniform.k {
+            lines.append(String(format: "uniform k = %d within the same budget: overhead %.1f%%, mean energy kept %.4f", k, uniform.overhead * 100, uniform.energyKept))
+        } else {
+            lines.append("no uniform k fits the same budget")
+        }
+        return lines.joined(separator: "\n") + "\n\n"
+    }
+
     /// The text report: one row per upscaled layer, then the totals.
     static func summary(_ report: UpscaleReport) -> String {
         let config = report.config
-        var rows = [["MODULE", "K", "GATE_K", "ENERGY KEPT (min)", "PARAMS BASE", "PARAMS SMILE", "ROUTED k / gate_k"]]
+        var rows = [["MODULE", "K", "GATE_K", "ENERGY KEPT (min)", "PARAMS BASE", "PARAMS SMILE", "ROUTED k / gate_k", "ROUTED g / g=1", "NEUTRAL max p"]]
         for layer in report.layers {
             rows.append([
                 layer.module, String(layer.k), String(layer.gateK),
                 String(format: "%.4f", layer.energyKept.min() ?? 1),
                 grouped(layer.parameters.base), grouped(layer.parameters.upscaled),
                 [layer.routingAccuracy, layer.routingAccuracyGateSubspace].map { $0?.mean.map { String(format: "%.2f", $0) } ?? "–" }.joined(separator: " / "),
+                [layer.routing?.meanAccuracy, layer.routing?.defaultMeanAccuracy].map { $0.map { String(format: "%.2f", $0) } ?? "–" }.joined(separator: " / "),
+                layer.routing?.neutral.map { String(format: "%.2f", $0.maxProbability) } ?? "–",
             ])
         }
         let p = report.parameters
@@ -140,7 +208,9 @@ struct UpscaleCommand: ParsableCommand {
         lines += table(rows)
         lines += [
             "",
-            "ROUTED: mean fraction of probe inputs from expert i's top-k (resp. top-gate_k) update subspace sent to expert i.",
+            "ROUTED: mean fraction of probe inputs from expert i's top-k (resp. top-gate_k) update subspace sent to expert i;",
+            "ROUTED g / g=1: the same on probes of rank p (\(report.layers.compactMap { $0.routing?.probeRank }.max().map(String.init) ?? "–") at most) at the layer's gate_k and at FusionBench's default 1;",
+            "NEUTRAL max p: mean largest routing probability on probes from W_pre's top input subspace (1/E = no preference).",
             "plain linear layers (every update zero): \(config.plainLinear.count); other tensors (\(config.otherTensors.policy)\(config.otherTensors.model.map { ":\($0)" } ?? "")): \(config.otherTensors.count)",
             "parameters: base \(grouped(p.base)), upscaled \(grouped(p.upscaled)) (\(String(format: "%+.1f%%", p.overheadVsBase * 100))), "
                 + "every model kept \(grouped(p.keepAll)) (upscaled is \(String(format: "%.1f%%", p.fractionOfKeepAll * 100)))",

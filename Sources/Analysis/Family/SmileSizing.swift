@@ -17,6 +17,13 @@ public struct SmileSizing: Codable, Sendable, Equatable {
     public var keepAllParameters: Int
     /// The largest kᵢ / r over all layers and tasks: near 1 means low-rank experts save little.
     public var worstRankFraction: Double
+    /// Energy kept (the mean over layers and tasks of Σ_{j≤k} σⱼ² / ‖ΔWᵢ‖²) against overhead (routers of
+    /// rank `gateRank` and experts, over ``baseParameters``) for one k in every layer, clamped to each
+    /// layer's update rank (``RankBudgetPlan/uniformCurve(_:gateRanks:maxRank:clamped:)``), at most 160 points.
+    public var uniformCurve: [RankBudgetPlan.Point]
+    /// The same for `upscale --budget`'s per-layer allocation at every budget
+    /// (``RankBudgetPlan/allocationCurve(_:gateRanks:maxRank:floor:points:)``, floor k = 1).
+    public var allocationCurve: [RankBudgetPlan.Point]
 
     /// Sizes the experts from per-layer analyses.
     public init(layers: [LayerAnalysis], energy: Double, gateRank: Int = 1) {
@@ -28,6 +35,12 @@ public struct SmileSizing: Codable, Sendable, Equatable {
                 + layer.tasks.count * gateRank * layer.columns
         }
         keepAllParameters = layers.reduce(0) { $0 + $1.tasks.count * $1.rows * $1.columns }
+        let spectra = layers.filter { !$0.tasks.isEmpty }.map(LayerSpectra.init)
+        let gates = Array(repeating: gateRank, count: spectra.count)
+        let uniform = RankBudgetPlan.uniformCurve(spectra, gateRanks: gates, maxRank: nil, clamped: true)
+        let stride = Swift.max(1, (uniform.count + 159) / 160)
+        uniformCurve = uniform.enumerated().filter { $0.offset % stride == 0 || $0.offset == uniform.count - 1 }.map(\.element)
+        allocationCurve = RankBudgetPlan.allocationCurve(spectra, gateRanks: gates, maxRank: nil, floor: 1)
         worstRankFraction = layers.flatMap { layer in
             layer.tasks.map { Double($0.spectrum.rank(holding: energy)) / Double(Swift.max(1, layer.rank)) }
         }.max() ?? 0

@@ -74,6 +74,12 @@ public struct SmileConfig: Codable, Sendable, Equatable {
     public var files: [String]
     /// Facts about the inputs (prefix remapping, ignored tensors).
     public var notes: [String]
+    /// The tensor layout, ``UpscaleLayout`` raw value (nil in files from before layouts).
+    public var layout: String?
+    /// The `--budget` plan: per-layer k, energy kept, cost, and the uniform-k comparison.
+    public var budget: RankBudgetPlan?
+    /// The `--gate-k auto` routing target (nil: fixed gate_k).
+    public var routingTarget: Double?
 
     /// The JSON bytes as written to ``fileName``.
     public func encoded() throws -> Data { try Self.snakeCaseJSON(self) }
@@ -121,6 +127,9 @@ public struct UpscaledLayer: Codable, Sendable, Equatable {
     public var routingAccuracy: RoutingAccuracy?
     /// Routing accuracy on probes from the subspace the router reads, V_{i,:g} (nil when not measured).
     public var routingAccuracyGateSubspace: RoutingAccuracy?
+    /// Routing on task and neutral probes for this layer's gate rank and FusionBench's default 1 (nil
+    /// when not measured or the layer has no updates).
+    public var routing: LayerRouting?
 }
 
 /// The result of ``SmileUpscaler/upscale(_:to:progress:)``: where the model went and its configuration.

@@ -25,6 +25,25 @@ public struct SmileGate: Sendable, Equatable {
         self.expertCount = expertCount
     }
 
+    /// The gate of rank g = min(`gateRank`, m, n) over update decompositions:
+    ///
+    ///     weights = [V_{1,:g}ᵀ; …; V_{E,:g}ᵀ]
+    ///
+    /// A row whose singular value is numerically zero (beyond the update's numerical rank, or an absent
+    /// update) is zero instead of an arbitrary null-space direction, so it adds nothing to the logit;
+    /// FusionBench's full SVD would put an arbitrary orthonormal completion there.
+    public init(decompositions: [UpdateDecomposition], gateRank: Int) {
+        let (m, n) = (decompositions.first?.rows ?? 0, decompositions.first?.columns ?? 0)
+        let g = Swift.max(1, Swift.min(gateRank, Swift.min(m, n)))
+        var weights = MatrixF(zeros: decompositions.count * g, n)
+        for (e, d) in decompositions.enumerated() {
+            for j in 0..<Swift.min(g, d.numericalRank) {
+                for c in 0..<n { weights[e * g + j, c] = d.svd.vt[j, c] }
+            }
+        }
+        self.init(weights: weights, expertCount: decompositions.count)
+    }
+
     /// g = gate_k, the rows per expert.
     public var gateRank: Int { weights.rows / expertCount }
     /// in features.
@@ -34,13 +53,20 @@ public struct SmileGate: Sendable, Equatable {
     public func logits(_ x: MatrixF) -> MatrixF {
         precondition(x.columns == inFeatures, "input has \(x.columns) features, the gate takes \(inFeatures)")
         guard expertCount > 1 else { return MatrixF(rows: x.rows, columns: 1, elements: Array(repeating: 1, count: x.rows)) }
-        let projections = x.multiplied(by: weights, transposingOther: true)
-        let g = gateRank
-        var out = MatrixF(zeros: x.rows, expertCount)
-        for r in 0..<x.rows {
+        return logits(projections: x.multiplied(by: weights, transposingOther: true), using: gateRank)
+    }
+
+    /// The logits of a gate that keeps only the first `g` ≤ ``gateRank`` rows of each expert's block,
+    /// from `projections` = X · weightsᵀ (B×(E·gate_k)): ‖(first g of block i)‖₂. All ones when E = 1.
+    public func logits(projections: MatrixF, using g: Int) -> MatrixF {
+        precondition(projections.columns == weights.rows && g >= 1 && g <= gateRank, "projections do not match the gate")
+        guard expertCount > 1 else { return MatrixF(rows: projections.rows, columns: 1, elements: Array(repeating: 1, count: projections.rows)) }
+        let width = gateRank
+        var out = MatrixF(zeros: projections.rows, expertCount)
+        for r in 0..<projections.rows {
             for e in 0..<expertCount {
                 var sum: Float = 0
-                for j in 0..<g { let p = projections[r, e * g + j]; sum += p * p }
+                for j in 0..<g { let p = projections[r, e * width + j]; sum += p * p }
                 out[r, e] = sum.squareRoot()
             }
         }

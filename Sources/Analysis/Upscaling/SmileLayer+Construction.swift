@@ -39,9 +39,7 @@ extension SmileLayer {
     ///     gate.weights = [V_{1,:g}ᵀ; …; V_{E,:g}ᵀ],  g = min(gateRank, min(m, n))
     ///     expertᵢ      = (U_{i,:k}, diag(S_{i,:k}) V_{i,:k}ᵀ, bᵢ − b_pre)
     ///
-    /// A gate row whose singular value is numerically zero (beyond the update's numerical rank, or an
-    /// update that is absent) is set to zero instead of an arbitrary null-space direction, so it adds
-    /// nothing to the logit; FusionBench's full SVD would put an arbitrary orthonormal completion there.
+    /// (the gate as ``SmileGate/init(decompositions:gateRank:)`` builds it).
     ///
     /// Preconditions: one decomposition per expert, all of the base's shape; `biasDeltas` present (one
     /// vector per expert) exactly when the base has a bias; rank, gateRank ≥ 1; 1 ≤ topK ≤ E.
@@ -49,17 +47,9 @@ extension SmileLayer {
         precondition(rank >= 1 && gateRank >= 1, "rank and gate rank must be at least 1")
         precondition(decompositions.allSatisfy { $0.rows == base.outFeatures && $0.columns == base.inFeatures }, "update shapes differ from the base")
         precondition((base.bias == nil) == (biasDeltas == nil) && (biasDeltas.map { $0.count == decompositions.count } ?? true), "bias deltas must match the base bias and the experts")
-        let n = base.inFeatures
-        let g = Swift.min(gateRank, Swift.min(base.outFeatures, n))
-        var gateWeights = MatrixF(zeros: decompositions.count * g, n)
-        for (e, d) in decompositions.enumerated() {
-            for j in 0..<Swift.min(g, d.numericalRank) {
-                for c in 0..<n { gateWeights[e * g + j, c] = d.svd.vt[j, c] }
-            }
-        }
         let experts = decompositions.enumerated().map { e, d in
             SmileExpert(decomposition: d.svd, rank: rank, biasDelta: biasDeltas?[e])
         }
-        self.init(pretrained: base, gate: SmileGate(weights: gateWeights, expertCount: decompositions.count), experts: experts, topK: topK)
+        self.init(pretrained: base, gate: SmileGate(decompositions: decompositions, gateRank: gateRank), experts: experts, topK: topK)
     }
 }

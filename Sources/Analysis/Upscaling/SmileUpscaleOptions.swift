@@ -2,8 +2,19 @@
 public struct SmileUpscaleOptions: Sendable, Equatable {
     /// How many triplets each expert keeps (``ExpertRankRule``).
     public var expertRank: ExpertRankRule
-    /// g = gate_k: right singular vectors per expert in the router.
+    /// g = gate_k: right singular vectors per expert in the router (with ``routingTarget``, the search's
+    /// upper limit is min(p, m, n) instead).
     public var gateRank: Int
+    /// `--gate-k auto`: per layer the smallest gate rank whose mean routing accuracy on task probes
+    /// reaches this target (``LayerRouting``); nil: ``gateRank`` everywhere.
+    public var routingTarget: Double?
+    /// `--budget F`: the experts' and routers' parameters are at most F × the upscaled layers' base
+    /// parameters, ranks chosen by ``RankBudgetPlan`` (``expertRank``'s k is then the cap); nil: no budget.
+    public var budget: Double?
+    /// The least k of every layer under a budget.
+    public var rankFloor: Int
+    /// The tensor layout written.
+    public var layout: UpscaleLayout
     /// top_k: experts each input is sent to.
     public var topK: Int
     /// Upscale only linear weights whose name matches this regular expression (nil: all). Tensors not
@@ -29,10 +40,15 @@ public struct SmileUpscaleOptions: Sendable, Equatable {
     public init(
         expertRank: ExpertRankRule = .fusionBenchDefault, gateRank: Int = 1, topK: Int = 1, include: String? = nil,
         exclude: String? = nil, others: OtherTensorPolicy = .average, maxShardBytes: Int = 2_000_000_000,
-        replaceExisting: Bool = false, probeSamples: Int = 32, probeRank: Int? = nil, seed: UInt64 = 20_240_810
+        replaceExisting: Bool = false, probeSamples: Int = 32, probeRank: Int? = nil, seed: UInt64 = 20_240_810,
+        routingTarget: Double? = nil, budget: Double? = nil, rankFloor: Int = 1, layout: UpscaleLayout = .smileMoELinear
     ) {
         self.expertRank = expertRank
         self.gateRank = gateRank
+        self.routingTarget = routingTarget
+        self.budget = budget
+        self.rankFloor = rankFloor
+        self.layout = layout
         self.topK = topK
         self.include = include
         self.exclude = exclude
@@ -58,5 +74,10 @@ public struct SmileUpscaleOptions: Sendable, Equatable {
         guard maxShardBytes >= 1 else { throw fail("the maximum shard size must be positive, got \(maxShardBytes)") }
         guard probeSamples >= 0 else { throw fail("probe samples must not be negative, got \(probeSamples)") }
         if let probeRank, probeRank < 1 { throw fail("probe rank must be at least 1, got \(probeRank)") }
+        if let routingTarget, !(routingTarget > 0 && routingTarget <= 1) { throw fail("the routing target must be in (0, 1], got \(routingTarget)") }
+        if routingTarget != nil, probeSamples == 0 { throw fail("--gate-k auto needs probe inputs; --probe-samples must be positive") }
+        if let budget, !(budget >= 0 && budget.isFinite) { throw fail("the budget must be a non-negative fraction of the base layers' parameters, got \(budget)") }
+        guard rankFloor >= 1 else { throw fail("the rank floor must be at least 1, got \(rankFloor)") }
+        if budget != nil, case .energy = expertRank { throw fail("--budget and --rank-for-energy both choose k; pass one of them") }
     }
 }

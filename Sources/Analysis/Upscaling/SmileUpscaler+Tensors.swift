@@ -12,6 +12,8 @@ extension SmileUpscaler {
     struct BuiltLayer {
         var layer: SmileLayer
         var decompositions: [UpdateDecomposition]
+        /// Routing on probes for the chosen and the default gate rank (nil without probes).
+        var routing: LayerRouting?
     }
 
     /// Reads weight `name` (and `bias` when the base has it) from every model.
@@ -28,22 +30,32 @@ extension SmileUpscaler {
         return LayerInputs(base: PlainLinear(weight: weight, bias: baseBias), updates: try family.updates(for: name), fineTunedBiases: fineTunedBiases)
     }
 
-    /// Builds the SMILE layer for `inputs`; nil when every update is zero.
-    func build(_ inputs: LayerInputs, context: String) throws -> BuiltLayer? {
-        let decompositions = try SmileLayer.decompose(inputs.updates, context: context)
+    /// Builds the SMILE layer for `inputs` (module `module`, the `index`-th upscaled, which seeds its
+    /// probes): k and gate rank from `plan` when it has them, else from the options (an auto gate rank
+    /// searched here). Nil when every update is zero.
+    func build(_ inputs: LayerInputs, module: String, plan: UpscalePlan, index: Int) throws -> BuiltLayer? {
+        let decompositions = try SmileLayer.decompose(inputs.updates, context: module)
         guard !decompositions.allSatisfy(\.isZero) else { return nil }
+        let measure = options.probeSamples > 0
+        let probes = measure ? try probes(inputs, decompositions, index: index, context: module) : nil
+        var gateRank = plan.uniformGateRank ?? plan.gateRanks[module] ?? options.gateRank
+        var search = plan.searches[module]
+        if let target = options.routingTarget, let probes, plan.uniformGateRank == nil, plan.gateRanks[module] == nil {
+            (gateRank, search) = searchGateRank(probes, decompositions, target: target)
+        }
         let layer = SmileLayer(
             base: inputs.base, decompositions: decompositions,
             biasDeltas: SmileLayer.biasDeltas(base: inputs.base, fineTunedBiases: inputs.fineTunedBiases),
-            rank: options.expertRank.rank(for: decompositions), gateRank: options.gateRank, topK: options.topK)
-        return BuiltLayer(layer: layer, decompositions: decompositions)
+            rank: plan.uniformRank ?? plan.ranks[module] ?? options.expertRank.rank(for: decompositions), gateRank: gateRank, topK: options.topK)
+        let routing = probes.map { LayerRouting($0, decompositions: decompositions, gateK: layer.gate.gateRank, topK: options.topK, samples: options.probeSamples, search: search) }
+        return BuiltLayer(layer: layer, decompositions: decompositions, routing: routing)
     }
 
     /// Builds the SMILE layer for the linear weight `name` of `family` (no output written): nil when every
     /// update is zero. The bias `X.bias` is used when the base has it.
     public func layer(_ family: ModelFamily, weight name: String) throws -> SmileLayer? {
         let bias = SmileStateDict.biasName(forWeight: name)
-        return try build(inputs(family, weight: name, bias: family.base.info(bias) != nil ? bias : nil), context: name)?.layer
+        return try build(inputs(family, weight: name, bias: family.base.info(bias) != nil ? bias : nil), module: SmileStateDict.moduleName(forWeight: name), plan: UpscalePlan(), index: 0)?.layer
     }
 
     /// The value written for a tensor outside the upscaled layers, and whether the policy chose it (false:

@@ -26,20 +26,33 @@ public struct SmileUpscaler: Sendable {
     ///
     /// - Throws: ``UpscaleError`` (options, existing output, writing), ``CheckpointError`` (reading),
     ///   ``FamilyAnalyzerError`` (a bad pattern), ``LinearAlgebraError`` (NaN/Inf weights, SVD failure).
+    ///
+    /// With a budget or ``UpscaleLayout/fusionBenchHF`` a planning pass reads every layer once first
+    /// (``UpscalePlan``); `onPlan` receives the plan before anything is written.
     public func upscale(
-        _ family: ModelFamily, to directory: URL, progress: (@Sendable (FamilyAnalyzer.Progress) -> Void)? = nil
+        _ family: ModelFamily, to directory: URL, progress: (@Sendable (FamilyAnalyzer.Progress) -> Void)? = nil,
+        onPlan: ((UpscalePlan) -> Void)? = nil
     ) throws -> UpscaleReport {
         try options.validate(expertCount: family.taskNames.count)
         let model = try policyModel(family)
-        let selected = try selectedWeights(family)
+        let hf = options.layout == .fusionBenchHF ? try FusionBenchHFLayout(family: family) : nil
+        if hf != nil, options.include != nil || options.exclude != nil {
+            throw UpscaleError.invalidOption("--layout fusionbench-hf upscales exactly the projections FusionBench's classes replace; --include/--exclude cannot be used with it")
+        }
+        let selected = try hf.map { layout in
+            Dictionary(uniqueKeysWithValues: layout.modules.map { ($0 + ".weight", family.base.info($0 + ".bias") != nil ? $0 + ".bias" : nil) })
+        } ?? selectedWeights(family)
         guard !selected.isEmpty else {
             throw UpscaleError.noLinearLayers(reason: options.include == nil && options.exclude == nil
                 ? "the base has no linear weights" : "no linear weight matches the include/exclude patterns")
         }
+        try checkRanksFit(family, selected: Array(selected.keys))
         try refuseOverwritingInputs(family, directory)
+        let plan = try self.plan(family, selected: selected, progress: progress)
+        onPlan?(plan)
         let stage = try StagedDirectory(destination: directory, replace: options.replaceExisting, marker: SmileConfig.fileName)
         do {
-            let config = try write(family, selected: selected, model: model, into: stage.staging, progress: progress)
+            let config = try write(family, selected: selected, model: model, layout: hf, plan: plan, into: stage.staging, progress: progress)
             try stage.commit()
             return UpscaleReport(output: directory.relativePath, config: config)
         } catch let error as CheckpointError {
@@ -86,7 +99,7 @@ public struct SmileUpscaler: Sendable {
 
     /// Streams every base tensor into `staging` and writes the config and README there.
     private func write(
-        _ family: ModelFamily, selected: [String: String?], model: Int?, into staging: URL,
+        _ family: ModelFamily, selected: [String: String?], model: Int?, layout hf: FusionBenchHFLayout?, plan: UpscalePlan, into staging: URL,
         progress: (@Sendable (FamilyAnalyzer.Progress) -> Void)?
     ) throws -> SmileConfig {
         var output = ShardedSafetensorsOutput(directory: staging, maxShardBytes: options.maxShardBytes)
@@ -109,14 +122,22 @@ public struct SmileUpscaler: Sendable {
             }
             let dtype = Self.outputType(family.base.info(name)!.dtype)
             let inputs = try inputs(family, weight: name, bias: bias)
-            guard let built = try build(inputs, context: name) else {
-                plain.append(SmileStateDict.moduleName(forWeight: name))
+            let module = SmileStateDict.moduleName(forWeight: name)
+            guard let built = try build(inputs, module: module, plan: plan, index: modules.count) else {
+                if hf != nil {
+                    let layer = FusionBenchHFLayout.inertLayer(base: inputs.base, experts: expertCount, rank: plan.uniformRank ?? 1, gateRank: plan.uniformGateRank ?? 1, topK: options.topK)
+                    for (tensorName, tensor) in FusionBenchHFLayout.tensors(module: module, layer: layer) { try output.add(tensorName, tensor, dtype: dtype) }
+                    plain.append(module)
+                    modules.append(inertRecord(module: module, layer: layer, expertCount: expertCount))
+                    continue
+                }
+                plain.append(module)
                 try output.add(name, Tensor(inputs.base.weight), dtype: dtype)
                 if let bias { try emitOther(bias) }
                 continue
             }
-            let module = SmileStateDict.moduleName(forWeight: name)
-            for (tensorName, tensor) in SmileStateDict.tensors(module: module, layer: built.layer) {
+            let tensors = hf != nil ? FusionBenchHFLayout.tensors(module: module, layer: built.layer) : SmileStateDict.tensors(module: module, layer: built.layer)
+            for (tensorName, tensor) in tensors {
                 try output.add(tensorName, tensor, dtype: dtype)
             }
             modules.append(record(module: module, built: built, expertCount: expertCount, seed: options.seed &+ UInt64(modules.count)))
@@ -124,20 +145,28 @@ public struct SmileUpscaler: Sendable {
         progress?(FamilyAnalyzer.Progress(done: names.count, total: names.count, current: ""))
         let files = try output.finish()
         let baseParameters = family.base.parameterCount
+        var sideFiles = [String]()
+        if let hf {
+            try AtomicFile.write(data: try hf.config(experts: expertCount, topK: options.topK, rankOfRouter: plan.uniformGateRank ?? options.gateRank, rankOfExpert: plan.uniformRank ?? 1),
+                                 to: staging.appendingPathComponent("config.json"))
+            sideFiles = try ["config.json"] + hf.copySideFiles(into: staging)
+        }
         let config = SmileConfig(
-            format: SmileConfig.formatName, formatVersion: 1,
-            stateDict: "{module}.gate.weights, {module}.experts.{i}.u, {module}.experts.{i}.svh, {module}.experts.{i}.bias, {module}.pretrained_model.weight, {module}.pretrained_model.bias (FusionBench SmileMoELinear)",
+            format: hf == nil ? SmileConfig.formatName : UpscaleLayout.fusionBenchHF.rawValue, formatVersion: 1,
+            stateDict: hf.map { "{module}.gate.weight, {module}.shared_linear.weight, {module}.shared_linear.bias, {module}.experts.{i}.u, {module}.experts.{i}.svh, {module}.experts.{i}.bias (FusionBench \($0.architecture), SmileLinear)" }
+                ?? "{module}.gate.weights, {module}.experts.{i}.u, {module}.experts.{i}.svh, {module}.experts.{i}.bias, {module}.pretrained_model.weight, {module}.pretrained_model.bias (FusionBench SmileMoELinear)",
             base: family.basePath.path,
             experts: family.taskNames.indices.map {
                 SmileConfig.Expert(index: $0, task: family.taskNames[$0], path: family.modelPaths[$0].path, kind: family.modelKinds[$0].rawValue)
             },
-            kRequested: options.expertRank.requestedRank, rankForEnergy: options.expertRank.energyFraction,
+            kRequested: options.expertRank.requestedRank.flatMap { $0 == Int.max ? nil : $0 }, rankForEnergy: options.expertRank.energyFraction,
             gateK: options.gateRank, topK: options.topK, include: options.include, exclude: options.exclude,
             modules: modules, plainLinear: plain,
             otherTensors: SmileConfig.OtherTensors(policy: policyName, model: model.map { family.taskNames[$0] }, count: policyCount, fromBase: fromBase),
             parameters: ParameterCounts(base: baseParameters, upscaled: output.parameterCount, keepAll: expertCount * baseParameters),
             routingProbe: SmileConfig.Probe(samples: options.probeSamples, probeRank: options.probeRank, seed: options.seed),
-            files: files, notes: family.notes + family.skipped.map { "\($0.model) lacks \($0.tensor); the base value was written" } + paddingNote(modules, tasks: family.taskNames))
+            files: files + sideFiles, notes: family.notes + family.skipped.map { "\($0.model) lacks \($0.tensor); the base value was written" } + paddingNote(modules, tasks: family.taskNames),
+            layout: options.layout.rawValue, budget: plan.budget, routingTarget: options.routingTarget)
         try AtomicFile.write(data: try config.encoded(), to: staging.appendingPathComponent(SmileConfig.fileName))
         try AtomicFile.write(data: Data(UpscaleReadme.markdown(config).utf8), to: staging.appendingPathComponent("README.md"))
         return config
@@ -159,6 +188,17 @@ public struct SmileUpscaler: Sendable {
         }
     }
 
+    /// The report entry of a zero-update layer written as an inert SMILE layer (``FusionBenchHFLayout``).
+    private func inertRecord(module: String, layer: SmileLayer, expertCount: Int) -> UpscaledLayer {
+        let base = layer.pretrained.parameterCount
+        return UpscaledLayer(
+            module: module, inFeatures: layer.inFeatures, outFeatures: layer.outFeatures, bias: layer.pretrained.bias != nil,
+            k: layer.rank, gateK: layer.gate.gateRank, updateRanks: Array(repeating: 0, count: expertCount),
+            energyKept: Array(repeating: 1, count: expertCount), truncationError: Array(repeating: 0, count: expertCount),
+            parameters: ParameterCounts(base: base, upscaled: layer.parameterCount, keepAll: expertCount * base),
+            routingAccuracy: nil, routingAccuracyGateSubspace: nil, routing: nil)
+    }
+
     /// The report entry of one built layer, with its routing accuracy on probes.
     private func record(module: String, built: BuiltLayer, expertCount: Int, seed: UInt64) -> UpscaledLayer {
         let layer = built.layer
@@ -172,6 +212,6 @@ public struct SmileUpscaler: Sendable {
             energyKept: built.decompositions.map { $0.energyKept(rank: layer.rank) },
             truncationError: built.decompositions.map { Double($0.truncationError(rank: layer.rank)) },
             parameters: ParameterCounts(base: base, upscaled: layer.parameterCount, keepAll: expertCount * base),
-            routingAccuracy: accuracy, routingAccuracyGateSubspace: gateAccuracy)
+            routingAccuracy: accuracy, routingAccuracyGateSubspace: gateAccuracy, routing: built.routing)
     }
 }

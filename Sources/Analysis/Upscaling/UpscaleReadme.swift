@@ -14,12 +14,22 @@ enum UpscaleReadme {
         case "base": policy = "taken from the base model"
         default: policy = "taken from model `\(config.otherTensors.model ?? "?")`"
         }
+        let hf = config.layout == UpscaleLayout.fusionBenchHF.rawValue
+        let budget = config.budget.map { plan in
+            ["- Budget: \(format(plan.budget)) of the upscaled layers' base parameters; spent \(percent(plan.overhead)), mean energy kept \(format(plan.energyKept))"
+                + (plan.uniformAtBudget.map { " (one k = \($0.k ?? 0) for every layer would keep \(format($0.energyKept)))" } ?? "") + "."]
+        } ?? []
         var lines = [
             "# SMILE upscaled model",
             "",
             "Built by `smile-inspect upscale` from the base `\(config.base)` and \(config.experts.count) fine-tuned models.",
+        ] + (hf ? [
+            "A whole Hugging Face model of FusionBench's SMILE classes: load it with the class named in `config.json`'s",
+            "`architectures` (e.g. `SmileLlamaForCausalLM.from_pretrained(DIR)` from `fusion_bench.models.modeling_smile_llama`).",
+        ] : [
             "Each upscaled linear layer is a sparse mixture of low-rank experts (SMILE), stored with the parameter names",
             "of FusionBench's `SmileMoELinear` (`fusion_bench/models/smile_moe/linear_from_module.py`).",
+        ]) + [
             "",
             "| expert | task | kind | source |",
             "|---|---|---|---|",
@@ -29,18 +39,29 @@ enum UpscaleReadme {
             "",
             "## Layers",
             "",
-            "- \(config.modules.count) upscaled linear layers; \(rankRule)"
+            "- \(config.modules.count) upscaled linear layers; \(config.budget != nil ? "k chosen by the budget" : rankRule)"
                 + (ks.isEmpty ? "." : " (k from \(ks.min()!) to \(ks.max()!))."),
-            "- Router: gate_k = \(config.gateK) right singular vectors per expert, top_k = \(config.topK).",
-            "- \(config.plainLinear.count) linear layers kept plain (every update zero).",
+        ] + budget + [
+            "- Router: " + (config.routingTarget.map { "gate_k per layer = the smallest whose probe routing accuracy reaches \(format($0)) (`--gate-k auto`)" }
+                ?? "gate_k = \(config.gateK) right singular vectors per expert") + ", top_k = \(config.topK).",
+            "- \(config.plainLinear.count) linear layers kept plain (every update zero)"
+                + (config.layout == UpscaleLayout.fusionBenchHF.rawValue ? ", written as SmileLinear with zero gate and experts." : "."),
             "- \(config.otherTensors.count) other tensors (norms, embeddings, biases and weights of layers not upscaled) \(policy)"
                 + (config.otherTensors.fromBase.isEmpty ? "." : "; \(config.otherTensors.fromBase.count) copied from the base regardless (integer tensors, or missing from a model)."),
             "",
+        ] + (hf ? [
+            "For module `X`: `X.gate.weight` [E·g, in], `X.shared_linear.weight` [out, in], `X.shared_linear.bias`,",
+            "`X.experts.{i}.u` [out, k], `X.experts.{i}.svh` [k, in], `X.experts.{i}.bias` = bᵢ − b_pre (when the layer has a bias).",
+            "",
+            "    logits_i(x) = ‖gate.weight[i·g:(i+1)·g] x‖₂;  p = softmax(logits);  keep the top_k, renormalise to w",
+            "    y = shared_linear(x) + Σ_{i ∈ top_k} w_i · (experts.i.u (experts.i.svh x) + experts.i.bias)",
+        ] : [
             "For module `X`: `X.gate.weights` [E·g, in], `X.experts.{i}.u` [out, k], `X.experts.{i}.svh` [k, in],",
             "`X.experts.{i}.bias` [out] (when the layer has a bias), `X.pretrained_model.weight`, `X.pretrained_model.bias`.",
             "",
             "    logits_i(x) = ‖gate.weights[i·g:(i+1)·g] x‖₂;  p = softmax(logits);  keep the top_k, renormalise to w",
             "    y = pretrained_model(x) + Σ_{i ∈ top_k} w_i · (experts.i.u (experts.i.svh x) + experts.i.bias)",
+        ]) + [
             "",
             "## Size",
             "",

@@ -57,8 +57,10 @@ extension Figure {
     }
 
     /// Figure 6 for a whole model. Left: every task's expert rank per layer (model order), against the
-    /// layer's full rank r. Right: the parameter totals — the base model's analysed layers, the SMILE
-    /// experts with their routers, and keeping a full copy of those layers per task.
+    /// layer's full rank r. Middle: the parameter totals — the base model's analysed layers, the SMILE
+    /// experts with their routers, and keeping a full copy of those layers per task. Right: energy kept
+    /// (mean per-expert share) against parameter overhead, for one k in every layer and for
+    /// `upscale --budget`'s per-layer allocation, so a budget can be read off.
     public static func smileSizing(_ report: FamilyReport, width: Double? = nil, height: Double = 560) -> Figure? {
         let layers = ModuleKind.modelOrder(report.layers)
         guard !layers.isEmpty else { return nil }
@@ -99,11 +101,38 @@ extension Figure {
                                             dx: 0, dy: 4, alignment: .center)))
         }
 
-        var figure = Figure(width: width ?? min(2400, max(1200, 700 + Double(n) * 12)), height: height,
+        var figure = Figure(width: width ?? min(2600, max(1500, 1000 + Double(n) * 12)), height: height,
                             title: "SMILE expert sizing · \(report.taskNames.count) task\(report.taskNames.count == 1 ? "" : "s") over \(n) layers"
                                 + "   ·   largest k/r = \(FigureLabels.percent(sizing.worstRankFraction))")
-        figure.add(.axes(ranks), at: .frame(Rect(x: 0, y: 0, width: 0.66, height: 1)))
-        figure.add(.axes(totals), at: .frame(Rect(x: 0.66, y: 0, width: 0.34, height: 1)))
+        figure.add(.axes(ranks), at: .frame(Rect(x: 0, y: 0, width: 0.5, height: 1)))
+        figure.add(.axes(totals), at: .frame(Rect(x: 0.5, y: 0, width: 0.22, height: 1)))
+        figure.add(.axes(tradeOff(sizing)), at: .frame(Rect(x: 0.72, y: 0, width: 0.28, height: 1)))
         return figure
+    }
+
+    /// Energy kept against overhead: uniform k (◆ at k = 1, 2, 4, 8, …) and the per-layer allocation.
+    static func tradeOff(_ sizing: SmileSizing) -> Axes {
+        var axes = Axes(title: "Energy kept vs parameters spent", xLabel: "overhead over the base layers (routers + experts)",
+                        yLabel: "mean share of ‖ΔWᵢ‖² kept", xScale: .log10)
+        axes.xTickFormat = .percent(0)
+        axes.yTickFormat = .percent(0)
+        let uniform = sizing.uniformCurve, allocation = sizing.allocationCurve
+        // Log overhead: the small budgets, where the allocation pays most, get room.
+        let overheads = (uniform + allocation).map(\.overhead).filter { $0 > 0 }
+        let right = max(overheads.max() ?? 1, 1e-3)
+        axes.xLimits = max((overheads.min() ?? right / 100) / 1.3, 1e-4)...(right * 1.3)
+        axes.yLimits = 0...1.04
+        let shown = { (curve: [RankBudgetPlan.Point]) in curve.filter { $0.overhead > 0 } }
+        axes.add(.line(Line(x: shown(allocation).map(\.overhead), y: shown(allocation).map(\.energyKept), label: "k per layer (--budget)",
+                            color: Color(hex: 0x55a868), width: 2.2)))
+        axes.add(.line(Line(x: shown(uniform).map(\.overhead), y: shown(uniform).map(\.energyKept), label: "one k for every layer",
+                            color: Color(hex: 0x8172b2), width: 1.8, dash: .dashed)))
+        let marked = shown(uniform).filter { point in point.k.map { $0 & ($0 - 1) == 0 } ?? false }
+        axes.add(.scatter(Scatter(x: marked.map(\.overhead), y: marked.map(\.energyKept), color: Color(hex: 0x8172b2), marker: .diamond, size: 7)))
+        for point in marked where (point.k ?? 0) >= 4 {
+            axes.add(.text(TextAnnotation("k=\(point.k!)", x: point.overhead, y: point.energyKept, dx: 4, dy: -12, alignment: .left)))
+        }
+        axes.legend = .below
+        return axes
     }
 }

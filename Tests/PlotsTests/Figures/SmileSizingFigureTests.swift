@@ -30,6 +30,25 @@ import Testing
         }
         // Keeping T = 3 full copies costs 3× the base layers.
         #expect(heights.count == 3 && abs(Double(heights[2]) / Double(max(heights[0], 1)) - 3) < 0.1)
+        // The trade-off panel (right 28%) draws the allocation (green) and uniform-k (purple) curves.
+        let right = Int(Double(image.width) * 0.72)..<image.width
+        #expect(FigureChecks.count(image, near: Color(hex: 0x55a868), columns: right) > 100)
+        #expect(FigureChecks.count(image, near: Color(hex: 0x8172b2), columns: right) > 50)
+        #expect(FigureChecks.count(image, near: Color(hex: 0x55a868), columns: 0..<right.lowerBound) == 0)
+    }
+
+    @Test func sizingCurvesTradeEnergyForOverhead() throws {
+        let sizing = try FigureFixtures.demo.get().summary.smile
+        for curve in [sizing.uniformCurve, sizing.allocationCurve] {
+            #expect(curve.count >= 2)
+            #expect(zip(curve, curve.dropFirst()).allSatisfy { $0.overhead <= $1.overhead && $0.energyKept <= $1.energyKept + 1e-12 })
+            #expect(abs((curve.last?.energyKept ?? 0) - 1) < 1e-9, "every rank kept keeps all the energy")
+        }
+        // At the same largest overhead both reach full energy; below it no uniform k beats the allocation's frontier.
+        for point in sizing.uniformCurve {
+            let next = sizing.allocationCurve.first { $0.overhead >= point.overhead - 1e-12 }
+            #expect((next?.energyKept ?? 1) >= point.energyKept - 1e-9)
+        }
     }
 
     @Test func rendersForOneAndEightTasks() throws {

@@ -1,0 +1,143 @@
+import Foundation
+
+/// The whole-model layout of FusionBench's Hugging Face SMILE classes (fusion-bench 0.2.33,
+/// `fusion_bench/models/modeling_smile_{llama,mistral,qwen2,gemma2}` and
+/// `fusion_bench/models/smile_moe/linear_from_hf_config.py`), so that `Smile…ForCausalLM.from_pretrained(DIR)`
+/// loads the output with no missing or unexpected keys.
+///
+/// **Which layers.** Each of those classes replaces exactly seven `nn.Linear` of every decoder layer
+/// `model.layers.{l}` with a `SmileLinear`: `self_attn.{q,k,v,o}_proj` and `mlp.{gate,up,down}_proj`.
+/// Everything else (embeddings, norms, `lm_head`) keeps its base name and follows the other-tensor policy
+/// (FusionBench copies the pretrained ones: `--others base`).
+///
+/// **Names** for the module `X` of a projection:
+///
+/// | name | shape | value |
+/// |---|---|---|
+/// | `X.gate.weight` | [E·rank_of_router, in] | stacked V_{i,:g}ᵀ |
+/// | `X.shared_linear.weight` | [out, in] | W_pre |
+/// | `X.shared_linear.bias` | [out] | b_pre (when the projection has a bias) |
+/// | `X.experts.{i}.u` | [out, rank_of_expert] | U_{i,:k} |
+/// | `X.experts.{i}.svh` | [rank_of_expert, in] | diag(S_{i,:k}) V_{i,:k}ᵀ |
+/// | `X.experts.{i}.bias` | [out] | bᵢ − b_pre (when the projection has a bias) |
+///
+/// **One rank for the model.** `rank_of_expert` and `rank_of_router` are config fields: every expert of
+/// every layer has that shape (past an update's numerical rank an expert holds the SVD's numerically zero
+/// triplets, as FusionBench's full SVD does, or zeros when the update has fewer triplets) and each must not exceed
+/// min(in, out) of any projection (FusionBench raises otherwise).
+///
+/// **Zero updates.** FusionBench's own upscaling leaves a projection whose updates are all zero as the
+/// pretrained `nn.Linear` (`ExpertNotTrainedError`), whose keys `X.weight` its `from_pretrained` then
+/// reports as unexpected while `X.shared_linear.*` stays randomly initialised. Here such a projection
+/// is a full `SmileLinear` with W_pre and b_pre in `shared_linear` and zeros in the gate and experts: the
+/// gate's logits are then equal, the chosen expert adds exactly zero, and the output is W_pre x + b_pre,
+/// the same as FusionBench's in-memory model.
+///
+/// **Expert bias.** FusionBench's `upscale_to_smile_linear` stores the fine-tuned bias bᵢ in the expert,
+/// so its model computes W_pre x + b_pre + w(ΔWᵢ x + bᵢ) — b_pre counted twice; its module-level
+/// `SmileMoELinear` stores bᵢ − b_pre. This layout stores bᵢ − b_pre (the SMILE formula). Llama,
+/// Mistral and Gemma2 projections normally have no bias; Qwen2's q/k/v do, and differ from FusionBench's
+/// own output by exactly that b_pre.
+///
+/// **dtype.** Every tensor in the base's dtype, as FusionBench casts the model to the pretrained dtype.
+public struct FusionBenchHFLayout: Sendable {
+    /// The base `model_type`s FusionBench has SMILE classes for.
+    public static let supportedModelTypes = ["llama", "mistral", "qwen2", "gemma2"]
+    /// The class names per model type.
+    static let classNames = ["llama": "Llama", "mistral": "Mistral", "qwen2": "Qwen2", "gemma2": "Gemma2"]
+    /// The seven projections of a decoder layer, in FusionBench's order.
+    public static let projections = ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"]
+    /// Side files of the base copied when present.
+    public static let sideFiles = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model", "vocab.json", "merges.txt",
+                                   "added_tokens.json", "generation_config.json", "chat_template.jinja", "chat_template.json"]
+
+    /// The base's `model_type`.
+    public var modelType: String
+    /// The base's directory (holding `config.json`).
+    public var baseDirectory: URL
+    /// `num_hidden_layers`.
+    public var layerCount: Int
+    /// The module names `X` (weights `X.weight`) that become SMILE layers, layer by layer.
+    public var modules: [String]
+    /// The base config's bytes (a JSON object).
+    var baseConfig: Data
+
+    /// Reads the base's `config.json` and checks the base holds every projection FusionBench replaces.
+    ///
+    /// - Throws: ``UpscaleError/invalidOption(_:)`` naming the supported architectures, the missing
+    ///   config, or the missing tensor.
+    public init(family: ModelFamily) throws {
+        var isDirectory: ObjCBool = false
+        FileManager.default.fileExists(atPath: family.basePath.path, isDirectory: &isDirectory)
+        baseDirectory = isDirectory.boolValue ? family.basePath : family.basePath.deletingLastPathComponent()
+        let configURL = baseDirectory.appendingPathComponent("config.json")
+        let supported = Self.supportedModelTypes.joined(separator: ", ")
+        guard let data = FileManager.default.contents(atPath: configURL.path),
+              let config = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw UpscaleError.invalidOption("--layout fusionbench-hf needs the base's config.json (\(configURL.relativePath) is missing or not a JSON object); supported model types: \(supported)")
+        }
+        guard let type = config["model_type"] as? String, Self.supportedModelTypes.contains(type) else {
+            throw UpscaleError.invalidOption("--layout fusionbench-hf cannot express model_type \"\(config["model_type"].map { "\($0)" } ?? "none")\" (\(configURL.relativePath)); FusionBench has SMILE classes for: \(supported)")
+        }
+        guard let layers = config["num_hidden_layers"] as? Int, layers >= 1 else {
+            throw UpscaleError.invalidOption("\(configURL.relativePath) has no positive num_hidden_layers")
+        }
+        modelType = type
+        layerCount = layers
+        baseConfig = data
+        modules = (0..<layers).flatMap { l in Self.projections.map { "model.layers.\(l).\($0)" } }
+        for module in modules where !family.matched.contains(where: { $0.name == module + ".weight" && $0.shape.count == 2 }) {
+            throw UpscaleError.invalidOption("--layout fusionbench-hf: \(module).weight is not a 2-D weight of every model, but Smile\(Self.classNames[type]!)ForCausalLM replaces it")
+        }
+    }
+
+    /// `Smile{Llama,…}ForCausalLM`.
+    public var architecture: String { "Smile\(Self.classNames[modelType]!)ForCausalLM" }
+
+    /// `config.json`: the base config with `model_type: smile_<type>`, `architectures`, `num_local_experts`,
+    /// `num_experts_per_tok`, `rank_of_router` and `rank_of_expert`; sorted keys.
+    public func config(experts: Int, topK: Int, rankOfRouter: Int, rankOfExpert: Int) throws -> Data {
+        var config = try JSONSerialization.jsonObject(with: baseConfig) as? [String: Any] ?? [:]
+        config["model_type"] = "smile_" + modelType
+        config["architectures"] = [architecture]
+        config["num_local_experts"] = experts
+        config["num_experts_per_tok"] = topK
+        config["rank_of_router"] = rankOfRouter
+        config["rank_of_expert"] = rankOfExpert
+        config.removeValue(forKey: "auto_map")
+        var data = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        data.append(UInt8(ascii: "\n"))
+        return data
+    }
+
+    /// Copies the base's tokenizer and generation files present into `directory`; their names.
+    public func copySideFiles(into directory: URL) throws -> [String] {
+        var copied = [String]()
+        for name in Self.sideFiles {
+            let source = baseDirectory.appendingPathComponent(name)
+            guard FileManager.default.fileExists(atPath: source.path) else { continue }
+            try FileManager.default.copyItem(at: source, to: directory.appendingPathComponent(name))
+            copied.append(name)
+        }
+        return copied
+    }
+
+    /// Every tensor of `layer` under module `X`, in the table's order.
+    public static func tensors(module: String, layer: SmileLayer) -> [(name: String, tensor: Tensor)] {
+        var out: [(name: String, tensor: Tensor)] = [("\(module).gate.weight", Tensor(layer.gate.weights)), ("\(module).shared_linear.weight", Tensor(layer.pretrained.weight))]
+        if let bias = layer.pretrained.bias { out.append(("\(module).shared_linear.bias", Tensor(shape: [bias.count], values: bias))) }
+        for (i, expert) in layer.experts.enumerated() {
+            out.append(("\(module).experts.\(i).u", Tensor(expert.u)))
+            out.append(("\(module).experts.\(i).svh", Tensor(expert.svh)))
+            if let bias = expert.bias { out.append(("\(module).experts.\(i).bias", Tensor(shape: [bias.count], values: bias))) }
+        }
+        return out
+    }
+
+    /// The layer a zero update becomes: W_pre, b_pre, a zero gate of rank g, zero experts of rank k (zero biases).
+    public static func inertLayer(base: PlainLinear, experts: Int, rank k: Int, gateRank g: Int, topK: Int) -> SmileLayer {
+        let (m, n) = (base.outFeatures, base.inFeatures)
+        let zeros = (0..<experts).map { _ in SmileExpert(u: MatrixF(zeros: m, k), svh: MatrixF(zeros: k, n), bias: base.bias.map { _ in [Float](repeating: 0, count: m) }) }
+        return SmileLayer(pretrained: base, gate: SmileGate(weights: MatrixF(zeros: experts * g, n), expertCount: experts), experts: zeros, topK: topK)
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+
+/// What ``SmileUpscaler`` decides for the whole model before writing anything: the ranks a budget or
+/// a one-rank layout needs, and gate ranks an auto search chose where they enter the cost.
+public struct UpscalePlan: Sendable, Equatable {
+    /// k per module (empty: each layer's own rule).
+    public var ranks: [String: Int] = [:]
+    /// g per module chosen by `--gate-k auto` in the planning pass (empty: chosen while writing).
+    public var gateRanks: [String: Int] = [:]
+    /// The auto searches done in the planning pass.
+    public var searches: [String: LayerRouting.Search] = [:]
+    /// The budget plan, with `--budget`.
+    public var budget: RankBudgetPlan?
+    /// One k for the model (``UpscaleLayout/fusionBenchHF``).
+    public var uniformRank: Int?
+    /// One gate rank for the model (``UpscaleLayout/fusionBenchHF``).
+    public var uniformGateRank: Int?
+}
+
+extension SmileUpscaler {
+    /// The probe rank p of a layer: the option, else the k the layer gets without a budget, at most
+    /// FusionBench's default k 128 (a budget without --k leaves k uncapped, and probes spread over every
+    /// update direction would ask the router to separate noise).
+    func probeRank(_ decompositions: [UpdateDecomposition]) -> Int {
+        options.probeRank ?? Swift.min(ExpertRankRule.fusionBenchDefault.requestedRank ?? 128, options.expertRank.rank(for: decompositions))
+    }
+
+    /// The probes of one layer, seeded by its position among the upscaled layers.
+    func probes(_ inputs: LayerInputs, _ decompositions: [UpdateDecomposition], index: Int, context: String) throws -> RoutingProbes {
+        try RoutingProbes(weight: inputs.base.weight, decompositions: decompositions, rank: probeRank(decompositions), samples: options.probeSamples,
+                          seed: options.seed &+ UInt64(index), neutral: true, context: context)
+    }
+
+    /// The `--gate-k auto` choice for one layer: searched up to min(p, m, n).
+    func searchGateRank(_ probes: RoutingProbes, _ decompositions: [UpdateDecomposition], target: Double) -> (gateK: Int, search: LayerRouting.Search) {
+        LayerRouting.search(probes, decompositions: decompositions, limit: Swift.max(1, probes.probeRanks.max() ?? 1), topK: options.topK, target: target)
+    }
+
+    /// Refuses, before anything is read in bulk, ranks the shapes cannot hold: a fixed gate rank above
+    /// min(m, n) of a selected layer, and for ``UpscaleLayout/fusionBenchHF`` a fixed k above it.
+    func checkRanksFit(_ family: ModelFamily, selected: [String]) throws {
+        let shapes = Dictionary(family.matched.map { ($0.name, $0.shape) }, uniquingKeysWith: { a, _ in a })
+        for name in selected.sorted() {
+            guard let shape = shapes[name], shape.count == 2 else { continue }
+            let limit = Swift.min(shape[0], shape[1])
+            if options.routingTarget == nil, options.gateRank > limit {
+                throw UpscaleError.invalidOption("--gate-k \(options.gateRank) is larger than \(name) allows (\(shape[0])×\(shape[1]): at most \(limit))")
+            }
+            if options.layout == .fusionBenchHF, options.budget == nil, case let .fixed(k) = options.expertRank, k > limit {
+                throw UpscaleError.invalidOption("--k \(k) is larger than \(name) allows (\(shape[0])×\(shape[1]): rank_of_expert at most \(limit)); pass a smaller --k or a --budget")
+            }
+        }
+    }
+
+    /// The planning pass (only when a budget, or a one-rank layout with an auto gate, needs the whole model).
+    func plan(_ family: ModelFamily, selected: [String: String?], progress: (@Sendable (FamilyAnalyzer.Progress) -> Void)?) throws -> UpscalePlan {
+        let hf = options.layout == .fusionBenchHF
+        var plan = UpscalePlan()
+        if hf, options.budget == nil, options.routingTarget == nil {
+            plan.uniformRank = options.expertRank.requestedRank ?? 128
+            plan.uniformGateRank = options.gateRank
+            return plan
+        }
+        guard options.budget != nil || hf else { return plan }
+        let names = family.base.tensors.map(\.name).filter { selected[$0] != nil }
+        var spectra = [LayerSpectra](), gates = [Int]()
+        for (index, name) in names.enumerated() {
+            progress?(FamilyAnalyzer.Progress(done: index, total: names.count, current: "planning \(name)"))
+            let inputs = try inputs(family, weight: name, bias: selected[name]!)
+            let decompositions = try SmileLayer.decompose(inputs.updates, context: name)
+            let zero = decompositions.allSatisfy(\.isZero)
+            if zero && !hf { continue }
+            let module = SmileStateDict.moduleName(forWeight: name)
+            var g = options.gateRank
+            if let target = options.routingTarget, !zero {
+                let found = searchGateRank(try probes(inputs, decompositions, index: spectra.count, context: name), decompositions, target: target)
+                g = found.gateK
+                plan.gateRanks[module] = g
+                plan.searches[module] = found.search
+            }
+            gates.append(g)
+            spectra.append(LayerSpectra(module: module, bias: inputs.base.bias != nil, decompositions: decompositions))
+        }
+        if hf {
+            let fits = spectra.map { Swift.min($0.rows, $0.columns) }.min() ?? 1
+            let g = options.routingTarget == nil ? options.gateRank : Swift.min(fits, plan.gateRanks.values.max() ?? 1)
+            plan.uniformGateRank = g
+            gates = gates.map { _ in g }
+        }
+        if let budget = options.budget {
+            let cap = options.expertRank.requestedRank.flatMap { $0 == Int.max ? nil : $0 }
+            let planned = try RankBudgetPlan.plan(spectra, gateRanks: gates, budget: budget, maxRank: cap, floor: options.rankFloor, uniform: hf)
+            plan.budget = planned
+            for layer in planned.layers { plan.ranks[layer.module] = layer.k }
+            if hf { plan.uniformRank = planned.layers.first?.k }
+        } else if hf {
+            let k = options.expertRank.requestedRank ?? 128
+            let limit = spectra.map { Swift.min($0.rows, $0.columns) }.min() ?? k
+            guard k <= limit else { throw UpscaleError.invalidOption("--k \(k) is larger than the smallest projection allows (rank_of_expert at most \(limit))") }
+            plan.uniformRank = k
+        }
+        return plan
+    }
+}

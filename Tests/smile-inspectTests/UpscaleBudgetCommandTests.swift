@@ -1,0 +1,65 @@
+import Analysis
+import Foundation
+import Testing
+
+/// `smile-inspect upscale --budget / --gate-k auto / --layout`: the plan printed before writing, the JSON
+/// fields, and one clear line (nothing written) for input the options cannot honour.
+@Suite struct UpscaleBudgetCommandTests {
+    static func family(_ root: URL) throws -> [String] {
+        let paths = try DemoFamily.write(to: root.appendingPathComponent("family"))
+        return ["upscale", "--base", paths.base.path, "--models"] + paths.models.map(\.path) + ["--quiet"]
+    }
+
+    @Test func printsThePlanBeforeTheReport() throws {
+        let root = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let out = root.appendingPathComponent("smile")
+        let run = try CommandRunner.run(try Self.family(root) + ["--out", out.path, "--budget", "0.3", "--gate-k", "auto", "--routing-target", "0.8"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let plan = try #require(run.stdout.range(of: "Plan for --budget 0.3"))
+        let report = try #require(run.stdout.range(of: "Upscaled "))
+        #expect(plan.lowerBound < report.lowerBound)
+        #expect(run.stdout.contains("maximising the sum of per-expert energy shares"))
+        #expect(run.stdout.contains("uniform k = ") || run.stdout.contains("no uniform k fits"))
+        let config = try SmileConfig.decode(Data(contentsOf: out.appendingPathComponent(SmileConfig.fileName)))
+        let budget = try #require(config.budget)
+        #expect(budget.overhead <= 0.3 && budget.layers.count == config.modules.count)
+        #expect(zip(budget.layers, config.modules).allSatisfy { $0.k == $1.k && $0.gateK == $1.gateK })
+        #expect(config.routingTarget == 0.8 && config.layout == "smile-moe-linear")
+        #expect(config.modules.allSatisfy { $0.routing?.search != nil })
+    }
+
+    @Test func jsonOutputKeepsItsShape() throws {
+        let root = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let run = try CommandRunner.run(try Self.family(root) + ["--out", root.appendingPathComponent("smile").path, "--budget", "0.5", "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(Set(object.keys) == ["output", "config"])
+        let config = try #require(object["config"] as? [String: Any])
+        let budget = try #require(config["budget"] as? [String: Any])
+        #expect(budget["objective"] as? String == "sum of per-expert energy shares")
+        #expect(budget["uniform_at_budget"] != nil && budget["layers"] != nil)
+    }
+
+    @Test func badInputIsOneLineAndWritesNothing() throws {
+        let root = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let out = root.appendingPathComponent("smile")
+        let base = try Self.family(root) + ["--out", out.path]
+        let cases: [([String], String)] = [
+            (["--budget", "0.0001"], "below the routers' own cost"),
+            (["--gate-k", "100000"], "is larger than"),
+            (["--layout", "fusionbench-hf"], "config.json"),
+            (["--gate-k", "zero"], "--gate-k must be a positive integer or auto"),
+            (["--budget", "0.5", "--rank-for-energy", "0.9"], "pass one of them"),
+        ]
+        for (flags, message) in cases {
+            let run = try CommandRunner.run(base + flags)
+            #expect(run.status != 0, "\(flags)")
+            let lines = run.stderr.split(separator: "\n").filter { !$0.hasPrefix("Usage") && !$0.hasPrefix("  See") && !$0.isEmpty }
+            #expect(lines.count == 1 && run.stderr.contains(message), "\(flags): \(run.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: out.path), "\(flags) left output behind")
+        }
+    }
+}
