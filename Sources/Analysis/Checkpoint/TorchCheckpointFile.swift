@@ -146,18 +146,22 @@ public final class TorchCheckpointFile: TensorFile {
             return Tensor(shape: layout.shape, values: bytes.withUnsafeBytes { layout.dtype.decode($0) })
         }
         let span = try file.read(count: (layout.span - layout.offset) * size, at: layout.storageStart + layout.offset * size, tensor: name)
-        var gathered = [UInt8](repeating: 0, count: numel * size)
-        var index = [Int](repeating: 0, count: layout.shape.count)
-        var source = 0
-        for element in 0..<numel {
-            gathered.replaceSubrange((element * size)..<((element + 1) * size), with: span[(source * size)..<((source + 1) * size)])
-            for dimension in stride(from: layout.shape.count - 1, through: 0, by: -1) {
-                index[dimension] += 1
-                source += layout.stride[dimension]
-                if index[dimension] < layout.shape[dimension] { break }
-                source -= layout.stride[dimension] * index[dimension]
-                index[dimension] = 0
+        let gathered = [UInt8](unsafeUninitializedCapacity: numel * size) { target, initialized in
+            span.withUnsafeBufferPointer { source in
+                var index = [Int](repeating: 0, count: layout.shape.count)
+                var element = 0
+                for position in 0..<numel {
+                    (target.baseAddress! + position * size).initialize(from: source.baseAddress! + element * size, count: size)
+                    for dimension in stride(from: layout.shape.count - 1, through: 0, by: -1) {
+                        index[dimension] += 1
+                        element += layout.stride[dimension]
+                        if index[dimension] < layout.shape[dimension] { break }
+                        element -= layout.stride[dimension] * index[dimension]
+                        index[dimension] = 0
+                    }
+                }
             }
+            initialized = numel * size
         }
         return Tensor(shape: layout.shape, values: gathered.withUnsafeBytes { layout.dtype.decode($0) })
     }
