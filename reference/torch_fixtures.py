@@ -15,6 +15,10 @@ Fixtures for the Swift PyTorch reader (TorchCheckpointFile, RestrictedUnpickler,
   adapter_model.bin and as model.safetensors / adapter_model.safetensors; the full fine-tune's weight is
   saved from a transposed (non-contiguous) tensor in the .bin. The analysis of both must be identical.
 
+Also writes the seed corpus of the `torch` fuzz target, fuzz/corpus/torch/: `valid-…` files are real
+torch.save output (read completely by the Swift reader), `rule-…` files each break one rule (legacy
+format, refused globals, lying pickles and zip directories) and are refused.
+
 Usage (from the repository root): python3 reference/torch_fixtures.py
 Deterministic: fixed seeds; torch.save output does not depend on time (the serialization id does, so the
 .bin bytes differ between runs but their tensors do not).
@@ -24,11 +28,14 @@ import json
 import math
 import os
 import shutil
+import struct
+import zipfile
 
 import torch
 from safetensors.torch import save_file
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "Tests", "AnalysisTests", "Fixtures", "torch")
+SEEDS = os.path.join(os.path.dirname(__file__), "..", "fuzz", "corpus", "torch")
 NAMES = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16", torch.float64: "F64", torch.int64: "I64",
          torch.int32: "I32", torch.int16: "I16", torch.int8: "I8", torch.uint8: "U8", torch.bool: "BOOL"}
 
@@ -107,6 +114,67 @@ def family():
     assert not full["layer.1.dense.weight"].is_contiguous()
 
 
+def stored_zip(path, entries):
+    """A stored (uncompressed) zip of (name, bytes) entries, as torch.save lays them out."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as z:
+        for name, data in entries:
+            z.writestr(name, data)
+
+
+def tensor_pickle(numel=6, offset=0, shape=(2, 3), stride=(3, 1), storage=b"FloatStorage", key="0"):
+    """A protocol-2 pickle of {"w": _rebuild_tensor_v2(storage, offset, shape, stride, False, {})}."""
+    def string(text):
+        data = text.encode()
+        return b"X" + struct.pack("<I", len(data)) + data
+
+    def ints(values):
+        return b"(" + b"".join(b"J" + struct.pack("<i", v) for v in values) + b"t"
+
+    return (b"\x80\x02}(" + string("w") + b"ctorch._utils\n_rebuild_tensor_v2\n(" + b"(" + string("storage")
+            + b"ctorch\n" + storage + b"\n" + string(key) + string("cpu") + b"J" + struct.pack("<i", numel) + b"tQ"
+            + b"J" + struct.pack("<i", offset) + ints(shape) + ints(stride) + b"\x89}tRu.")
+
+
+def seeds():
+    shutil.rmtree(SEEDS, ignore_errors=True)
+    os.makedirs(SEEDS)
+    valid = {"state-dict": "state_dict.bin", "shard": "sharded/pytorch_model-00002-of-00002.bin",
+             "view-f16": "family/bin/full/pytorch_model.bin", "adapter": "family/bin/lora/adapter_model.bin"}
+    for name, source in valid.items():
+        shutil.copy(os.path.join(OUT, source), os.path.join(SEEDS, f"valid-{name}.bin"))
+    floats = struct.pack("<6f", *range(6))
+    stored_zip(os.path.join(SEEDS, "valid-hand-made.bin"),
+               [("archive/data.pkl", tensor_pickle()), ("archive/byteorder", b"little"), ("archive/data/0", floats)])
+    rules = {
+        "os-system": b"\x80\x02cos\nsystem\n(X\x02\x00\x00\x00idtR.",
+        "stack-global": b"\x80\x04\x8c\x05posix\x8c\x06system\x93.",
+        "huge-string": b"\x80\x02X\xf0\xff\xff\xff.",
+        "deep-nesting": b"\x80\x02)" + b"\x85" * 5000 + b".",
+        "view-past-storage": tensor_pickle(offset=1),
+        "broadcast-view": tensor_pickle(numel=1, shape=(1000, 1000), stride=(0, 0)),
+        "negative-stride": tensor_pickle(stride=(-3, 1)),
+        "unknown-storage": tensor_pickle(storage=b"QUInt8Storage"),
+        "missing-storage": tensor_pickle(key="7"),
+        "tensor-not-dict": b"\x80\x02]q\x00.",
+    }
+    for name, pickle in rules.items():
+        stored_zip(os.path.join(SEEDS, f"rule-{name}.bin"),
+                   [("archive/data.pkl", pickle), ("archive/byteorder", b"little"), ("archive/data/0", floats)])
+    stored_zip(os.path.join(SEEDS, "rule-big-endian.bin"),
+               [("archive/data.pkl", tensor_pickle()), ("archive/byteorder", b"big"), ("archive/data/0", floats)])
+    with zipfile.ZipFile(os.path.join(SEEDS, "rule-deflated.bin"), "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("archive/data.pkl", tensor_pickle())
+        z.writestr("archive/data/0", floats)
+    real = open(os.path.join(OUT, "state_dict.bin"), "rb").read()
+    open(os.path.join(SEEDS, "rule-truncated.bin"), "wb").write(real[: len(real) // 2])
+    open(os.path.join(SEEDS, "rule-no-end-record.bin"), "wb").write(real[:-22])
+    lying = bytearray(real)
+    lying[-6:-2] = struct.pack("<I", 0x7FFFFFFF)
+    open(os.path.join(SEEDS, "rule-directory-offset.bin"), "wb").write(bytes(lying))
+    for name in ("legacy", "module"):
+        shutil.copy(os.path.join(OUT, f"{name}.bin"), os.path.join(SEEDS, f"rule-{name}.bin"))
+
+
 def main():
     shutil.rmtree(OUT, ignore_errors=True)
     os.makedirs(OUT)
@@ -133,6 +201,7 @@ def main():
     torch.save({"w": torch.ones(2)}, os.path.join(OUT, "legacy.bin"), _use_new_zipfile_serialization=False)
     torch.save(torch.nn.Linear(2, 2), os.path.join(OUT, "module.bin"))
     family()
+    seeds()
     total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(OUT) for f in fs)
     print(f"wrote {OUT} ({total} bytes)")
 
