@@ -70,6 +70,12 @@ final class PickleDict {
         if case let .string(text) = key { positions[text] = entries.count }
         entries.append((key, value))
     }
+
+    /// Drops every entry.
+    func removeAll() {
+        entries = []
+        positions = [:]
+    }
 }
 
 /// The only globals a pickle may name: what `torch.load(weights_only=True)` needs for a state dict of

@@ -29,10 +29,15 @@ struct RestrictedUnpickler {
     private var stack: [PickleValue] = []
     private var marks: [Int] = []
     private var memo: [Int: PickleValue] = [:]
+    /// Every list and dict built, emptied when done: a pickle can put a container inside itself, and the
+    /// reference cycle would otherwise never be freed.
+    private var lists: [PickleList] = []
+    private var dicts: [PickleDict] = []
 
     /// The tensors of the state dict pickled in `bytes` (from `file`, for messages), in dict order.
     static func stateDict(_ bytes: [UInt8], file: String) throws -> [(name: String, tensor: TorchTensorReference)] {
         var unpickler = RestrictedUnpickler(bytes: bytes, file: file)
+        defer { unpickler.releaseContainers() }
         let root = try unpickler.run()
         guard case let .dict(dict) = root else {
             throw CheckpointError.invalidTorchFile(file: file, reason: "data.pkl holds \(root.summary), not a state dict")
@@ -73,8 +78,11 @@ struct RestrictedUnpickler {
             case 0x28: marks.append(stack.count) // MARK
             case 0x30: _ = try pop() // POP
             case 0x31: _ = try popToMark() // POP_MARK
-            case 0x7D: stack.append(.dict(PickleDict())) // EMPTY_DICT
-            case 0x5D: stack.append(.list(PickleList())) // EMPTY_LIST
+            case 0x7D: stack.append(.dict(newDict())) // EMPTY_DICT
+            case 0x5D: // EMPTY_LIST
+                let list = PickleList()
+                lists.append(list)
+                stack.append(.list(list))
             case 0x29: stack.append(.tuple([], depth: 1)) // EMPTY_TUPLE
             case 0x74: stack.append(try tuple(try popToMark())) // TUPLE
             case 0x85, 0x86, 0x87: // TUPLE1, TUPLE2, TUPLE3
@@ -133,6 +141,20 @@ struct RestrictedUnpickler {
 
     // MARK: Stack
 
+    private mutating func newDict() -> PickleDict {
+        let dict = PickleDict()
+        dicts.append(dict)
+        return dict
+    }
+
+    /// Empties every container built, which breaks any reference cycle among them.
+    private mutating func releaseContainers() {
+        lists.forEach { $0.items = [] }
+        dicts.forEach { $0.removeAll() }
+        stack = []
+        memo = [:]
+    }
+
     private mutating func pop() throws -> PickleValue {
         guard stack.count > (marks.last ?? 0) else { throw invalid("stack underflow") }
         return stack.removeLast()
@@ -182,7 +204,7 @@ struct RestrictedUnpickler {
         return global
     }
 
-    private func reduce(_ callable: PickleValue, _ arguments: PickleValue) throws -> PickleValue {
+    private mutating func reduce(_ callable: PickleValue, _ arguments: PickleValue) throws -> PickleValue {
         guard case let .global(function) = callable else { throw invalid("REDUCE calls \(callable.summary)") }
         guard case let .tuple(arguments, _) = arguments else { throw invalid("REDUCE of \(function.name) with \(arguments.summary) as arguments") }
         func bad() -> CheckpointError {
@@ -191,7 +213,7 @@ struct RestrictedUnpickler {
         switch function {
         case .orderedDict:
             guard arguments.isEmpty else { throw bad() }
-            return .dict(PickleDict())
+            return .dict(newDict())
         case .rebuildTensorV2, .rebuildTensor:
             let counts = function == .rebuildTensor ? 4...4 : 6...7
             guard counts.contains(arguments.count), case let .storage(storage) = arguments[0], case let .int(offset) = arguments[1],

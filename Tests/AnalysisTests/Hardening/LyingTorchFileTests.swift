@@ -93,6 +93,8 @@ extension Hardening {
             ("result is a list", Op.proto + [0x5D] + Op.stop, "holds a list of 0, not a state dict"),
             ("persistent id of a string", Op.proto + Op.string("storage") + Op.binPersId + Op.stop, "is not ('storage', <storage type>, key, location, numel)"),
             ("protocol 1", [0x80, 1] + Op.stop, "unsupported pickle protocol"),
+            ("list inside itself", Op.proto + [0x5D, 0x71, 0, 0x68, 0, 0x61] + Op.stop, "holds a list of 1, not a state dict"),
+            ("dict inside itself", Op.proto + Op.emptyDict + [0x71, 0] + Op.string("k") + [0x68, 0, 0x73] + Op.stop, "entry \"k\" is a dict of 1, not a tensor"),
         ] as [(String, [UInt8], String)])
         func lyingPicklesAreRefusedCheaply(case name: String, pickle: [UInt8], message: String) {
             let error = unpickle(pickle)
