@@ -38,6 +38,16 @@ extension Hardening {
             #expect(try file.tensor("t") == Tensor(shape: [2, 2], values: [1, 3, 2, 4]))
         }
 
+        @Test func zip64RecordsAndExtraFieldsAreFollowed() throws {
+            let pickle = Builder.statePickle([spec()])
+            let file = try #require(try open(Builder.file(pickle: pickle, storages: ["0": Builder.floats(6)], zip64: true)).file)
+            #expect(try file.tensor("w") == Tensor(shape: [2, 3], values: [0, 1, 2, 3, 4, 5]))
+            var lying = Builder.file(pickle: pickle, storages: ["0": Builder.floats(6)], zip64: true)
+            let locator = lying.count - 22 - 20
+            lying.replaceSubrange((locator + 8)..<(locator + 16), with: [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F])
+            #expect(try open(lying).error?.description.contains("zip64 end-of-central-directory locator is missing or points outside the file") == true)
+        }
+
         @Test(arguments: [
             ("short storage", [6], 5, "has 20 bytes, not 6 × 4"),
             ("view past the storage", [6, 1], 6, "reach element 6 of a storage of 6"),

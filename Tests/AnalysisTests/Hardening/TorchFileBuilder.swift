@@ -5,32 +5,48 @@ import Foundation
 /// given entries, and pickles assembled opcode by opcode.
 enum TorchFileBuilder {
     /// A stored (uncompressed) zip of `entries`, in order, with a central directory and end record
-    /// (no zip64, CRCs left 0: the reader does not check them).
-    static func zip(_ entries: [(name: String, data: [UInt8])]) -> [UInt8] {
+    /// (CRCs left 0: the reader does not check them). With `zip64`, every size and offset is in zip64
+    /// extra fields (the 32-bit fields saturated) and the end record points to a zip64 end record, as
+    /// torch writes files over 4 GB.
+    static func zip(_ entries: [(name: String, data: [UInt8])], zip64: Bool = false) -> [UInt8] {
         var bytes = [UInt8]()
         var directory = [UInt8]()
         func u16(_ value: Int, into buffer: inout [UInt8]) { buffer += [UInt8(value & 0xFF), UInt8(value >> 8 & 0xFF)] }
         func u32(_ value: Int, into buffer: inout [UInt8]) { u16(value & 0xFFFF, into: &buffer); u16(value >> 16 & 0xFFFF, into: &buffer) }
+        func u64(_ value: Int, into buffer: inout [UInt8]) { u32(value & 0xFFFF_FFFF, into: &buffer); u32(value >> 32, into: &buffer) }
+        func wide(_ value: Int) -> Int { zip64 ? 0xFFFF_FFFF : value }
         for (name, data) in entries {
             let offset = bytes.count
             let nameBytes = Array(name.utf8)
+            var extra = [UInt8]()
+            if zip64 {
+                u16(1, into: &extra); u16(24, into: &extra)
+                u64(data.count, into: &extra); u64(data.count, into: &extra); u64(offset, into: &extra)
+            }
             u32(0x0403_4b50, into: &bytes)
-            u16(20, into: &bytes); u16(0, into: &bytes); u16(0, into: &bytes); u32(0, into: &bytes); u32(0, into: &bytes)
-            u32(data.count, into: &bytes); u32(data.count, into: &bytes); u16(nameBytes.count, into: &bytes); u16(0, into: &bytes)
-            bytes += nameBytes + data
+            u16(45, into: &bytes); u16(0, into: &bytes); u16(0, into: &bytes); u32(0, into: &bytes); u32(0, into: &bytes)
+            u32(wide(data.count), into: &bytes); u32(wide(data.count), into: &bytes); u16(nameBytes.count, into: &bytes); u16(extra.count, into: &bytes)
+            bytes += nameBytes + extra + data
             u32(0x0201_4b50, into: &directory)
-            u16(20, into: &directory); u16(20, into: &directory); u16(0, into: &directory); u16(0, into: &directory)
+            u16(45, into: &directory); u16(45, into: &directory); u16(0, into: &directory); u16(0, into: &directory)
             u32(0, into: &directory); u32(0, into: &directory)
-            u32(data.count, into: &directory); u32(data.count, into: &directory)
-            u16(nameBytes.count, into: &directory); u16(0, into: &directory); u16(0, into: &directory)
-            u16(0, into: &directory); u16(0, into: &directory); u32(0, into: &directory); u32(offset, into: &directory)
-            directory += nameBytes
+            u32(wide(data.count), into: &directory); u32(wide(data.count), into: &directory)
+            u16(nameBytes.count, into: &directory); u16(extra.count, into: &directory); u16(0, into: &directory)
+            u16(0, into: &directory); u16(0, into: &directory); u32(0, into: &directory); u32(wide(offset), into: &directory)
+            directory += nameBytes + extra
         }
         let directoryOffset = bytes.count
         bytes += directory
+        if zip64 {
+            let recordOffset = bytes.count
+            u32(0x0606_4b50, into: &bytes); u64(44, into: &bytes); u16(45, into: &bytes); u16(45, into: &bytes)
+            u32(0, into: &bytes); u32(0, into: &bytes); u64(entries.count, into: &bytes); u64(entries.count, into: &bytes)
+            u64(directory.count, into: &bytes); u64(directoryOffset, into: &bytes)
+            u32(0x0706_4b50, into: &bytes); u32(0, into: &bytes); u64(recordOffset, into: &bytes); u32(1, into: &bytes)
+        }
         u32(0x0605_4b50, into: &bytes)
-        u16(0, into: &bytes); u16(0, into: &bytes); u16(entries.count, into: &bytes); u16(entries.count, into: &bytes)
-        u32(directory.count, into: &bytes); u32(directoryOffset, into: &bytes); u16(0, into: &bytes)
+        u16(0, into: &bytes); u16(0, into: &bytes); u16(zip64 ? 0xFFFF : entries.count, into: &bytes); u16(zip64 ? 0xFFFF : entries.count, into: &bytes)
+        u32(wide(directory.count), into: &bytes); u32(wide(directoryOffset), into: &bytes); u16(0, into: &bytes)
         return bytes
     }
 
@@ -77,9 +93,9 @@ enum TorchFileBuilder {
     }
 
     /// A torch file: `archive/data.pkl` = `pickle`, `archive/byteorder`, and `storages` as `archive/data/<key>`.
-    static func file(pickle: [UInt8], storages: [String: [UInt8]], byteorder: String = "little") -> [UInt8] {
+    static func file(pickle: [UInt8], storages: [String: [UInt8]], byteorder: String = "little", zip64: Bool = false) -> [UInt8] {
         zip([("archive/data.pkl", pickle), ("archive/byteorder", Array(byteorder.utf8))]
-            + storages.sorted { $0.key < $1.key }.map { ("archive/data/\($0.key)", $0.value) })
+            + storages.sorted { $0.key < $1.key }.map { ("archive/data/\($0.key)", $0.value) }, zip64: zip64)
     }
 
     /// `count` little-endian F32 values 0, 1, 2, ….
