@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Both parts of the id are Hub names: letters, digits, `-`, `_` and `.`, not starting with `.` or `-`.
 /// The revision (default `main`) is a branch, a tag or a commit hash; it may contain `/` (as
-/// `refs/pr/1` does) but no empty, `.` or `..` component.
+/// `refs/pr/1` does) but no empty, `.` or `..` component and no control character.
 public struct HubReference: Sendable, Equatable, CustomStringConvertible {
     /// `org/name`.
     public let repo: String
@@ -18,7 +18,8 @@ public struct HubReference: Sendable, Equatable, CustomStringConvertible {
         guard names.count == 2, names.allSatisfy(Self.isHubName) else { return nil }
         if parts.count == 2 {
             let components = parts[1].split(separator: "/", omittingEmptySubsequences: false)
-            guard components.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." && !$0.contains("\0") }) else { return nil }
+            guard components.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }),
+                  !parts[1].unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return nil }
         }
         repo = String(parts[0])
         revision = parts.count == 2 ? String(parts[1]) : nil

@@ -86,7 +86,7 @@ public final class TorchCheckpointFile: TensorFile {
                 throw bad("storage \(CheckpointError.quoted(storage.key)) is used as \(known.dtype.rawValue) × \(known.count) and \(storage.dtype.rawValue) × \(storage.count)")
             }
             guard let entry = archive.entries[prefix + "data/" + storage.key] else {
-                throw bad("its storage \(prefix)data/\(storage.key) is not in the archive")
+                throw bad("its storage \(CheckpointError.quoted(prefix + "data/" + storage.key)) is not in the archive")
             }
             guard storage.count.multipliedReportingOverflow(by: storage.dtype.byteSize) == (entry.data.count, false) else {
                 throw bad("storage \(CheckpointError.quoted(storage.key)) has \(entry.data.count) bytes, not \(storage.count) × \(storage.dtype.byteSize)")

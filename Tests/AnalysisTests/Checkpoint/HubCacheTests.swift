@@ -52,7 +52,7 @@ struct HubCacheTests {
         #expect(HubReference("org/name@refs/pr/1")?.revision == "refs/pr/1")
         #expect(HubReference("org/name")?.folderName == "models--org--name")
         #expect(HubReference("org/name@dev")?.downloadCommand == "huggingface-cli download org/name --revision dev")
-        for text in ["name", "a/b/c", "/abs/path", "./org/name", "org/name@", "org/name@../x", "org/.hidden", "org/na me", "../x"] {
+        for text in ["name", "a/b/c", "/abs/path", "./org/name", "org/name@", "org/name@../x", "org/name@a\nb", "org/.hidden", "org/na me", "../x"] {
             #expect(HubReference(text) == nil, "\(text) parsed as a repo id")
         }
     }

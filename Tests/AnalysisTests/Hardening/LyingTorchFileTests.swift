@@ -70,7 +70,11 @@ extension Hardening {
 
         @Test func storageMissingOrUsedWithTwoTypesOrBigEndianIsRefused() throws {
             let missing = try open(Builder.file(pickle: Builder.statePickle([spec()]), storages: [:]))
-            #expect(missing.error?.description.contains("storage archive/data/0 is not in the archive") == true)
+            #expect(missing.error?.description.contains("storage \"archive/data/0\" is not in the archive") == true)
+            var controlKey = spec()
+            controlKey.key = "\u{10}"
+            let control = try open(Builder.file(pickle: Builder.statePickle([controlKey]), storages: ["0": Builder.floats(6)]))
+            #expect(control.error?.description.contains(#"storage "archive/data/\u{10}" is not in the archive"#) == true, "fuzz/regressions/torch/storage-key-control-character.bin")
             var half = spec()
             half.name = "x"
             half.storageType = "HalfStorage"
