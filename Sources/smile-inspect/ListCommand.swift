@@ -14,7 +14,12 @@ struct ListCommand: ParsableCommand {
             CHECKPOINT is a .safetensors file, a Hugging Face model directory (model.safetensors, or \
             model.safetensors.index.json with its shards; a SHARD column then says where each tensor is), \
             or a PEFT LoRA adapter directory (adapter_config.json + adapter_model.safetensors; the rank, \
-            alpha, scale and target modules are shown before the factors).
+            alpha, scale and target modules are shown before the factors). PyTorch checkpoints \
+            (pytorch_model.bin, sharded with pytorch_model.bin.index.json, adapter_model.bin) are read \
+            without running any code from them. CHECKPOINT may also be a Hugging Face repo id, \
+            org/name or org/name@revision, looked up offline in the local Hub cache ($HF_HUB_CACHE, \
+            else $HF_HOME/hub, else ~/.cache/huggingface/hub); the first line then names the snapshot \
+            used. A local path of the same spelling wins.
 
             Errors are one line on standard error; unusable input exits with status 3.
 
@@ -22,14 +27,17 @@ struct ListCommand: ParsableCommand {
               smile-inspect list ../shared/models/minilm-l6/base/model.safetensors
               smile-inspect list ../shared/models/minilm-l6/full-mansec
               smile-inspect list ../shared/models/minilm-l6/lora-mansec
+              smile-inspect list sentence-transformers/all-MiniLM-L6-v2
             """)
 
-    @Argument(help: "A .safetensors file, a model directory, or a LoRA adapter directory.", completion: .file())
+    @Argument(help: "A .safetensors or .bin file, a model directory, a LoRA adapter directory, or a Hub repo id org/name[@revision].", completion: .file())
     var checkpoint: String
 
     func run() throws {
         do {
-            let url = URL(fileURLWithPath: checkpoint)
+            let location = try CheckpointLocation.resolve(checkpoint)
+            let url = location.url
+            if let snapshot = location.snapshot { print("Hugging Face cache: \(snapshot)") }
             print(ModelKind.detect(url) == .lora ? try adapterListing(LoRAAdapter(directory: url)) : try checkpointListing(Checkpoint(url: url)))
         } catch {
             throw reportFailure(error)

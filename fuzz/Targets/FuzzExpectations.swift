@@ -12,3 +12,12 @@ func expectCheckpointError<T>(_ body: () throws -> T) -> T? {
         preconditionFailure("unexpected error type \(type(of: error)): \(error)")
     }
 }
+
+/// Reads every tensor of `file`; each read either gives a ``CheckpointError`` (e.g. after the file was cut
+/// short) or a tensor of its entry's shape and element count.
+func readEveryTensor(_ file: any TensorFile) {
+    for info in file.tensors {
+        guard let tensor = expectCheckpointError({ try file.tensor(info.name) }) else { continue }
+        precondition(tensor.shape == info.shape && tensor.values.count == info.numel, "decoded tensor does not match its entry")
+    }
+}

@@ -1,12 +1,14 @@
 import Foundation
 
-/// A full model checkpoint in safetensors form: one file, or a Hugging Face directory holding
-/// `model.safetensors` or a sharded `model.safetensors.index.json` with its shards.
+/// A full model checkpoint: one file (safetensors, or a zip-format `torch.save` file, told apart by
+/// content, see ``TensorFiles/open(_:)``), or a Hugging Face directory holding `model.safetensors` or a
+/// sharded `model.safetensors.index.json` with its shards, or the same in PyTorch form.
 ///
-/// Opening reads only headers (milliseconds even for multi-GB checkpoints); tensors are read one at a
-/// time on request. Directory resolution, in order: `model.safetensors`; `model.safetensors.index.json`;
-/// otherwise the directory's only `.safetensors` file. A directory with just `pytorch_model.bin` or a LoRA
-/// adapter is refused with a ``CheckpointError/notACheckpoint(path:reason:)`` that says so.
+/// Opening reads only headers (milliseconds even for multi-GB checkpoints; for PyTorch files the zip
+/// directory and the pickle); tensors are read one at a time on request. Directory resolution, in order:
+/// `model.safetensors`; `model.safetensors.index.json`; the directory's only `.safetensors` file;
+/// `pytorch_model.bin`; `pytorch_model.bin.index.json`. A LoRA adapter directory is refused with a
+/// ``CheckpointError/notACheckpoint(path:reason:)`` that says so.
 ///
 /// For a sharded checkpoint every shard named in `weight_map` must exist
 /// (``CheckpointError/missingShard(index:shard:tensor:)``) and contain the tensors mapped to it
@@ -17,8 +19,8 @@ public final class Checkpoint: Sendable {
     public let url: URL
     /// The shard index when the checkpoint is sharded, else nil.
     public let indexURL: URL?
-    /// The safetensors files: one, or the shards in name order.
-    public let files: [SafetensorsFile]
+    /// The tensor files: one, or the shards in name order.
+    public let files: [any TensorFile]
     /// Every tensor across files, sorted by name.
     public let tensors: [TensorInfo]
 
@@ -40,7 +42,7 @@ public final class Checkpoint: Sendable {
     }
 
     /// The file holding tensor `name`, or nil.
-    public func file(containing name: String) -> SafetensorsFile? {
+    public func file(containing name: String) -> (any TensorFile)? {
         fileIndex[name].map { files[$0] }
     }
 
@@ -60,7 +62,7 @@ public final class Checkpoint: Sendable {
     /// Which files make up a checkpoint and where each tensor is.
     private struct Layout {
         let index: URL?
-        let files: [SafetensorsFile]
+        let files: [any TensorFile]
         let tensors: [TensorInfo]
         let fileIndex: [String: Int]
     }
@@ -71,15 +73,18 @@ public final class Checkpoint: Sendable {
             throw CheckpointError.unreadable(file: url.relativePath, reason: "no such file or directory")
         }
         guard isDirectory.boolValue else { return try single(url) }
-        let single = url.appendingPathComponent("model.safetensors")
-        let index = url.appendingPathComponent("model.safetensors.index.json")
-        if FileManager.default.fileExists(atPath: single.path) { return try Self.single(single) }
-        if FileManager.default.fileExists(atPath: index.path) { return try shards(index: index, directory: url) }
-        return try Self.single(try onlySafetensorsFile(in: url))
+        for (single, index) in [("model.safetensors", "model.safetensors.index.json"), ("pytorch_model.bin", "pytorch_model.bin.index.json")] {
+            let singleURL = url.appendingPathComponent(single)
+            let indexURL = url.appendingPathComponent(index)
+            if FileManager.default.fileExists(atPath: singleURL.path) { return try Self.single(singleURL) }
+            if FileManager.default.fileExists(atPath: indexURL.path) { return try shards(index: indexURL, directory: url) }
+            if single == "model.safetensors", let only = try onlySafetensorsFile(in: url) { return try Self.single(only) }
+        }
+        throw notACheckpoint(url)
     }
 
     private static func single(_ url: URL) throws -> Layout {
-        let file = try SafetensorsFile(url: url)
+        let file = try TensorFiles.open(url)
         return Layout(index: nil, files: [file], tensors: file.tensors, fileIndex: Dictionary(uniqueKeysWithValues: file.tensors.map { ($0.name, 0) }))
     }
 
@@ -92,7 +97,7 @@ public final class Checkpoint: Sendable {
                 let tensor = index.weightMap.first { $0.shard == shard }!.tensor
                 throw CheckpointError.missingShard(index: url.relativePath, shard: shard, tensor: tensor)
             }
-            return try SafetensorsFile(url: shardURL)
+            return try TensorFiles.open(shardURL)
         }
         let position = Dictionary(uniqueKeysWithValues: shardNames.enumerated().map { ($1, $0) })
         var fileIndex = [String: Int]()
@@ -108,19 +113,27 @@ public final class Checkpoint: Sendable {
         return Layout(index: url, files: files, tensors: tensors.sorted { $0.name < $1.name }, fileIndex: fileIndex)
     }
 
-    private static func onlySafetensorsFile(in directory: URL) throws -> URL {
-        let path = directory.relativePath
+    /// The directory's only `.safetensors` file; nil when it has none; an error when it has several or
+    /// the directory is a LoRA adapter.
+    private static func onlySafetensorsFile(in directory: URL) throws -> URL? {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         if names.contains("adapter_config.json") {
-            throw CheckpointError.notACheckpoint(path: path, reason: "this is a LoRA adapter directory (adapter_config.json), not a full checkpoint")
+            throw CheckpointError.notACheckpoint(path: directory.relativePath, reason: "this is a LoRA adapter directory (adapter_config.json), not a full checkpoint")
         }
         let candidates = names.filter { $0.hasSuffix(".safetensors") }.sorted()
         if candidates.count == 1 { return directory.appendingPathComponent(candidates[0]) }
-        if candidates.isEmpty, names.contains(where: { $0.hasSuffix(".bin") || $0.hasSuffix(".pt") || $0.hasSuffix(".pth") }) {
-            throw CheckpointError.notACheckpoint(path: path, reason: "only safetensors checkpoints are supported (found PyTorch pickle files)")
-        }
-        let found = candidates.isEmpty ? "none" : candidates.joined(separator: ", ")
+        if candidates.isEmpty { return nil }
         throw CheckpointError.notACheckpoint(
-            path: path, reason: "expected model.safetensors, model.safetensors.index.json or exactly one .safetensors file (found \(found))")
+            path: directory.relativePath, reason: "expected model.safetensors, model.safetensors.index.json or exactly one .safetensors file (found \(candidates.joined(separator: ", ")))")
+    }
+
+    /// Why a directory with no checkpoint file is not one.
+    private static func notACheckpoint(_ directory: URL) -> CheckpointError {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        let pickles = names.filter { $0.hasSuffix(".bin") || $0.hasSuffix(".pt") || $0.hasSuffix(".pth") }.sorted()
+        let found = pickles.isEmpty ? "" : "; PyTorch files other than pytorch_model.bin are not guessed at, pass one as a file (found \(pickles.joined(separator: ", ")))"
+        return .notACheckpoint(
+            path: directory.relativePath,
+            reason: "expected model.safetensors, model.safetensors.index.json, one .safetensors file, pytorch_model.bin or pytorch_model.bin.index.json\(found)")
     }
 }

@@ -93,6 +93,20 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     /// A matrix operation was asked of a tensor that is not 2-D.
     case notAMatrix(tensor: String, shape: [Int])
 
+    // MARK: Hugging Face cache and PyTorch files
+
+    /// A repo id (`org/name[@revision]`, no such local path) is not usable from the Hub cache at `cache`;
+    /// `command` would download it.
+    case notInHubCache(repo: String, cache: String, reason: String, command: String)
+    /// A PyTorch file breaks a rule of the zip container or of its pickle (`reason` says which).
+    case invalidTorchFile(file: String, reason: String)
+    /// The pickle calls a global that loading weights does not need (the reader never runs it).
+    case refusedGlobal(file: String, global: String)
+    /// A PyTorch file of a format not read here: legacy pre-1.6 serialization, or not a torch file.
+    case unsupportedTorchFormat(file: String, reason: String)
+    /// A tensor of a PyTorch file cannot be rebuilt from its storage (bounds, dtype, layout).
+    case invalidTorchTensor(file: String, tensor: String, reason: String)
+
     /// One line: file, tensor (when there is one), rule broken.
     public var description: String {
         switch self {
@@ -144,6 +158,13 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
             return "no tensor matches \(Self.quoted(query))" + (candidates.isEmpty ? "" : "; closest: \(candidates.joined(separator: ", "))")
         case let .ambiguousLayer(query, matches): return "\(Self.quoted(query)) matches several tensors: \(matches.joined(separator: ", "))"
         case let .notAMatrix(tensor, shape): return "tensor \(Self.quoted(tensor)): shape \(shape) is not 2-D"
+        case let .notInHubCache(repo, cache, reason, command):
+            return "\(repo): no such file or directory, and not in the Hugging Face cache \(cache): \(reason); nothing is downloaded, fetch it with: \(command)"
+        case let .invalidTorchFile(file, reason): return "\(file): invalid PyTorch file: \(reason)"
+        case let .refusedGlobal(file, global):
+            return "\(file): refused global \(Self.quoted(global)): only tensors, storages and ordered dicts are loaded (as torch.load(weights_only=True)); convert the file to safetensors with a trusted torch"
+        case let .unsupportedTorchFormat(file, reason): return "\(file): unsupported PyTorch file: \(reason)"
+        case let .invalidTorchTensor(file, tensor, reason): return "\(file): tensor \(Self.quoted(tensor)): \(reason)"
         }
     }
 }

@@ -25,7 +25,8 @@ public struct LoRAModule: Sendable, Equatable {
     public var weightName: String { name + ".weight" }
 }
 
-/// A PEFT LoRA adapter directory: `adapter_config.json` + `adapter_model.safetensors`.
+/// A PEFT LoRA adapter directory: `adapter_config.json` + `adapter_model.safetensors` (or, when there is
+/// none, a zip-format `adapter_model.bin`, see ``TorchCheckpointFile``).
 ///
 /// Keys `base_model.model.<module>.lora_A.weight` (r×in) and `.lora_B.weight` (out×r) — or
 /// `.lora_embedding_A` / `.lora_embedding_B` for embeddings — give the update of `<module>.weight`:
@@ -38,14 +39,14 @@ public struct LoRAModule: Sendable, Equatable {
 /// LoRA factors (`modules_to_save` copies, LoRA biases) are listed in ``unrecognizedTensors``. When the
 /// config has `rank_pattern` / `alpha_pattern` regexes, module names longer than
 /// ``PatternKeyBudget/maximumModuleNameLength`` bytes are refused (matching cost grows with the name). Refused:
-/// `.bin` adapters, DoRA (`use_dora` or `lora_magnitude_vector` tensors), 4-D (convolution) factors.
+/// DoRA (`use_dora` or `lora_magnitude_vector` tensors), 4-D (convolution) factors.
 public final class LoRAAdapter: Sendable {
     /// The adapter directory.
     public let directory: URL
     /// The parsed `adapter_config.json`.
     public let config: LoRAConfig
-    /// `adapter_model.safetensors`.
-    public let file: SafetensorsFile
+    /// `adapter_model.safetensors` or `adapter_model.bin`.
+    public let file: any TensorFile
     /// Adapted modules, sorted by name.
     public let modules: [LoRAModule]
     /// Adapter tensors that are not LoRA factors, sorted.
@@ -62,18 +63,16 @@ public final class LoRAAdapter: Sendable {
     public init(directory: URL) throws {
         let path = directory.relativePath
         let configURL = directory.appendingPathComponent("adapter_config.json")
-        let weightsURL = directory.appendingPathComponent("adapter_model.safetensors")
+        let weightsURL = ["adapter_model.safetensors", "adapter_model.bin"].map { directory.appendingPathComponent($0) }
+            .first { FileManager.default.fileExists(atPath: $0.path) }
         guard Self.isAdapterDirectory(directory) else {
             throw CheckpointError.notACheckpoint(path: path, reason: "no adapter_config.json, so not a PEFT adapter")
         }
-        guard FileManager.default.fileExists(atPath: weightsURL.path) else {
-            let hasBin = FileManager.default.fileExists(atPath: directory.appendingPathComponent("adapter_model.bin").path)
-            throw hasBin
-                ? CheckpointError.unsupportedAdapter(path: path, reason: "only safetensors adapters are supported (found adapter_model.bin)")
-                : CheckpointError.notACheckpoint(path: path, reason: "adapter_model.safetensors is missing")
+        guard let weightsURL else {
+            throw CheckpointError.notACheckpoint(path: path, reason: "adapter_model.safetensors (or adapter_model.bin) is missing")
         }
         let config = try LoRAConfig(url: configURL, adapter: path)
-        let file = try SafetensorsFile(url: weightsURL)
+        let file = try TensorFiles.open(weightsURL)
         let (modules, unrecognized) = try Self.modules(in: file, config: config, adapter: path)
         self.directory = directory
         self.config = config
@@ -110,7 +109,7 @@ public final class LoRAAdapter: Sendable {
         (".lora_A.weight", .a), (".lora_B.weight", .b), (".lora_embedding_A", .embeddingA), (".lora_embedding_B", .embeddingB),
     ]
 
-    private static func modules(in file: SafetensorsFile, config: LoRAConfig, adapter: String) throws -> ([LoRAModule], [String]) {
+    private static func modules(in file: any TensorFile, config: LoRAConfig, adapter: String) throws -> ([LoRAModule], [String]) {
         var factors = [String: [FactorKind: TensorInfo]]()
         var unrecognized = [String]()
         for info in file.tensors {

@@ -33,26 +33,32 @@ public final class ModelFamily: Sendable {
     let members: [FamilyMember]
     let matchedIndex: [String: Int]
 
-    /// Opens `base` and `models` (paths) and matches their tensors. `names`, when given, must have one
-    /// unique name per model. Throws ``CheckpointError``.
-    public static func open(base: String, models: [String], names: [String]? = nil) throws -> ModelFamily {
+    /// Opens `base` and `models` (paths, or Hub repo ids `org/name[@revision]` found in `cache`, see
+    /// ``CheckpointLocation``) and matches their tensors. `names`, when given, must have one unique name
+    /// per model. Throws ``CheckpointError``.
+    public static func open(base: String, models: [String], names: [String]? = nil, cache: HubCache = HubCache()) throws -> ModelFamily {
         guard !models.isEmpty else { throw CheckpointError.invalidFamily(reason: "no fine-tuned models given") }
-        let modelURLs = models.map { URL(fileURLWithPath: $0) }
-        let taskNames = names ?? modelURLs.map(defaultName)
+        let baseLocation = try CheckpointLocation.resolve(base, cache: cache)
+        let modelLocations = try models.map { try CheckpointLocation.resolve($0, cache: cache) }
+        let taskNames = names ?? modelLocations.map(\.defaultName)
         guard taskNames.count == models.count else {
             throw CheckpointError.invalidFamily(reason: "\(taskNames.count) names for \(models.count) models")
         }
         guard Set(taskNames).count == taskNames.count else {
             throw CheckpointError.invalidFamily(reason: "task names are not unique: \(taskNames.joined(separator: ", ")); pass names explicitly")
         }
-        return try ModelFamily(base: Checkpoint(url: URL(fileURLWithPath: base)), modelURLs: modelURLs, taskNames: taskNames)
+        let cacheNotes = zip(["base"] + taskNames, [baseLocation] + modelLocations).compactMap { label, location in
+            location.snapshot.map { "\(label): from the Hugging Face cache, \($0)" }
+        }
+        return try ModelFamily(
+            base: Checkpoint(url: baseLocation.url), modelURLs: modelLocations.map(\.url), taskNames: taskNames, notes: cacheNotes)
     }
 
-    private init(base: Checkpoint, modelURLs: [URL], taskNames: [String]) throws {
+    private init(base: Checkpoint, modelURLs: [URL], taskNames: [String], notes: [String]) throws {
         let baseNames = Set(base.tensors.map(\.name))
         var members = [FamilyMember]()
         var skipped = [SkippedTensor]()
-        var notes = [String]()
+        var notes = notes
         for (url, task) in zip(modelURLs, taskNames) {
             if ModelKind.detect(url) == .lora {
                 let adapter = try LoRAAdapter(directory: url)
@@ -145,15 +151,5 @@ public final class ModelFamily: Sendable {
             notes.append("\(task): tensor names differ from the base by a prefix: \(mapping) (\(matches) of \(model.count) names matched)")
         }
         return mapping
-    }
-
-    /// The directory name, or the file name without extension (its directory's name for the
-    /// conventional `model.safetensors`).
-    private static func defaultName(_ url: URL) -> String {
-        var isDirectory: ObjCBool = false
-        let exists = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
-        if exists && isDirectory.boolValue { return url.lastPathComponent }
-        let stem = url.deletingPathExtension().lastPathComponent
-        return stem == "model" ? url.deletingLastPathComponent().lastPathComponent : stem
     }
 }

@@ -71,10 +71,4 @@ public final class SafetensorsFile: Sendable {
     public func rawBytes(of info: TensorInfo) throws -> [UInt8] {
         try file.read(count: info.byteCount, at: dataStart + info.dataOffsets.lowerBound, tensor: info.name)
     }
-
-    /// Σ numel over all tensors.
-    public var parameterCount: Int { tensors.reduce(0) { $0 + $1.numel } }
-
-    /// Σ stored bytes over all tensors (the data buffer's size).
-    public var byteCount: Int { tensors.reduce(0) { $0 + $1.byteCount } }
 }

@@ -46,7 +46,8 @@ public struct TensorInfo: Sendable, Equatable {
     /// Dimensions, outermost first; `[]` for a scalar.
     public let shape: [Int]
     /// The header's `data_offsets`: a byte range of the data buffer, which begins right after the
-    /// header (see ``SafetensorsFile/dataStart``). Its length is `numel × dtype.byteSize`.
+    /// header (see ``SafetensorsFile/dataStart``); for a ``TorchCheckpointFile``, the tensor's first byte in
+    /// its storage. Its length is `numel × dtype.byteSize`.
     public let dataOffsets: Range<Int>
 
     /// Number of elements (product of `shape`; 1 for a scalar).

@@ -3,10 +3,10 @@ import ArgumentParser
 
 /// The options every family command shares: the base, the fine-tuned models and their names.
 struct FamilyArguments: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The pretrained checkpoint: a .safetensors file or a Hugging Face model directory.", valueName: "path"), completion: .file())
+    @Option(name: .long, help: ArgumentHelp("The pretrained checkpoint: a .safetensors or pytorch_model.bin file, a Hugging Face model directory, or a repo id org/name[@revision] in the local Hub cache.", valueName: "path"), completion: .file())
     var base: String
 
-    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Fine-tuned models: checkpoints (file or directory) or PEFT LoRA adapter directories.", valueName: "path"), completion: .file())
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Fine-tuned models: checkpoints (file, directory or Hub repo id org/name[@revision]) or PEFT LoRA adapters.", valueName: "path"), completion: .file())
     var models: [String]
 
     @Option(name: .customLong("name"), parsing: .upToNextOption, help: ArgumentHelp("Task names, one per model (default: directory or file names).", valueName: "name"))

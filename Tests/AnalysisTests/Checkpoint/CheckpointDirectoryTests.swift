@@ -74,14 +74,21 @@ struct CheckpointDirectoryTests {
         #expect(try Checkpoint(url: other).tensors.map(\.name) == ["b.weight"])
     }
 
-    @Test func refusesNonSafetensorsAndAdapterDirectories() throws {
+    @Test func refusesLegacyPickleUnknownFilesAndAdapterDirectories() throws {
         let pickle = try Fixtures.temporaryDirectory()
-        try Data([0x80]).write(to: pickle.appendingPathComponent("pytorch_model.bin"))
-        guard case let .notACheckpoint(_, reason)? = checkpointError({ _ = try Checkpoint(url: pickle) }) else {
+        try Data([0x80, 0x02]).write(to: pickle.appendingPathComponent("pytorch_model.bin"))
+        guard case let .unsupportedTorchFormat(_, legacy)? = checkpointError({ _ = try Checkpoint(url: pickle) }) else {
+            Issue.record("expected unsupportedTorchFormat")
+            return
+        }
+        #expect(legacy.contains("legacy torch.save format"))
+        let other = try Fixtures.temporaryDirectory()
+        try Data([0x80, 0x02]).write(to: other.appendingPathComponent("training_args.bin"))
+        guard case let .notACheckpoint(_, reason)? = checkpointError({ _ = try Checkpoint(url: other) }) else {
             Issue.record("expected notACheckpoint")
             return
         }
-        #expect(reason.contains("only safetensors"))
+        #expect(reason.contains("not guessed at") && reason.contains("training_args.bin"))
         let adapter = try Fixtures.temporaryDirectory()
         try TestModels.adapter(config: TestModels.loraConfig(), tensors: [:], in: adapter)
         guard case let .notACheckpoint(_, adapterReason)? = checkpointError({ _ = try Checkpoint(url: adapter) }) else {

@@ -15,6 +15,22 @@ extension Hardening {
             }
         }
 
+        /// Opens `url` as a `torch.save` file and reads every tensor.
+        private func readTorch(_ url: URL) throws {
+            let file = try TorchCheckpointFile(url: url)
+            for info in file.tensors {
+                #expect(try file.tensor(info.name).values.count == info.numel)
+            }
+        }
+
+        private func read(_ target: String, _ url: URL) throws {
+            switch target {
+            case "safetensors": try readSafetensors(url)
+            case "torch": try readTorch(url)
+            default: try readLoRAConfig(url)
+            }
+        }
+
         /// Reads `url` as an adapter config and asks it for a few modules' scales.
         private func readLoRAConfig(_ url: URL) throws {
             let config = try LoRAConfig(url: url, adapter: "fuzz")
@@ -23,22 +39,22 @@ extension Hardening {
             }
         }
 
-        @Test(arguments: ["safetensors", "lora-config"])
+        @Test(arguments: ["safetensors", "lora-config", "torch"])
         func seedsAreAcceptedOrRefusedAsNamed(target: String) throws {
             let seeds = FuzzInputs.files("corpus", target)
             #expect(seeds.count >= 20, "fuzz/corpus/\(target) is missing its seeds")
             for url in seeds {
-                let error = checkpointError { try target == "safetensors" ? readSafetensors(url) : readLoRAConfig(url) }
+                let error = checkpointError { try read(target, url) }
                 let name = url.lastPathComponent
                 #expect(name.hasPrefix("valid-") ? error == nil : error != nil, "\(name): \(error.map(String.init(describing:)) ?? "accepted")")
             }
         }
 
-        @Test(arguments: ["safetensors", "lora-config"])
+        @Test(arguments: ["safetensors", "lora-config", "torch"])
         func reproducersFinishQuickly(target: String) throws {
             for url in FuzzInputs.files("regressions", target) {
                 let use = ResourceUse.measure {
-                    _ = checkpointError { try target == "safetensors" ? readSafetensors(url) : readLoRAConfig(url) }
+                    _ = checkpointError { try read(target, url) }
                 }
                 #expect(use.seconds < 1, "\(url.lastPathComponent) took \(use.seconds) s")
             }
