@@ -45,7 +45,7 @@ struct LayerCommand: ParsableCommand {
             switch output.format {
             case .text: text = LayerReport.document(result).text
             case .markdown: text = LayerReport.document(result).markdown
-            case .json: text = try ReportOutput.json(result)
+            case .json: text = try ReportOutput.json(result, command: "layer")
             case .csv: text = LayerReport.csvTable([result]).csv
             }
             try ReportOutput.emit(text, to: output.output)

@@ -16,21 +16,37 @@ struct ListCommand: ParsableCommand {
             or a PEFT LoRA adapter directory (adapter_config.json + adapter_model.safetensors; the rank, \
             alpha, scale and target modules are shown before the factors).
 
-            Errors are one line on standard error; unusable input exits with status 3.
+            --format markdown gives the same as GitHub markdown, csv one row per tensor, json the listing \
+            as documented in docs/json.md. Errors are one line on standard error; unusable input exits \
+            with status 3.
 
             EXAMPLES:
               smile-inspect list ../shared/models/minilm-l6/base/model.safetensors
               smile-inspect list ../shared/models/minilm-l6/full-mansec
-              smile-inspect list ../shared/models/minilm-l6/lora-mansec
+              smile-inspect list ../shared/models/minilm-l6/lora-mansec --format json -o tensors.json
             """)
 
     @Argument(help: "A .safetensors file, a model directory, or a LoRA adapter directory.", completion: .file())
     var checkpoint: String
 
+    @OptionGroup var report: ReportArguments
+
     func run() throws {
         do {
             let url = URL(fileURLWithPath: checkpoint)
-            print(ModelKind.detect(url) == .lora ? try adapterListing(LoRAAdapter(directory: url)) : try checkpointListing(Checkpoint(url: url)))
+            let text: String
+            switch report.format {
+            case .text:
+                text = (ModelKind.detect(url) == .lora ? try adapterListing(LoRAAdapter(directory: url)) : try checkpointListing(Checkpoint(url: url))) + "\n"
+            case .markdown, .json, .csv:
+                let listing = ModelKind.detect(url) == .lora ? try TensorListing(adapter: LoRAAdapter(directory: url)) : try TensorListing(checkpoint: Checkpoint(url: url))
+                switch report.format {
+                case .json: text = try ReportOutput.json(listing, command: "list")
+                case .csv: text = listing.table.csv
+                default: text = listing.document.markdown
+                }
+            }
+            try report.emit(text)
         } catch {
             throw reportFailure(error)
         }
@@ -45,11 +61,8 @@ struct ListCommand: ParsableCommand {
             if sharded { row.append(checkpoint.file(containing: info.name)!.url.lastPathComponent) }
             return row
         }
-        let source = sharded
-            ? "\(checkpoint.indexURL!.relativePath) (\(checkpoint.files.count) shards)"
-            : checkpoint.files[0].displayPath
         let metadata = checkpoint.files[0].metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        return ([source] + (metadata.isEmpty ? [] : ["metadata: " + metadata.joined(separator: ", ")]) + [""]
+        return ([TensorListing.source(checkpoint)] + (metadata.isEmpty ? [] : ["metadata: " + metadata.joined(separator: ", ")]) + [""]
             + table(header, rows)
             + ["", totals(tensors: checkpoint.tensors.count, parameters: checkpoint.parameterCount, bytes: checkpoint.byteCount)])
             .joined(separator: "\n")

@@ -80,18 +80,29 @@ struct AnalysisArguments: ParsableArguments {
     }
 }
 
-/// Report format and destination.
-struct OutputArguments: ParsableArguments {
+/// Report format and destination: every command that reports takes these.
+struct ReportArguments: ParsableArguments {
     enum ReportFormat: String, ExpressibleByArgument, CaseIterable { case text, markdown, json, csv }
 
-    @Option(help: "Report format: text (aligned tables), markdown, json or csv.")
+    @Option(help: "Report format: text (aligned tables), markdown, json (documented in docs/json.md) or csv.")
     var format: ReportFormat = .text
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Write the report to this file (atomically) instead of standard output.", valueName: "file"), completion: .file())
     var output: String?
 
+    /// Prints `text`, or writes it atomically to `--output`.
+    func emit(_ text: String) throws { try ReportOutput.emit(text, to: output) }
+}
+
+/// Report format and destination, and where figures go.
+struct OutputArguments: ParsableArguments {
+    @OptionGroup var report: ReportArguments
+
     @Option(help: ArgumentHelp("Write figures (PNG) into this directory.", valueName: "dir"), completion: .directory)
     var plots: String?
+
+    var format: ReportArguments.ReportFormat { report.format }
+    var output: String? { report.output }
 }
 
 /// Which weights a family command looks at, and whether it shows progress.
