@@ -3,7 +3,7 @@
 ///
 /// - `E_I` = E[top][top], `E_II` = E[middle][middle], `E_II_III` = Σ_{a,b ≠ top} E[a][b] (SMILE's numbers);
 /// - `topCross` = Σ of the blocks with exactly one side in the top zone (E[top][b] + E[a][top], a, b ≠ top);
-///   E_I + topCross + E_II_III = 1 for a nonzero update;
+///   E_I + topCross + E_II_III = 1 (to rounding) for a nonzero update;
 /// - `deltaNorm` = ‖ΔW‖_F, `relativeNorm` = ‖ΔW‖_F / ‖W_pre‖_F;
 /// - `rank90`, `rank99`: the smallest rank keeping 90% / 99% of ‖ΔW‖².
 ///
