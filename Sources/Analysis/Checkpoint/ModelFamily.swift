@@ -12,6 +12,8 @@ import Foundation
 /// - Fine-tune tensors with no base counterpart (task heads), LoRA modules for weights the base lacks,
 ///   and adapter tensors that are not LoRA factors are ignored, with a note.
 /// - dtypes may differ: everything decodes to `Float`.
+/// - Weights stored in × out (GPT-2 `Conv1D`, see ``WeightLayout``) are listed in ``storedTransposed``
+///   and read transposed by the matrix accessors, with a note.
 public final class ModelFamily: Sendable {
     /// One name per model: the given names, or the directory name (for a file, its name without
     /// extension, or its directory's name when the file is the conventional `model.safetensors`).
@@ -28,14 +30,19 @@ public final class ModelFamily: Sendable {
     public let skipped: [SkippedTensor]
     /// What was assumed or ignored while matching, one sentence each.
     public let notes: [String]
+    /// How the base stores its 2-D weights (model type, `--transposed` pattern).
+    public let layout: WeightLayout
+    /// Matched 2-D weights stored in × out: ``baseMatrix(_:)`` and ``updates(for:)`` transpose them.
+    public let storedTransposed: Set<String>
 
     let base: Checkpoint
     let members: [FamilyMember]
     let matchedIndex: [String: Int]
 
     /// Opens `base` and `models` (paths) and matches their tensors. `names`, when given, must have one
-    /// unique name per model. Throws ``CheckpointError``.
-    public static func open(base: String, models: [String], names: [String]? = nil) throws -> ModelFamily {
+    /// unique name per model; `transposed`, a pattern naming further weights stored in × out (see
+    /// ``WeightLayout``). Throws ``CheckpointError``.
+    public static func open(base: String, models: [String], names: [String]? = nil, transposed: String? = nil) throws -> ModelFamily {
         guard !models.isEmpty else { throw CheckpointError.invalidFamily(reason: "no fine-tuned models given") }
         let modelURLs = models.map { URL(fileURLWithPath: $0) }
         let taskNames = names ?? modelURLs.map(defaultName)
@@ -45,10 +52,11 @@ public final class ModelFamily: Sendable {
         guard Set(taskNames).count == taskNames.count else {
             throw CheckpointError.invalidFamily(reason: "task names are not unique: \(taskNames.joined(separator: ", ")); pass names explicitly")
         }
-        return try ModelFamily(base: Checkpoint(url: URL(fileURLWithPath: base)), modelURLs: modelURLs, taskNames: taskNames)
+        let baseURL = URL(fileURLWithPath: base)
+        return try ModelFamily(base: Checkpoint(url: baseURL), modelURLs: modelURLs, taskNames: taskNames, layout: WeightLayout(baseURL: baseURL, pattern: transposed))
     }
 
-    private init(base: Checkpoint, modelURLs: [URL], taskNames: [String]) throws {
+    private init(base: Checkpoint, modelURLs: [URL], taskNames: [String], layout: WeightLayout) throws {
         let baseNames = Set(base.tensors.map(\.name))
         var members = [FamilyMember]()
         var skipped = [SkippedTensor]()
@@ -66,6 +74,14 @@ public final class ModelFamily: Sendable {
         }
         let skippedNames = Set(skipped.map(\.tensor))
         let matched = base.tensors.filter { !skippedNames.contains($0.name) }.map { MatchedTensor(name: $0.name, shape: $0.shape, dtype: $0.dtype) }
+        let transposed = try Self.transposedWeights(matched, layout: layout, members: members, taskNames: taskNames)
+        if let example = transposed.min() {
+            let conv1D = transposed.filter(layout.isConv1D).count, named = transposed.filter(layout.matchesPattern).count
+            let byAdapter = transposed.filter { !layout.isStoredTransposed($0) }.count
+            let sources = [(conv1D, "transformers Conv1D of model_type \(layout.modelType ?? "")"), (named, "--transposed \(layout.pattern ?? "")"), (byAdapter, "LoRA fan_in_fan_out")]
+                .filter { $0.0 > 0 }.map { "\($0.0) by \($0.1)" }
+            notes.append("\(transposed.count) weight(s) are stored in × out (\(sources.joined(separator: "; "))), e.g. \(example): analysed transposed, as out × in")
+        }
         self.taskNames = taskNames
         self.basePath = base.url
         self.modelPaths = modelURLs
@@ -76,6 +92,31 @@ public final class ModelFamily: Sendable {
         self.base = base
         self.members = members
         self.matchedIndex = Dictionary(uniqueKeysWithValues: matched.enumerated().map { ($1.name, $0) })
+        self.layout = layout
+        self.storedTransposed = transposed
+    }
+
+    /// The matched 2-D weights stored in × out, by the layout or by an adapter's `fan_in_fan_out`.
+    /// Throws ``CheckpointError/layoutConflict(tensor:reason:)`` when they disagree.
+    private static func transposedWeights(_ matched: [MatchedTensor], layout: WeightLayout, members: [FamilyMember], taskNames: [String]) throws -> Set<String> {
+        var transposed = Set<String>()
+        for tensor in matched where tensor.shape.count == 2 {
+            let declared = layout.isStoredTransposed(tensor.name)
+            var byAdapter: (task: String, flag: Bool)?
+            for (member, task) in zip(members, taskNames) {
+                guard case let .lora(_, modules) = member, let module = modules[tensor.name], !module.factorA.name.contains("lora_embedding") else { continue }
+                if let earlier = byAdapter, earlier.flag != module.isTransposed {
+                    throw CheckpointError.layoutConflict(tensor: tensor.name, reason: "adapter \(earlier.task) has fan_in_fan_out = \(earlier.flag) but adapter \(task) has \(module.isTransposed)")
+                }
+                byAdapter = (task, module.isTransposed)
+            }
+            if let byAdapter, layout.modelType != nil || layout.pattern != nil, byAdapter.flag != declared {
+                let why = layout.isConv1D(tensor.name) ? "it is a Conv1D weight of model_type \(layout.modelType!), stored in × out" : declared ? "--transposed names it (stored in × out)" : "neither the model type nor --transposed says it is stored in × out"
+                throw CheckpointError.layoutConflict(tensor: tensor.name, reason: "adapter \(byAdapter.task) has fan_in_fan_out = \(byAdapter.flag), but \(why); PEFT sets fan_in_fan_out exactly for such weights")
+            }
+            if declared || byAdapter?.flag == true { transposed.insert(tensor.name) }
+        }
+        return transposed
     }
 
     /// Base name → model name for a full fine-tune; records missing tensors and notes.

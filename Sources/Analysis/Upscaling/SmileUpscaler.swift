@@ -78,6 +78,7 @@ public struct SmileUpscaler: Sendable {
         for tensor in family.matched where tensor.isLinearWeight {
             if let include, tensor.name.firstMatch(of: include) == nil { continue }
             if let exclude, tensor.name.firstMatch(of: exclude) != nil { continue }
+            if family.isStoredTransposed(tensor.name) { throw UpscaleError.storedTransposed(weight: tensor.name, count: family.storedTransposed.count) }
             let bias = SmileStateDict.biasName(forWeight: tensor.name)
             selected.updateValue(family.base.info(bias) != nil ? bias : nil, forKey: tensor.name)
         }

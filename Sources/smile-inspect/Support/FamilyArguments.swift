@@ -12,6 +12,9 @@ struct FamilyArguments: ParsableArguments {
     @Option(name: .customLong("name"), parsing: .upToNextOption, help: ArgumentHelp("Task names, one per model (default: directory or file names).", valueName: "name"))
     var names: [String] = []
 
+    @Option(help: ArgumentHelp("Weights stored in × out (like GPT-2's Conv1D) whose name matches this regular expression; they are analysed transposed. GPT-2-family Conv1D weights are detected from config.json's model_type without it.", valueName: "regex"))
+    var transposed: String?
+
     func validate() throws {
         guard !models.isEmpty else { throw ValidationError("give at least one fine-tuned model with --models") }
         guard names.isEmpty || names.count == models.count else {
@@ -21,7 +24,7 @@ struct FamilyArguments: ParsableArguments {
 
     /// Opens the family (headers only).
     func open() throws -> ModelFamily {
-        try ModelFamily.open(base: base, models: models, names: names.isEmpty ? nil : names)
+        try ModelFamily.open(base: base, models: models, names: names.isEmpty ? nil : names, transposed: transposed)
     }
 }
 
