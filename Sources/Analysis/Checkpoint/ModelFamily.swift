@@ -57,6 +57,7 @@ public final class ModelFamily: Sendable {
     }
 
     private init(base: Checkpoint, modelURLs: [URL], taskNames: [String], layout: WeightLayout) throws {
+        try base.refusePackedWeights()
         let baseNames = Set(base.tensors.map(\.name))
         var members = [FamilyMember]()
         var skipped = [SkippedTensor]()
@@ -68,12 +69,17 @@ public final class ModelFamily: Sendable {
                 members.append(.lora(adapter, modules: modules))
             } else {
                 let checkpoint = try Checkpoint(url: url)
+                try checkpoint.refusePackedWeights()
                 let names = try Self.match(checkpoint, task: task, base: base, baseNames: baseNames, skipped: &skipped, notes: &notes)
                 members.append(.full(checkpoint, names: names))
             }
         }
         let skippedNames = Set(skipped.map(\.tensor))
-        let matched = base.tensors.filter { !skippedNames.contains($0.name) }.map { MatchedTensor(name: $0.name, shape: $0.shape, dtype: $0.dtype) }
+        let scales = base.tensors.filter { QuantizedWeights.isQuantizationParameter($0.name) }
+        if let example = scales.first {
+            notes.append("\(scales.count) quantization scale(s) of the base (e.g. \(example.name)) were applied to their weights and are not analysed on their own")
+        }
+        let matched = base.tensors.filter { !skippedNames.contains($0.name) && !QuantizedWeights.isQuantizationParameter($0.name) }.map { MatchedTensor(name: $0.name, shape: $0.shape, dtype: $0.dtype) }
         let transposed = try Self.transposedWeights(matched, layout: layout, members: members, taskNames: taskNames)
         if let example = transposed.min() {
             let conv1D = transposed.filter(layout.isConv1D).count, named = transposed.filter(layout.matchesPattern).count
@@ -127,7 +133,7 @@ public final class ModelFamily: Sendable {
         let modelNames = model.tensors.map(\.name)
         let mapping = try mappingNote(base: baseNames, model: modelNames, task: task, label: model.displayPath, baseLabel: base.displayPath, notes: &notes)
         var names = [String: String]()
-        for baseInfo in base.tensors {
+        for baseInfo in base.tensors where !QuantizedWeights.isQuantizationParameter(baseInfo.name) {
             guard let name = mapping.modelName(forBase: baseInfo.name), let info = model.info(name) else {
                 skipped.append(SkippedTensor(model: task, tensor: baseInfo.name, reason: "not in \(model.displayPath)"))
                 continue
@@ -139,7 +145,7 @@ public final class ModelFamily: Sendable {
             }
             names[baseInfo.name] = name
         }
-        let extra = modelNames.filter { mapping.baseName(forModel: $0).map { !baseNames.contains($0) } ?? true }
+        let extra = modelNames.filter { !QuantizedWeights.isQuantizationParameter($0) && (mapping.baseName(forModel: $0).map { !baseNames.contains($0) } ?? true) }
         if let example = extra.first {
             notes.append("\(task): \(extra.count) tensor(s) with no counterpart in the base were ignored (e.g. \(example))")
         }

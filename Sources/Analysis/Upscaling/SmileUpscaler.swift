@@ -92,7 +92,8 @@ public struct SmileUpscaler: Sendable {
     ) throws -> SmileConfig {
         var output = ShardedSafetensorsOutput(directory: staging, maxShardBytes: options.maxShardBytes)
         let consumedBiases = Set(selected.values.compactMap { $0 })
-        let names = family.base.tensors.map(\.name)
+        // Quantized weights are written dequantized, so their scales must not follow them.
+        let names = family.base.tensors.map(\.name).filter { !QuantizedWeights.isQuantizationParameter($0) }
         var modules = [UpscaledLayer](), plain = [String](), fromBase = [String]()
         var policyCount = 0
         let expertCount = family.taskNames.count
