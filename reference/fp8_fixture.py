@@ -22,22 +22,21 @@ import numpy as np
 OUT = os.path.join(os.path.dirname(__file__), "..", "Tests", "AnalysisTests", "Fixtures", "quantized")
 
 
-def decode_e4m3(b):
+def decode_minifloat(b, mantissa_bits, bias):
+    """sign·2^(e−bias)·(1 + m/2^M), subnormal sign·2^(1−bias)·m/2^M, for 8-bit codes with M mantissa bits."""
     b = b.astype(np.int64)
     sign = np.where(b & 0x80, -1.0, 1.0)
-    e = (b >> 3) & 0xF
-    m = (b & 0x7).astype(np.float64)
-    value = np.where(e == 0, m / 8 * 2.0 ** -6, (1 + m / 8) * 2.0 ** (e - 7))
-    return sign * value
+    e = (b >> mantissa_bits) & ((1 << (7 - mantissa_bits)) - 1)
+    m = (b & ((1 << mantissa_bits) - 1)).astype(np.float64) / 2 ** mantissa_bits
+    return sign * np.where(e == 0, m * 2.0 ** (1 - bias), (1 + m) * 2.0 ** (e - bias))
+
+
+def decode_e4m3(b):
+    return decode_minifloat(b, 3, 7)
 
 
 def decode_e5m2(b):
-    b = b.astype(np.int64)
-    sign = np.where(b & 0x80, -1.0, 1.0)
-    e = (b >> 2) & 0x1F
-    m = (b & 0x3).astype(np.float64)
-    value = np.where(e == 0, m / 4 * 2.0 ** -14, (1 + m / 4) * 2.0 ** (e - 15))
-    return sign * value
+    return decode_minifloat(b, 2, 15)
 
 
 def random_codes(rng, shape, dtype):
