@@ -1,3 +1,5 @@
+import CBLAS
+
 /// Quantized weights: which stored tensors are not the weights' values, and how to recover them.
 ///
 /// FP8 checkpoints (safetensors dtypes `F8_E4M3`, `F8_E5M2`) and int8 ones store q and a scale beside
@@ -59,20 +61,24 @@ enum QuantizedWeights {
         }
         let (m, n) = (stored.shape[0], stored.shape[1])
         let rows = scale.shape.first ?? 1, columns = scale.shape.count == 2 ? scale.shape[1] : 1
-        let factor: (Int, Int) -> Float
+        // Each row is cut into segments of `width` columns sharing one scale, s[scaleIndex(i, segment)].
+        let width: Int, scaleIndex: (Int, Int) -> Int
         if scale.shape == [m] || scale.shape == [m, 1] {
-            factor = { i, _ in s[i] }
+            (width, scaleIndex) = (n, { i, _ in i })
         } else if scale.shape == [(m + blockSize - 1) / blockSize, (n + blockSize - 1) / blockSize] {
-            factor = { i, j in s[(i / blockSize) * columns + j / blockSize] }
+            (width, scaleIndex) = (blockSize, { i, segment in (i / blockSize) * columns + segment })
         } else if scale.shape.count == 2, rows == m, columns > 0, n % columns == 0 {
-            let group = n / columns
-            factor = { i, j in s[i * columns + j / group] }
+            (width, scaleIndex) = (n / columns, { i, segment in i * columns + segment })
         } else {
             throw refuse("\(scaleName) of shape \(scale.shape) fits no scale layout of a \(stored.shape) weight (\(layouts))")
         }
         var values = stored.values
-        for i in 0..<m {
-            for j in 0..<n { values[i * n + j] *= factor(i, j) }
+        values.withUnsafeMutableBufferPointer { buffer in
+            for i in 0..<m {
+                for (segment, start) in stride(from: 0, to: n, by: width).enumerated() {
+                    cblas_sscal(Int32(Swift.min(width, n - start)), s[scaleIndex(i, segment)], buffer.baseAddress! + i * n + start, 1)
+                }
+            }
         }
         return Tensor(shape: stored.shape, values: values)
     }
