@@ -168,3 +168,36 @@ struct Conv1DLayoutTests {
         #expect(!FileManager.default.fileExists(atPath: output.path))
     }
 }
+
+/// A real tiny GPT-2 saved by transformers, a real PEFT LoRA adapter on its Conv1D layers (PEFT wrote
+/// fan_in_fan_out itself) and the adapter merged by PEFT (`reference/gpt2_peft_fixture.py`): the adapter's
+/// updates equal the merged model's, analysed out × in.
+struct GPT2PEFTFixtureTests {
+    static let directory = Fixtures.url("gpt2")
+    static let conv1D = ["transformer.h.0.attn.c_attn.weight", "transformer.h.0.attn.c_proj.weight", "transformer.h.0.mlp.c_fc.weight", "transformer.h.0.mlp.c_proj.weight"]
+
+    static func family(_ model: String) throws -> ModelFamily {
+        try ModelFamily.open(base: directory.appendingPathComponent("base").path, models: [directory.appendingPathComponent(model).path], names: ["task"])
+    }
+
+    @Test func theAdapterAndItsMergedModelGiveTheSameUpdatesAndAnalyses() throws {
+        let adapter = try Self.family("lora"), merged = try Self.family("merged")
+        #expect(adapter.storedTransposed == Set(Self.conv1D) && merged.storedTransposed == Set(Self.conv1D))
+        for (name, rows) in [("transformer.h.0.attn.c_attn.weight", 24), ("transformer.h.0.mlp.c_fc.weight", 32)] {
+            let a = try #require(adapter.updates(for: name).first).dense, b = try #require(merged.updates(for: name).first).dense
+            #expect(a.rows == rows && a.columns == 8 && b.rows == rows && b.columns == 8)
+            let scale = b.elements.map(abs).max() ?? 0
+            #expect(scale > 0.01, "the fixture's update is not zero")
+            #expect(zip(a.elements, b.elements).allSatisfy { abs($0 - $1) <= 1e-6 + 1e-5 * scale }, "\(name): LoRA ΔW ≠ merged ΔW")
+        }
+        let fromAdapter = try FamilyAnalyzer().analyze(adapter), fromMerged = try FamilyAnalyzer().analyze(merged)
+        #expect(fromAdapter.layers.map(\.name) == Self.conv1D.sorted(), "wte / wpe are embeddings, not linear layers")
+        for (a, b) in zip(fromAdapter.layers, fromMerged.layers) {
+            // A rank-2 LoRA update has 2 singular values; the dense one has 8, the last 6 at rounding level.
+            let diff = Conv1DLayoutTests.differences(try Conv1DLayoutTests.tree(a), try Conv1DLayoutTests.tree(b), ignored: ["singularValues", "energyCurve"])
+            #expect(diff.isEmpty, "\(a.name): \(diff.prefix(8).joined(separator: "; "))")
+            let (s, t) = (a.tasks[0].spectrum.singularValues, b.tasks[0].spectrum.singularValues)
+            #expect(zip(s, t).allSatisfy { abs($0 - $1) <= 1e-5 * Swift.max(1, abs($1)) } && t.dropFirst(s.count).allSatisfy { $0 < 1e-5 })
+        }
+    }
+}
