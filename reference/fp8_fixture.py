@@ -39,6 +39,21 @@ def decode_e5m2(b):
     return decode_minifloat(b, 2, 15)
 
 
+def check_against_torch():
+    """When torch is installed, its float8 dtypes must decode every code as the formulas do."""
+    try:
+        import torch
+    except ImportError:
+        return
+    codes = np.arange(256, dtype=np.uint8)
+    for decode, dtype, invalid in [(decode_e4m3, torch.float8_e4m3fn, lambda c: (c & 0x7F) == 0x7F),
+                                   (decode_e5m2, torch.float8_e5m2, lambda c: ((c >> 2) & 0x1F) == 0x1F)]:
+        ours = decode(codes)
+        theirs = torch.from_numpy(codes.copy()).view(dtype).to(torch.float64).numpy()
+        finite = ~invalid(codes)
+        assert np.array_equal(ours[finite], theirs[finite]), dtype
+
+
 def random_codes(rng, shape, dtype):
     codes = rng.integers(0, 256, size=shape, dtype=np.uint8)
     if dtype == "F8_E4M3":
@@ -63,6 +78,7 @@ def write_safetensors(path, tensors):
 
 
 def main():
+    check_against_torch()
     rng = np.random.default_rng(20241201)
     stored, expected = {}, {}
 

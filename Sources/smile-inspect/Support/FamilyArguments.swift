@@ -12,7 +12,7 @@ struct FamilyArguments: ParsableArguments {
     @Option(name: .customLong("name"), parsing: .upToNextOption, help: ArgumentHelp("Task names, one per model (default: directory or file names).", valueName: "name"))
     var names: [String] = []
 
-    @Option(help: ArgumentHelp("Weights stored in × out (like GPT-2's Conv1D) whose name matches this regular expression; they are analysed transposed. GPT-2-family Conv1D weights are detected from config.json's model_type without it.", valueName: "regex"))
+    @Option(help: ArgumentHelp("Weights stored in × out (like GPT-2's Conv1D) whose name matches this regular expression: they are read transposed and analysed as out × in (upscale refuses them). GPT-2-family Conv1D weights are detected from config.json's model_type without it.", valueName: "regex"))
     var transposed: String?
 
     func validate() throws {
