@@ -62,7 +62,8 @@ struct ListCommand: ParsableCommand {
             return row
         }
         let metadata = checkpoint.files[0].metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        return ([TensorListing.source(checkpoint)] + (metadata.isEmpty ? [] : ["metadata: " + metadata.joined(separator: ", ")]) + [""]
+        return ([TensorListing.source(checkpoint)] + (metadata.isEmpty ? [] : ["metadata: " + metadata.joined(separator: ", ")])
+            + (checkpoint.quantizationNote.map { ["quantized: " + $0] } ?? []) + [""]
             + table(header, rows)
             + ["", totals(tensors: checkpoint.tensors.count, parameters: checkpoint.parameterCount, bytes: checkpoint.byteCount)])
             .joined(separator: "\n")

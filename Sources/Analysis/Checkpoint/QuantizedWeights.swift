@@ -105,6 +105,18 @@ extension Checkpoint {
         return try QuantizedWeights.dequantize(stored, dtype: info.dtype, scale: try scaleFile.tensor(scaleName), scaleName: scaleName, name: name, file: scaleFile.displayPath)
     }
 
+    /// One sentence on how this checkpoint's weights are quantized, or nil when none is.
+    public var quantizationNote: String? {
+        if let packed = QuantizedWeights.packedFormat(in: tensors.map(\.name)) {
+            return "\(packed.format) (\(packed.found.joined(separator: ", "))): analyses refuse them; use a dequantized copy"
+        }
+        let fp8 = tensors.filter { $0.dtype == .f8E4M3 || $0.dtype == .f8E5M2 }
+        guard !fp8.isEmpty else { return nil }
+        let scaled = fp8.filter { info in QuantizedWeights.weightScaleSuffixes.contains { self.info(info.name + $0) != nil } }.count
+        return "\(fp8.count) FP8 tensor(s), \(scaled) with a weight_scale / weight_scale_inv (dequantized when read)"
+            + (scaled < fp8.count ? "; \(fp8.count - scaled) without one, refused by analyses" : "")
+    }
+
     /// Refuses a checkpoint of packed quantized weights (GPTQ, AWQ, bitsandbytes, …) with what was found.
     func refusePackedWeights() throws {
         guard let packed = QuantizedWeights.packedFormat(in: tensors.map(\.name)) else { return }

@@ -41,6 +41,8 @@ struct TensorListing: Encodable {
     /// The safetensors `__metadata__` of the (first) file.
     var metadata: [String: String]
     var adapter: Adapter?
+    /// How the weights are quantized (FP8 with scales, packed formats), when they are.
+    var quantization: String?
     var tensors: [Entry]
     var tensorCount: Int
     var parameters: Int
@@ -51,6 +53,7 @@ struct TensorListing: Encodable {
         source = Self.source(checkpoint)
         metadata = checkpoint.files[0].metadata
         adapter = nil
+        quantization = checkpoint.quantizationNote
         let sharded = checkpoint.indexURL != nil
         tensors = checkpoint.tensors.map { info in
             Entry(name: info.name, dtype: info.dtype.rawValue, shape: info.shape, bytes: info.byteCount,
@@ -96,7 +99,7 @@ struct TensorListing: Encodable {
     var document: ReportDocument {
         var doc = ReportDocument()
         doc.heading(kind == "lora" ? "LoRA adapter \(source)" : source)
-        var facts = metadata.sorted { $0.key < $1.key }.map { "metadata \($0.key) = \($0.value)" }
+        var facts = metadata.sorted { $0.key < $1.key }.map { "metadata \($0.key) = \($0.value)" } + (quantization.map { ["quantized: " + $0] } ?? [])
         if let adapter {
             facts.append("r \(adapter.r), lora_alpha \(adapter.loraAlpha), scale \(adapter.scale)\(adapter.useRSLoRA ? " (rsLoRA)" : "")\(adapter.fanInFanOut ? ", fan_in_fan_out" : "")")
             facts.append("targets: \(adapter.targetModules.joined(separator: ", ")); adapted modules: \(adapter.modules.count)")

@@ -21,6 +21,11 @@ struct QuantizedWeightTests {
         #expect(raw.values != values.values, "the scale must have been applied")
     }
 
+    @Test func theCheckpointSaysHowItIsQuantized() throws {
+        #expect(try Checkpoint(url: Self.stored).quantizationNote == "6 FP8 tensor(s), 5 with a weight_scale / weight_scale_inv (dequantized when read); 1 without one, refused by analyses")
+        #expect(try Checkpoint(url: Self.expected).quantizationNote == nil)
+    }
+
     @Test func anF8WeightWithoutItsScaleIsRefused() throws {
         let error = checkpointError { _ = try Checkpoint(url: Self.stored).tensor("unscaled.weight") }
         guard case let .quantized(file, tensor, reason) = error else { Issue.record("got \(String(describing: error))"); return }
