@@ -25,6 +25,15 @@ public enum WeightUpdate: Sendable {
         }
     }
 
+    /// ΔWᵀ: the dense matrix transposed, or the factors swapped and transposed ((sBA)ᵀ = s·AᵀBᵀ, a copy
+    /// of the small factors only).
+    public var transposed: WeightUpdate {
+        switch self {
+        case let .dense(d): return .dense(d.transposed)
+        case let .lowRank(b, a, scale): return .lowRank(b: a.transposed, a: b.transposed, scale: scale)
+        }
+    }
+
     /// True when every stored value (the dense matrix, or the factors and scale) is finite.
     public var isFinite: Bool {
         switch self {

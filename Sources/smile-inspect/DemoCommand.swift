@@ -33,7 +33,7 @@ struct DemoCommand: ParsableCommand {
             let files: [(String, String)] = [
                 ("report.txt", ModelReport.document(report).text),
                 ("report.md", ModelReport.document(report).markdown),
-                ("report.json", try ReportOutput.json(report)),
+                ("report.json", try ReportOutput.json(FamilyReportDocument(report: report), command: "model")),
                 ("layers.csv", LayerReport.csvTable(report.layers).csv),
                 ("layer-query-0.txt", LayerReport.document(layer).text),
             ]

@@ -36,16 +36,17 @@ struct LayerCommand: ParsableCommand {
         do {
             let family = try self.family.open()
             let name = try family.resolve(layer: layer)
-            guard let tensor = family.matched.first(where: { $0.name == name }), tensor.shape.count == 2, let base = try family.baseTensor(name).matrix else {
+            guard let tensor = family.matched.first(where: { $0.name == name }), tensor.shape.count == 2, let base = try family.baseMatrix(name) else {
                 throw ValidationError("\(name) is not a 2-D weight; `smile-inspect model` reports N-D and 1-D tensors")
             }
             try execution.admit(tensor, family: family)
-            let result = try LayerAnalyzer(options: analysis.options).analyze(name: name, base: base, updates: try family.updates(for: name), taskNames: family.taskNames)
+            var result = try LayerAnalyzer(options: analysis.options).analyze(name: name, base: base, updates: try family.updates(for: name), taskNames: family.taskNames)
+            if family.isStoredTransposed(name) { result.transposed = true }
             let text: String
             switch output.format {
             case .text: text = LayerReport.document(result).text
             case .markdown: text = LayerReport.document(result).markdown
-            case .json: text = try ReportOutput.json(result)
+            case .json: text = try ReportOutput.json(result, command: "layer")
             case .csv: text = LayerReport.csvTable([result]).csv
             }
             try ReportOutput.emit(text, to: output.output)

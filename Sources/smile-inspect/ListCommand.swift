@@ -21,24 +21,40 @@ struct ListCommand: ParsableCommand {
             else $HF_HOME/hub, else ~/.cache/huggingface/hub); the first line then names the snapshot \
             used. A local path of the same spelling wins.
 
-            Errors are one line on standard error; unusable input exits with status 3.
+            --format markdown gives the same as GitHub markdown, csv one row per tensor, json the listing \
+            as documented in docs/json.md. Errors are one line on standard error; unusable input exits \
+            with status 3.
 
             EXAMPLES:
               smile-inspect list ../shared/models/minilm-l6/base/model.safetensors
               smile-inspect list ../shared/models/minilm-l6/full-mansec
-              smile-inspect list ../shared/models/minilm-l6/lora-mansec
+              smile-inspect list ../shared/models/minilm-l6/lora-mansec --format json -o tensors.json
               smile-inspect list sentence-transformers/all-MiniLM-L6-v2
             """)
 
     @Argument(help: "A .safetensors or .bin file, a model directory, a LoRA adapter directory, or a Hub repo id org/name[@revision].", completion: .file())
     var checkpoint: String
 
+    @OptionGroup var report: ReportArguments
+
     func run() throws {
         do {
             let location = try CheckpointLocation.resolve(checkpoint)
             let url = location.url
-            if let snapshot = location.snapshot { print("Hugging Face cache: \(snapshot)") }
-            print(ModelKind.detect(url) == .lora ? try adapterListing(LoRAAdapter(directory: url)) : try checkpointListing(Checkpoint(url: url)))
+            let text: String
+            switch report.format {
+            case .text:
+                let listing = ModelKind.detect(url) == .lora ? try adapterListing(LoRAAdapter(directory: url)) : try checkpointListing(Checkpoint(url: url))
+                text = (location.snapshot.map { "Hugging Face cache: \($0)\n" } ?? "") + listing + "\n"
+            case .markdown, .json, .csv:
+                let listing = ModelKind.detect(url) == .lora ? try TensorListing(adapter: LoRAAdapter(directory: url)) : try TensorListing(checkpoint: Checkpoint(url: url))
+                switch report.format {
+                case .json: text = try ReportOutput.json(listing, command: "list")
+                case .csv: text = listing.table.csv
+                default: text = listing.document.markdown
+                }
+            }
+            try report.emit(text)
         } catch {
             throw reportFailure(error)
         }
@@ -53,11 +69,9 @@ struct ListCommand: ParsableCommand {
             if sharded { row.append(checkpoint.file(containing: info.name)!.url.lastPathComponent) }
             return row
         }
-        let source = sharded
-            ? "\(checkpoint.indexURL!.relativePath) (\(checkpoint.files.count) shards)"
-            : checkpoint.files[0].displayPath
         let metadata = checkpoint.files[0].metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        return ([source] + (metadata.isEmpty ? [] : ["metadata: " + metadata.joined(separator: ", ")]) + [""]
+        return ([TensorListing.source(checkpoint)] + (metadata.isEmpty ? [] : ["metadata: " + metadata.joined(separator: ", ")])
+            + (checkpoint.quantizationNote.map { ["quantized: " + $0] } ?? []) + [""]
             + table(header, rows)
             + ["", totals(tensors: checkpoint.tensors.count, parameters: checkpoint.parameterCount, bytes: checkpoint.byteCount)])
             .joined(separator: "\n")

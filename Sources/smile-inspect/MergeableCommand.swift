@@ -19,13 +19,14 @@ struct MergeableCommand: ParsableCommand {
 
             EXAMPLES:
               smile-inspect mergeable --base base/ --models full-a full-b && python merge.py
-              smile-inspect mergeable --base base/ --models lora-a lora-b lora-c --json
+              smile-inspect mergeable --base base/ --models lora-a lora-b lora-c --format json -o verdict.json
               smile-inspect mergeable --base base/ --models a b --residual-risky 0.25 --include 'attention'
             """)
 
     @OptionGroup var family: FamilyArguments
     @OptionGroup var selection: SelectionArguments
-    @Flag(help: "Print the verdict as JSON.")
+    @OptionGroup var report: ReportArguments
+    @Flag(help: "Same as --format json (kept for scripts written before --format).")
     var json = false
     @Option(help: "Worst-task residual L(λ*) at which the set becomes risky.")
     var residualRisky = VerdictThresholds().residualRisky
@@ -62,7 +63,16 @@ struct MergeableCommand: ParsableCommand {
             ExecutionArguments.report(performance, quiet: selection.quiet)
             guard let verdict = report.summary.verdict else { throw ValidationError("no linear weight matched; nothing to judge") }
             level = verdict.level
-            print(json ? try ReportOutput.json(MergeableResult(verdict: verdict, summary: report.summary)) : ModelReport.verdict(report).text, terminator: "")
+            let text: String
+            switch json ? .json : self.report.format {
+            case .text: text = ModelReport.verdict(report).text
+            case .markdown: text = ModelReport.verdict(report).markdown
+            case .json:
+                let result = MergeableResult(verdict: verdict, summary: report.summary, taskTotals: TaskTotals.of(report.layers, taskNames: report.taskNames))
+                text = try ReportOutput.json(result, command: "mergeable")
+            case .csv: text = VerdictReport.csvTable(verdict, pairs: report.summary.pairs).csv
+            }
+            try self.report.emit(text)
         } catch {
             throw reportFailure(error)
         }
@@ -70,8 +80,10 @@ struct MergeableCommand: ParsableCommand {
     }
 }
 
-/// The JSON of `mergeable --json`: the verdict with the whole-model summary it rests on.
+/// The JSON of `mergeable --format json`: the verdict with the whole-model summary it rests on and each
+/// task's model-level totals.
 struct MergeableResult: Codable {
     var verdict: MergeVerdict
     var summary: FamilySummary
+    var taskTotals: [TaskTotals]
 }

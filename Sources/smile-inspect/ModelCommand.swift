@@ -42,7 +42,7 @@ struct ModelCommand: ParsableCommand {
             switch output.format {
             case .text: text = ModelReport.document(report).text
             case .markdown: text = ModelReport.document(report).markdown
-            case .json: text = try ReportOutput.json(FamilyReportWithPerformance(report: report, performance: performance))
+            case .json: text = try ReportOutput.json(FamilyReportDocument(report: report, performance: performance), command: "model")
             case .csv: text = LayerReport.csvTable(report.layers).csv
             }
             try ReportOutput.emit(text, to: output.output)

@@ -53,6 +53,10 @@ struct UpscaleCommand: ParsableCommand {
             unless --force, which replaces it atomically — and only if it is empty or a previous upscale \
             output (it holds smile_config.json) and is not one of the inputs.
 
+            The report (what was written, per layer) goes to standard output or -o FILE in --format \
+            text, markdown, json (docs/json.md: the configuration with camelCase keys; smile_config.json \
+            holds the same object in snake_case) or csv (one row per upscaled layer).
+
             Exit status: 0 success; 3 input error; 4 analysis error (NaN weights, SVD failure); 5 output \
             error (DIR exists, cannot write); 64 usage error.
 
@@ -102,7 +106,8 @@ struct UpscaleCommand: ParsableCommand {
     var seed: UInt64 = SmileUpscaleOptions().seed
     @Flag(help: "Replace DIR if it is a previous upscale output or empty (atomically).")
     var force = false
-    @Flag(help: "Print the report as JSON: {\"output\": DIR, \"config\": the content of smile_config.json}.")
+    @OptionGroup var report: ReportArguments
+    @Flag(help: "Same as --format json (kept for scripts written before --format).")
     var json = false
     @Flag(help: "No progress line on standard error.")
     var quiet = false
@@ -139,7 +144,14 @@ struct UpscaleCommand: ParsableCommand {
                 print(Self.planSummary(budget), terminator: "")
             }
             progress.finish()
-            print(json ? String(decoding: try report.encoded(), as: UTF8.self) : Self.summary(report), terminator: "")
+            let text: String
+            switch json ? .json : self.report.format {
+            case .text: text = Self.summary(report)
+            case .markdown: text = Self.markdown(report)
+            case .json: text = try ReportOutput.json(report, command: "upscale")
+            case .csv: text = Self.csvTable(report).csv
+            }
+            try self.report.emit(text)
         } catch let error as UpscaleError {
             switch error {
             case .outputExists, .cannotWrite: throw reportFailure(OutputError(path: out, underlying: Self.writeReason(error)))
@@ -187,6 +199,23 @@ struct UpscaleCommand: ParsableCommand {
 
     /// The text report: one row per upscaled layer, then the totals.
     static func summary(_ report: UpscaleReport) -> String {
+        let (head, rows, tail) = summaryParts(report)
+        return (head + table(rows) + tail).joined(separator: "\n") + "\n"
+    }
+
+    /// The same report in markdown: the lines as paragraphs, the layers as a table.
+    static func markdown(_ report: UpscaleReport) -> String {
+        let (head, rows, tail) = summaryParts(report)
+        var doc = ReportDocument()
+        doc.heading(head[0])
+        doc.paragraph(head[1])
+        doc.table(ReportTable(headers: rows[0], rows: Array(rows.dropFirst())))
+        doc.bullets(tail.filter { !$0.isEmpty })
+        return doc.markdown
+    }
+
+    /// The lines before the layer table, the table (header first), and the lines after it.
+    private static func summaryParts(_ report: UpscaleReport) -> (head: [String], rows: [[String]], tail: [String]) {
         let config = report.config
         var rows = [["MODULE", "K", "GATE_K", "ENERGY KEPT (min)", "PARAMS BASE", "PARAMS SMILE", "ROUTED k / gate_k", "ROUTED g / g=1", "NEUTRAL max p"]]
         for layer in report.layers {
@@ -200,13 +229,12 @@ struct UpscaleCommand: ParsableCommand {
             ])
         }
         let p = report.parameters
-        var lines = [
+        let head = [
             "Upscaled \(report.layers.count) linear layers from \(config.experts.count) models into \(report.output)",
             "experts: " + config.experts.map { "\($0.index) \($0.task) (\($0.kind))" }.joined(separator: ", "),
             "",
         ]
-        lines += table(rows)
-        lines += [
+        let tail = [
             "",
             "ROUTED: mean fraction of probe inputs from expert i's top-k (resp. top-gate_k) update subspace sent to expert i;",
             "ROUTED g / g=1: the same on probes of rank p (\(report.layers.compactMap { $0.routing?.probeRank }.max().map(String.init) ?? "–") at most) at the layer's gate_k and at FusionBench's default 1;",
@@ -216,7 +244,20 @@ struct UpscaleCommand: ParsableCommand {
                 + "every model kept \(grouped(p.keepAll)) (upscaled is \(String(format: "%.1f%%", p.fractionOfKeepAll * 100)))",
             "files: " + (config.files + [SmileConfig.fileName, "README.md"]).joined(separator: ", "),
         ]
-        return lines.joined(separator: "\n") + "\n"
+        return (head, rows, tail)
+    }
+
+    /// One CSV row per upscaled layer with its raw numbers (routing accuracies empty when not measured).
+    static func csvTable(_ report: UpscaleReport) -> ReportTable {
+        let rows = report.layers.map { layer in
+            [layer.module, "\(layer.outFeatures)", "\(layer.inFeatures)", "\(layer.k)", "\(layer.gateK)", "\(layer.energyKept.min() ?? 1)",
+             "\(layer.parameters.base)", "\(layer.parameters.upscaled)",
+             layer.routingAccuracy?.mean.map { "\($0)" } ?? "", layer.routingAccuracyGateSubspace?.mean.map { "\($0)" } ?? ""]
+        }
+        var table = ReportTable(headers: ["module", "out_features", "in_features", "k", "gate_k", "energy_kept_min", "parameters_base",
+                                          "parameters_upscaled", "routing_accuracy", "routing_accuracy_gate_subspace"], rows: rows)
+        table.alignments = table.headers.map { _ in .left }
+        return table
     }
 
     /// Left-aligned columns separated by two spaces.

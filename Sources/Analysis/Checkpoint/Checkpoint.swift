@@ -46,11 +46,13 @@ public final class Checkpoint: Sendable {
         fileIndex[name].map { files[$0] }
     }
 
-    /// Reads tensor `name`, decoded to `Float`. Throws ``CheckpointError/tensorNotFound(file:tensor:)``
-    /// naming the checkpoint when it has no such tensor.
+    /// Reads tensor `name`, decoded to `Float` and, for a quantized weight, dequantized with its scale
+    /// (see ``QuantizedWeights``). Throws ``CheckpointError/tensorNotFound(file:tensor:)`` naming the
+    /// checkpoint when it has no such tensor, ``CheckpointError/quantized(file:tensor:reason:)`` for an
+    /// F8 tensor without a usable scale.
     public func tensor(_ name: String) throws -> Tensor {
         guard let file = file(containing: name) else { throw CheckpointError.tensorNotFound(file: displayPath, tensor: name) }
-        return try file.tensor(name)
+        return try dequantized(name, stored: file.tensor(name))
     }
 
     /// Σ numel over all tensors.

@@ -92,6 +92,14 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case ambiguousLayer(query: String, matches: [String])
     /// A matrix operation was asked of a tensor that is not 2-D.
     case notAMatrix(tensor: String, shape: [Int])
+    /// A quantized tensor that cannot be turned into the weight's values (no scale, a scale of unknown
+    /// layout) or a checkpoint of packed quantized weights (GPTQ, AWQ, bitsandbytes).
+    case quantized(file: String, tensor: String, reason: String)
+    /// The `config.json` beside the base cannot be read as a JSON object.
+    case invalidModelConfig(file: String, reason: String)
+    /// Two sources disagree on whether a weight is stored in × out (model type or pattern vs an adapter's
+    /// `fan_in_fan_out`): its update would be applied transposed.
+    case layoutConflict(tensor: String, reason: String)
 
     // MARK: Hugging Face cache and PyTorch files
 
@@ -154,6 +162,9 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
             return "\(model): tensor names match the base equally well under several prefix mappings: \(candidates.joined(separator: "; "))"
         case let .noCommonTensors(base, model): return "\(model): no tensor name matches the base \(base), even after prefix mapping"
         case let .invalidFamily(reason): return "invalid model family: \(reason)"
+        case let .quantized(file, tensor, reason): return "\(file): tensor \(tensor): quantized: \(reason)"
+        case let .invalidModelConfig(file, reason): return "\(file): invalid model config: \(reason)"
+        case let .layoutConflict(tensor, reason): return "\(tensor): inconsistent weight layout: \(reason)"
         case let .layerNotFound(query, candidates):
             return "no tensor matches \(Self.quoted(query))" + (candidates.isEmpty ? "" : "; closest: \(candidates.joined(separator: ", "))")
         case let .ambiguousLayer(query, matches): return "\(Self.quoted(query)) matches several tensors: \(matches.joined(separator: ", "))"

@@ -23,9 +23,11 @@ public struct MatchedTensor: Sendable, Equatable {
     /// Its dtype in the base (fine-tunes may differ; all decode to `Float`).
     public let dtype: DType
 
-    /// A linear layer's weight: 2-D, named `….weight`, and not an embedding table (name without `embed`).
+    /// A linear layer's weight: 2-D, named `….weight`, and not an embedding table (name without `embed`,
+    /// nor GPT-2's token and position tables `wte` / `wpe`).
     public var isLinearWeight: Bool {
-        shape.count == 2 && name.hasSuffix(".weight") && !name.lowercased().contains("embed")
+        let module = name.split(separator: ".").dropLast().last
+        return shape.count == 2 && name.hasSuffix(".weight") && !name.lowercased().contains("embed") && module != "wte" && module != "wpe"
     }
 
     /// A convolution kernel: 3-D (conv1d) or 4-D (conv2d).

@@ -20,7 +20,18 @@ extension ModelFamily {
         }
     }
 
-    /// One update per model for 2-D matched tensor `name`, as `rows × columns` of the stored weight:
+    /// The base weight `name` as an out × in matrix: transposed when it is stored in × out
+    /// (``storedTransposed``); nil when it is not 2-D.
+    public func baseMatrix(_ name: String) throws -> MatrixF? {
+        guard let matrix = try base.tensor(name).matrix else { return nil }
+        return storedTransposed.contains(name) ? matrix.transposed : matrix
+    }
+
+    /// Whether `name` is stored in × out and read transposed.
+    public func isStoredTransposed(_ name: String) -> Bool { storedTransposed.contains(name) }
+
+    /// One update per model for 2-D matched tensor `name`, out × in (transposed, as ``baseMatrix(_:)``,
+    /// for weights in ``storedTransposed``; otherwise `rows × columns` of the stored weight):
     /// `.dense(W_ft − W_pre)` for full fine-tunes; `.lowRank` for LoRA (see ``LoRAAdapter/update(for:)``);
     /// for a weight an adapter does not touch, `.lowRank` of rank 0 (b is m×0, a is 0×n, scale 1).
     /// The base tensor is read once, and only when some model is a full fine-tune.
@@ -30,7 +41,7 @@ extension ModelFamily {
         guard info.shape.count == 2 else { throw CheckpointError.notAMatrix(tensor: name, shape: info.shape) }
         let (rows, columns) = (info.shape[0], info.shape[1])
         var baseMatrix: MatrixF?
-        return try members.map { member in
+        let stored: [WeightUpdate] = try members.map { member in
             switch member {
             case let .full(checkpoint, names):
                 if baseMatrix == nil { baseMatrix = try base.tensor(name).matrix }
@@ -42,6 +53,7 @@ extension ModelFamily {
                 return try adapter.update(for: module)
             }
         }
+        return storedTransposed.contains(name) ? stored.map(\.transposed) : stored
     }
 
     /// One dense update W_ft − W_pre per model for matched tensor `name` of any shape (biases, norms,

@@ -12,6 +12,8 @@ import Foundation
 /// - Fine-tune tensors with no base counterpart (task heads), LoRA modules for weights the base lacks,
 ///   and adapter tensors that are not LoRA factors are ignored, with a note.
 /// - dtypes may differ: everything decodes to `Float`.
+/// - Weights stored in × out (GPT-2 `Conv1D`, see ``WeightLayout``) are listed in ``storedTransposed``
+///   and read transposed by the matrix accessors, with a note.
 public final class ModelFamily: Sendable {
     /// One name per model: the given names, or the directory name (for a file, its name without
     /// extension, or its directory's name when the file is the conventional `model.safetensors`).
@@ -28,6 +30,10 @@ public final class ModelFamily: Sendable {
     public let skipped: [SkippedTensor]
     /// What was assumed or ignored while matching, one sentence each.
     public let notes: [String]
+    /// How the base stores its 2-D weights (model type, `--transposed` pattern).
+    public let layout: WeightLayout
+    /// Matched 2-D weights stored in × out: ``baseMatrix(_:)`` and ``updates(for:)`` transpose them.
+    public let storedTransposed: Set<String>
 
     let base: Checkpoint
     let members: [FamilyMember]
@@ -35,8 +41,9 @@ public final class ModelFamily: Sendable {
 
     /// Opens `base` and `models` (paths, or Hub repo ids `org/name[@revision]` found in `cache`, see
     /// ``CheckpointLocation``) and matches their tensors. `names`, when given, must have one unique name
-    /// per model. Throws ``CheckpointError``.
-    public static func open(base: String, models: [String], names: [String]? = nil, cache: HubCache = HubCache()) throws -> ModelFamily {
+    /// per model; `transposed`, a pattern naming further weights stored in × out (see ``WeightLayout``).
+    /// Throws ``CheckpointError``.
+    public static func open(base: String, models: [String], names: [String]? = nil, transposed: String? = nil, cache: HubCache = HubCache()) throws -> ModelFamily {
         guard !models.isEmpty else { throw CheckpointError.invalidFamily(reason: "no fine-tuned models given") }
         let baseLocation = try CheckpointLocation.resolve(base, cache: cache)
         let modelLocations = try models.map { try CheckpointLocation.resolve($0, cache: cache) }
@@ -51,10 +58,12 @@ public final class ModelFamily: Sendable {
             location.snapshot.map { "\(label): from the Hugging Face cache, \($0)" }
         }
         return try ModelFamily(
-            base: Checkpoint(url: baseLocation.url), modelURLs: modelLocations.map(\.url), taskNames: taskNames, notes: cacheNotes)
+            base: Checkpoint(url: baseLocation.url), modelURLs: modelLocations.map(\.url), taskNames: taskNames,
+            layout: WeightLayout(baseURL: baseLocation.url, pattern: transposed), notes: cacheNotes)
     }
 
-    private init(base: Checkpoint, modelURLs: [URL], taskNames: [String], notes: [String]) throws {
+    private init(base: Checkpoint, modelURLs: [URL], taskNames: [String], layout: WeightLayout, notes: [String]) throws {
+        try base.refusePackedWeights()
         let baseNames = Set(base.tensors.map(\.name))
         var members = [FamilyMember]()
         var skipped = [SkippedTensor]()
@@ -66,12 +75,25 @@ public final class ModelFamily: Sendable {
                 members.append(.lora(adapter, modules: modules))
             } else {
                 let checkpoint = try Checkpoint(url: url)
+                try checkpoint.refusePackedWeights()
                 let names = try Self.match(checkpoint, task: task, base: base, baseNames: baseNames, skipped: &skipped, notes: &notes)
                 members.append(.full(checkpoint, names: names))
             }
         }
         let skippedNames = Set(skipped.map(\.tensor))
-        let matched = base.tensors.filter { !skippedNames.contains($0.name) }.map { MatchedTensor(name: $0.name, shape: $0.shape, dtype: $0.dtype) }
+        let scales = base.tensors.filter { QuantizedWeights.isQuantizationParameter($0.name) }
+        if let example = scales.first {
+            notes.append("\(scales.count) quantization scale(s) of the base (e.g. \(example.name)) were applied to their weights and are not analysed on their own")
+        }
+        let matched = base.tensors.filter { !skippedNames.contains($0.name) && !QuantizedWeights.isQuantizationParameter($0.name) }.map { MatchedTensor(name: $0.name, shape: $0.shape, dtype: $0.dtype) }
+        let transposed = try Self.transposedWeights(matched, layout: layout, members: members, taskNames: taskNames)
+        if let example = transposed.min() {
+            let conv1D = transposed.filter(layout.isConv1D).count, named = transposed.filter(layout.matchesPattern).count
+            let byAdapter = transposed.filter { !layout.isStoredTransposed($0) }.count
+            let sources = [(conv1D, "transformers Conv1D of model_type \(layout.modelType ?? "")"), (named, "--transposed \(layout.pattern ?? "")"), (byAdapter, "LoRA fan_in_fan_out")]
+                .filter { $0.0 > 0 }.map { "\($0.0) by \($0.1)" }
+            notes.append("\(transposed.count) weight(s) are stored in × out (\(sources.joined(separator: "; "))), e.g. \(example): analysed transposed, as out × in")
+        }
         self.taskNames = taskNames
         self.basePath = base.url
         self.modelPaths = modelURLs
@@ -82,6 +104,31 @@ public final class ModelFamily: Sendable {
         self.base = base
         self.members = members
         self.matchedIndex = Dictionary(uniqueKeysWithValues: matched.enumerated().map { ($1.name, $0) })
+        self.layout = layout
+        self.storedTransposed = transposed
+    }
+
+    /// The matched 2-D weights stored in × out, by the layout or by an adapter's `fan_in_fan_out`.
+    /// Throws ``CheckpointError/layoutConflict(tensor:reason:)`` when they disagree.
+    private static func transposedWeights(_ matched: [MatchedTensor], layout: WeightLayout, members: [FamilyMember], taskNames: [String]) throws -> Set<String> {
+        var transposed = Set<String>()
+        for tensor in matched where tensor.shape.count == 2 {
+            let declared = layout.isStoredTransposed(tensor.name)
+            var byAdapter: (task: String, flag: Bool)?
+            for (member, task) in zip(members, taskNames) {
+                guard case let .lora(_, modules) = member, let module = modules[tensor.name], !module.factorA.name.contains("lora_embedding") else { continue }
+                if let earlier = byAdapter, earlier.flag != module.isTransposed {
+                    throw CheckpointError.layoutConflict(tensor: tensor.name, reason: "adapter \(earlier.task) has fan_in_fan_out = \(earlier.flag) but adapter \(task) has \(module.isTransposed)")
+                }
+                byAdapter = (task, module.isTransposed)
+            }
+            if let byAdapter, layout.modelType != nil || layout.pattern != nil, byAdapter.flag != declared {
+                let why = layout.isConv1D(tensor.name) ? "it is a Conv1D weight of model_type \(layout.modelType!), stored in × out" : declared ? "--transposed names it (stored in × out)" : "neither the model type nor --transposed says it is stored in × out"
+                throw CheckpointError.layoutConflict(tensor: tensor.name, reason: "adapter \(byAdapter.task) has fan_in_fan_out = \(byAdapter.flag), but \(why); PEFT sets fan_in_fan_out exactly for such weights")
+            }
+            if declared || byAdapter?.flag == true { transposed.insert(tensor.name) }
+        }
+        return transposed
     }
 
     /// Base name → model name for a full fine-tune; records missing tensors and notes.
@@ -92,7 +139,7 @@ public final class ModelFamily: Sendable {
         let modelNames = model.tensors.map(\.name)
         let mapping = try mappingNote(base: baseNames, model: modelNames, task: task, label: model.displayPath, baseLabel: base.displayPath, notes: &notes)
         var names = [String: String]()
-        for baseInfo in base.tensors {
+        for baseInfo in base.tensors where !QuantizedWeights.isQuantizationParameter(baseInfo.name) {
             guard let name = mapping.modelName(forBase: baseInfo.name), let info = model.info(name) else {
                 skipped.append(SkippedTensor(model: task, tensor: baseInfo.name, reason: "not in \(model.displayPath)"))
                 continue
@@ -104,7 +151,7 @@ public final class ModelFamily: Sendable {
             }
             names[baseInfo.name] = name
         }
-        let extra = modelNames.filter { mapping.baseName(forModel: $0).map { !baseNames.contains($0) } ?? true }
+        let extra = modelNames.filter { !QuantizedWeights.isQuantizationParameter($0) && (mapping.baseName(forModel: $0).map { !baseNames.contains($0) } ?? true) }
         if let example = extra.first {
             notes.append("\(task): \(extra.count) tensor(s) with no counterpart in the base were ignored (e.g. \(example))")
         }

@@ -126,11 +126,12 @@ public struct FamilyAnalyzer: Sendable {
             switch tensor.shape.count {
             case 2 where tensor.isLinearWeight:
                 let clock = Stopwatch()
-                guard let base = try family.baseTensor(tensor.name).matrix else { return .nothing }
+                guard let base = try family.baseMatrix(tensor.name) else { return .nothing }
                 let updates = try family.updates(for: tensor.name)
                 var timings = LayerTimings()
                 timings.read = clock.seconds
-                let layer = try analyzer.analyze(name: tensor.name, base: base, updates: updates, taskNames: family.taskNames, timings: &timings)
+                var layer = try analyzer.analyze(name: tensor.name, base: base, updates: updates, taskNames: family.taskNames, timings: &timings)
+                if family.isStoredTransposed(tensor.name) { layer.transposed = true }
                 timings.total = clock.seconds
                 return .layer(layer, timings)
             case 3, 4:

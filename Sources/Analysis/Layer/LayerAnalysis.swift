@@ -25,6 +25,9 @@ public struct LayerAnalysis: Codable, Sendable, Equatable {
     public var rows: Int
     /// n (in features).
     public var columns: Int
+    /// True when the checkpoint stores this weight in × out (GPT-2 `Conv1D`, see ``WeightLayout``) and it
+    /// was analysed transposed; nil for weights stored out × in.
+    public var transposed: Bool?
     /// The options used.
     public var options: AnalysisOptions
     /// σ of W_pre, descending (r = min(m, n) values).

@@ -91,6 +91,7 @@ public struct SmileUpscaler: Sendable {
         for tensor in family.matched where tensor.isLinearWeight {
             if let include, tensor.name.firstMatch(of: include) == nil { continue }
             if let exclude, tensor.name.firstMatch(of: exclude) != nil { continue }
+            if family.isStoredTransposed(tensor.name) { throw UpscaleError.storedTransposed(weight: tensor.name, count: family.storedTransposed.count) }
             let bias = SmileStateDict.biasName(forWeight: tensor.name)
             selected.updateValue(family.base.info(bias) != nil ? bias : nil, forKey: tensor.name)
         }
@@ -104,7 +105,8 @@ public struct SmileUpscaler: Sendable {
     ) throws -> SmileConfig {
         var output = ShardedSafetensorsOutput(directory: staging, maxShardBytes: options.maxShardBytes)
         let consumedBiases = Set(selected.values.compactMap { $0 })
-        let names = family.base.tensors.map(\.name)
+        // Quantized weights are written dequantized, so their scales must not follow them.
+        let names = family.base.tensors.map(\.name).filter { !QuantizedWeights.isQuantizationParameter($0) }
         var modules = [UpscaledLayer](), plain = [String](), fromBase = [String]()
         var policyCount = 0
         let expertCount = family.taskNames.count

@@ -13,6 +13,10 @@ public enum UpscaleError: Error, CustomStringConvertible, Equatable {
     case cannotWrite(path: String, reason: String)
     /// An upscaled layer read back from disk is inconsistent.
     case malformedLayer(module: String, reason: String)
+    /// A selected weight is stored in × out (GPT-2 `Conv1D`): FusionBench's SMILE upscaling replaces
+    /// `nn.Linear` modules only (`SmileUpscalingAlgorithm._linear_layer_cls = (nn.Linear,)`), so no
+    /// `SmileMoELinear` it can load exists for it. `count`: how many weights of the family are so stored.
+    case storedTransposed(weight: String, count: Int)
 
     public var description: String {
         switch self {
@@ -23,6 +27,9 @@ public enum UpscaleError: Error, CustomStringConvertible, Equatable {
         case let .noLinearLayers(reason): return "nothing to upscale: \(reason)"
         case let .cannotWrite(path, reason): return "cannot write \(path): \(reason)"
         case let .malformedLayer(module, reason): return "upscaled layer \"\(module)\": \(reason)"
+        case let .storedTransposed(weight, count):
+            return "\(weight) is stored in × out (a transformers Conv1D weight, one of \(count)); FusionBench's SMILE upscaling replaces nn.Linear modules only, "
+                + "so there is no SmileMoELinear layout for it: leave such weights out with --exclude (e.g. --exclude '\\.(c_attn|q_attn|c_proj|c_fc)\\.'), and they follow --others"
         }
     }
 }

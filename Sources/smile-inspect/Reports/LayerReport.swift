@@ -6,6 +6,9 @@ enum LayerReport {
     static func document(_ layer: LayerAnalysis) -> ReportDocument {
         var doc = ReportDocument()
         doc.heading("Layer \(layer.name)  (\(layer.rows)×\(layer.columns), \(layer.tasks.count) task\(layer.tasks.count == 1 ? "" : "s"))")
+        if layer.transposed == true {
+            doc.paragraph("Stored in × out (\(layer.columns)×\(layer.rows), like GPT-2's Conv1D): analysed transposed, as out × in (\(layer.rows)×\(layer.columns)), so inputs are the right side.")
+        }
         doc.append(spectrum(layer))
         doc.bullets(layer.warnings.map { "warning: " + $0 })
         doc.append(taskTable(layer))
@@ -90,7 +93,7 @@ enum LayerReport {
         let zoneNames = ["top", "middle", "tail"]
         let mapHeaders = zoneNames.flatMap { a in zoneNames.map { b in "E_\(a)_\(b)" } }
         let headers = ["layer", "rows", "columns", "k", "task", "delta_norm", "relative_norm", "e_top", "e_mid", "e_mid_tail"]
-            + mapHeaders + ["effective_rank_90", "effective_rank_99", "expert_rank", "intruders", "residual_at_lambda_star", "lambda_star", "verdict"]
+            + mapHeaders + ["effective_rank_90", "effective_rank_99", "expert_rank", "intruders", "residual_at_lambda_star", "lambda_star", "verdict", "top_cross", "stored_transposed"]
         var rows = [[String]]()
         for layer in layers {
             for (i, t) in layer.tasks.enumerated() {
@@ -101,7 +104,7 @@ enum LayerReport {
                                       "\(t.spectrum.norm)", "\(t.spectrum.relativeNorm)", "\(t.energy.top)", "\(t.energy.middle)", "\(t.energy.middlePlusTail)"]
                 let map: [String] = t.energy.energy.joined().map { "\($0)" }
                 let tail: [String] = ["\(t.spectrum.effectiveRank90)", "\(t.spectrum.effectiveRank99)", "\(t.expertRank)",
-                                      intruders, residual, lambda, layer.verdict?.level.rawValue ?? ""]
+                                      intruders, residual, lambda, layer.verdict?.level.rawValue ?? "", "\(t.energy.topCross)", layer.transposed == true ? "true" : "false"]
                 rows.append(head + map + tail)
             }
         }

@@ -37,12 +37,15 @@ enum ModelReport {
             let rests = layer.tasks.map(\.energy.middlePlusTail)
             let relative = layer.tasks.map(\.spectrum.relativeNorm)
             let worst = layer.interference?.all.residuals.max()
-            return [layer.name, "\(layer.rows)×\(layer.columns)", "\(layer.topRank)",
+            return [layer.name, "\(layer.rows)×\(layer.columns)\(layer.transposed == true ? "ᵀ" : "")", "\(layer.topRank)",
                     Format.percent(relative.max() ?? 0), Format.percent(tops.max() ?? 0), Format.percent(rests.min() ?? 0),
                     Format.optional(worst), Format.optional(layer.interference?.all.lambdaStar, digits: 2),
                     layer.verdict.map { VerdictReport.label($0.level) } ?? "—"]
         }
         doc.table(ReportTable(headers: ["layer", "shape", "k", "max ‖ΔW‖/‖W‖", "max E_I", "min E_II+III", "worst L(λ*)", "λ*", "verdict"], rows: rows))
+        if report.layers.contains(where: { $0.transposed == true }) {
+            doc.paragraph("ᵀ: stored in × out (GPT-2 Conv1D or --transposed) and analysed transposed; shapes are out × in.")
+        }
         return doc
     }
 

@@ -9,6 +9,18 @@ enum VerdictReport {
         return doc
     }
 
+    /// One CSV row per signal of the verdict, then one per pair's own merge (value: its worst residual).
+    static func csvTable(_ verdict: MergeVerdict, pairs: [FamilySummary.PairMerge]) -> ReportTable {
+        let signals = verdict.signals.map { [verdict.merge, $0.name, $0.level.rawValue, "\($0.value)", $0.subject, $0.reason] }
+        let pairRows = pairs.map { pair in
+            ["task arithmetic of \(pair.tasks.joined(separator: " + "))", "pair", pair.level.rawValue, "\(pair.worstResidual)", pair.tasks.joined(separator: " + "),
+             "λ* = \(pair.lambdaStar.map { "\($0)" } ?? "none"), worst residual \(pair.worstResidual), cosine \(pair.cosine)"]
+        }
+        var table = ReportTable(headers: ["merge", "signal", "level", "value", "subject", "reason"], rows: signals + pairRows)
+        table.alignments = table.headers.map { _ in .left }
+        return table
+    }
+
     static func label(_ level: Mergeability) -> String {
         switch level {
         case .mergeable: return "MERGEABLE"

@@ -29,21 +29,6 @@ struct ExecutionArguments: ParsableArguments {
     }
 }
 
-/// A family report with its `performance` section: the FamilyReport's own keys plus one more, so readers
-/// of the FamilyReport contract decode it unchanged.
-struct FamilyReportWithPerformance: Encodable {
-    var report: FamilyReport
-    var performance: PerformanceReport
-
-    private enum Key: String, CodingKey { case performance }
-
-    func encode(to encoder: Encoder) throws {
-        try report.encode(to: encoder)
-        var container = encoder.container(keyedBy: Key.self)
-        try container.encode(performance, forKey: .performance)
-    }
-}
-
 extension ExecutionArguments {
     /// For `layer`: refuses a weight whose estimated working set exceeds --max-memory (--jobs has nothing
     /// to parallelise over a single layer; OpenBLAS keeps all its threads).

@@ -12,6 +12,9 @@ struct FamilyArguments: ParsableArguments {
     @Option(name: .customLong("name"), parsing: .upToNextOption, help: ArgumentHelp("Task names, one per model (default: directory or file names).", valueName: "name"))
     var names: [String] = []
 
+    @Option(help: ArgumentHelp("Weights stored in × out (like GPT-2's Conv1D) whose name matches this regular expression: they are read transposed and analysed as out × in (upscale refuses them). GPT-2-family Conv1D weights are detected from config.json's model_type without it.", valueName: "regex"))
+    var transposed: String?
+
     func validate() throws {
         guard !models.isEmpty else { throw ValidationError("give at least one fine-tuned model with --models") }
         guard names.isEmpty || names.count == models.count else {
@@ -21,7 +24,7 @@ struct FamilyArguments: ParsableArguments {
 
     /// Opens the family (headers only).
     func open() throws -> ModelFamily {
-        try ModelFamily.open(base: base, models: models, names: names.isEmpty ? nil : names)
+        try ModelFamily.open(base: base, models: models, names: names.isEmpty ? nil : names, transposed: transposed)
     }
 }
 
@@ -80,18 +83,29 @@ struct AnalysisArguments: ParsableArguments {
     }
 }
 
-/// Report format and destination.
-struct OutputArguments: ParsableArguments {
+/// Report format and destination: every command that reports takes these.
+struct ReportArguments: ParsableArguments {
     enum ReportFormat: String, ExpressibleByArgument, CaseIterable { case text, markdown, json, csv }
 
-    @Option(help: "Report format: text (aligned tables), markdown, json or csv.")
+    @Option(help: "Report format: text (aligned tables), markdown, json (documented in docs/json.md) or csv.")
     var format: ReportFormat = .text
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Write the report to this file (atomically) instead of standard output.", valueName: "file"), completion: .file())
     var output: String?
 
+    /// Prints `text`, or writes it atomically to `--output`.
+    func emit(_ text: String) throws { try ReportOutput.emit(text, to: output) }
+}
+
+/// Report format and destination, and where figures go.
+struct OutputArguments: ParsableArguments {
+    @OptionGroup var report: ReportArguments
+
     @Option(help: ArgumentHelp("Write figures (PNG) into this directory.", valueName: "dir"), completion: .directory)
     var plots: String?
+
+    var format: ReportArguments.ReportFormat { report.format }
+    var output: String? { report.output }
 }
 
 /// Which weights a family command looks at, and whether it shows progress.

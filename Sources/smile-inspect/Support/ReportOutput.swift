@@ -3,7 +3,14 @@ import Foundation
 
 /// Writes a report to standard output, or atomically to a file.
 enum ReportOutput {
-    /// Encodes a result as the JSON contract: sorted keys, pretty printed.
+    /// Encodes a result as a JSON document of the contract (docs/json.md): the value's keys plus
+    /// `schemaVersion` and `command`; sorted keys, pretty printed, non-finite numbers as the strings
+    /// "NaN", "Infinity", "-Infinity".
+    static func json<T: Encodable>(_ value: T, command: String) throws -> String {
+        try json(JSONDocument(command: command, body: value))
+    }
+
+    /// Encodes any value with the contract's encoder settings.
     static func json<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
