@@ -72,6 +72,12 @@ public final class SafetensorsFile: Sendable {
         try file.read(count: info.byteCount, at: dataStart + info.dataOffsets.lowerBound, tensor: info.name)
     }
 
+    /// The stored bytes `range` of `info` (relative to the tensor's first byte; within its byte count).
+    public func rawBytes(of info: TensorInfo, in range: Range<Int>) throws -> [UInt8] {
+        precondition(range.lowerBound >= 0 && range.upperBound <= info.byteCount, "a range inside the tensor")
+        return try file.read(count: range.count, at: dataStart + info.dataOffsets.lowerBound + range.lowerBound, tensor: info.name)
+    }
+
     /// Σ numel over all tensors.
     public var parameterCount: Int { tensors.reduce(0) { $0 + $1.numel } }
 
