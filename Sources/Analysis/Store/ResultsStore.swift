@@ -138,3 +138,25 @@ public final class ResultsStore: Sendable {
         return decoder
     }
 }
+
+extension ResultsStore {
+    /// The family report from the stored records alone (no weight file is opened), judged with
+    /// `thresholds`, and the selected tensors that have no usable record yet (a shard still running).
+    public func report(thresholds: VerdictThresholds) -> (report: FamilyReport, missing: [String]) {
+        let (records, missing) = records()
+        return (FamilyReport(assembling: manifest, records: records, thresholds: thresholds), missing)
+    }
+
+    /// The stored tensor a user's layer query names, by the rules of ``ModelFamily/resolve(layer:)``
+    /// (exact name, name + `.weight`, unique suffix). Throws ``StoreError/tensorNotStored(store:tensor:candidates:)``
+    /// with the closest names, or ``CheckpointError/ambiguousLayer(query:matches:)``.
+    public func resolve(layer query: String) throws -> String {
+        let names = manifest.tensors
+        for exact in [query, query + ".weight"] where names.contains(exact) { return exact }
+        let matches = names.filter { $0.hasSuffix("." + query) || $0.hasSuffix("." + query + ".weight") }
+        if matches.count == 1 { return matches[0] }
+        if !matches.isEmpty { throw CheckpointError.ambiguousLayer(query: query, matches: Array(matches.prefix(5))) }
+        let closest = names.sorted { (ModelFamily.windowDistance(query, $0), $0) < (ModelFamily.windowDistance(query, $1), $1) }.prefix(5)
+        throw StoreError.tensorNotStored(store: directory.relativePath, tensor: query, candidates: Array(closest))
+    }
+}
