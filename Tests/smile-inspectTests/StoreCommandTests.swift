@@ -72,9 +72,39 @@ struct StoreCommandTests {
         let other = try CommandRunner.run(["model", "--quiet", "--store", store] + Self.family())
         #expect(other.status == 3)
         #expect(other.stderr.split(separator: "\n").count == 1)
-        #expect(other.stderr.contains("option computeIntruders: the store has 0, this run 1"), "\(other.stderr)")
+        #expect(other.stderr.contains("option computeIntruders: the store has false, this run true"), "\(other.stderr)")
         let notAStore = try CommandRunner.run(["report", "--store", try TestPaths.temporaryDirectory().path])
         #expect(notAStore.status == 3 && notAStore.stderr.contains("is not a results store"))
+    }
+
+    @Test func shardAutoReadsSlurmAndKubernetesIndices() throws {
+        let store = try TestPaths.temporaryDirectory().appendingPathComponent("store").path
+        let model = ["model", "--quiet", "--store", store, "--shard", "auto"] + (try Self.family())
+        let slurm = try CommandRunner.run(model, environment: ["SLURM_ARRAY_TASK_ID": "11", "SLURM_ARRAY_TASK_MIN": "10", "SLURM_ARRAY_TASK_COUNT": "2"])
+        #expect(slurm.status == 0 && slurm.stderr.contains("shard 1/2 done"), "\(slurm.stderr)")
+        let kubernetes = try CommandRunner.run(model + ["--shard-count", "2"], environment: ["JOB_COMPLETION_INDEX": "0"])
+        #expect(kubernetes.status == 0 && kubernetes.stderr.contains("shard 0/2 done"), "\(kubernetes.stderr)")
+        let report = try CommandRunner.run(["report", "--store", store, "--format", "json"])
+        #expect(report.status == 0)
+        let single = try CommandRunner.run(["model", "--quiet", "--format", "json"] + Self.family())
+        #expect(Self.withoutPerformance(single.stdout) == report.stdout)
+        #expect(try CommandRunner.run(model, environment: ["JOB_COMPLETION_INDEX": "0"]).status == 3)
+    }
+
+    @Test func layerReadsAndAddsSingleRecords() throws {
+        let store = try TestPaths.temporaryDirectory().appendingPathComponent("store").path
+        let layer = ["layer", "--layer", "layer.1.output.dense", "--format", "json"]
+        let direct = try CommandRunner.run(layer + Self.family())
+        #expect(direct.status == 0)
+        let stored = try CommandRunner.run(layer + Self.family() + ["--store", store])
+        #expect(stored.stdout == direct.stdout)
+        let record = URL(fileURLWithPath: store).appendingPathComponent("records")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: record.path).count == 1)
+        #expect(try CommandRunner.run(layer + ["--store", store]).stdout == direct.stdout)
+        // The store a `model` run then completes is the same store.
+        #expect(try CommandRunner.run(["model", "--quiet", "--store", store] + Self.family()).status == 0)
+        let missing = try CommandRunner.run(["layer", "--store", store, "--layer", "no.such.layer"])
+        #expect(missing.status == 3 && missing.stderr.contains("has no record for no.such.layer"))
     }
 
     @Test func usageErrors() throws {

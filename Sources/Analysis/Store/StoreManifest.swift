@@ -112,16 +112,18 @@ public struct StoreManifest: Codable, Sendable, Equatable {
     /// "option X: the store has A, this run B" for the first analysis option that differs.
     private static func differingOption(_ stored: AnalysisOptions, _ given: AnalysisOptions) -> String? {
         guard stored != given else { return nil }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let a = try? JSONSerialization.jsonObject(with: encoder.encode(stored)) as? [String: Any],
-              let b = try? JSONSerialization.jsonObject(with: encoder.encode(given)) as? [String: Any] else {
-            return "analysis options differ"
-        }
-        for key in Set(a.keys).union(b.keys).sorted() {
-            let left = a[key].map { "\($0)" } ?? "none", right = b[key].map { "\($0)" } ?? "none"
-            if left != right { return "option \(key): the store has \(left), this run \(right)" }
+        for (left, right) in zip(Mirror(reflecting: stored).children, Mirror(reflecting: given).children) {
+            let (a, b) = (describe(left.value), describe(right.value))
+            if a != b { return "option \(left.label ?? "?"): the store has \(a), this run \(b)" }
         }
         return "analysis options differ"
+    }
+
+    /// A value as a person reads it: optionals unwrapped, nil as "none".
+    private static func describe(_ value: Any) -> String {
+        let text = String(describing: value)
+        if text == "nil" { return "none" }
+        if text.hasPrefix("Optional("), text.hasSuffix(")") { return String(text.dropFirst(9).dropLast()) }
+        return text
     }
 }

@@ -117,6 +117,23 @@ import Testing
         #expect(debris.isEmpty, "\(debris)")
     }
 
+    @Test func overlappingRunsOnOneStoreLeaveItCompleteAndReadable() throws {
+        let setup = try StoreTestFamily()
+        let failures = FailureCount()
+        // Shard 0/2 twice and the whole selection once, at the same time: the same files written by
+        // several processes, each write a complete record.
+        let analyzers = [setup.analyzer(shard: try Shard(index: 0, count: 2)), setup.analyzer(shard: try Shard(index: 0, count: 2)), setup.analyzer()]
+        DispatchQueue.concurrentPerform(iterations: analyzers.count) { index in
+            if (try? analyzers[index].run(setup.family)) == nil { failures.add() }
+        }
+        #expect(failures.value == 0)
+        let store = try ResultsStore.open(at: setup.store)
+        #expect(store.records().missing.isEmpty)
+        #expect(store.manifest.tensors.allSatisfy { if case .found = store.lookup($0) { true } else { false } })
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: setup.store.appendingPathComponent("records").path).filter { $0.hasPrefix(".") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+    }
+
     @Test func recordsRoundTripEveryKind() throws {
         let problem = FamilyReport.Problem(tensor: "x/y", reason: "NaN or Inf values")
         let identity = TensorIdentity(path: "/a b/model.safetensors", tensor: "w", shape: [2, 3], dtype: "BF16", byteCount: 12, fingerprint: "0123456789abcdef")

@@ -21,13 +21,14 @@ enum CommandRunner {
         return nil
     }()
 
-    /// Runs `smile-inspect arguments…` to completion.
-    static func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
+    /// Runs `smile-inspect arguments…` to completion (with `environment` added to this process's).
+    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Result {
         guard let executable else { throw RunnerError.binaryNotBuilt }
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
