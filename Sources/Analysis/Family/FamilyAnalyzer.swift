@@ -3,6 +3,11 @@ import Foundation
 /// Streams a ``ModelFamily`` one tensor at a time through the per-layer analyses and combines them into a
 /// ``FamilyReport``. Only the tensors in flight (one, or up to ``ExecutionSettings/jobs`` with `--jobs`) of
 /// every model are in memory at once.
+///
+/// Every tensor's outcome is a ``LayerRecord``, and the report is always assembled from the records
+/// (``FamilyReport/init(assembling:records:thresholds:)``): kept in memory, or written to a ``store`` as
+/// each tensor finishes, reused by a later run of the same inputs and options, and filled by several
+/// ``shard`` processes at once.
 public struct FamilyAnalyzer: Sendable {
     /// Progress of a run: `done` of `total` tensors, `current` being analysed.
     public struct Progress: Sendable {
