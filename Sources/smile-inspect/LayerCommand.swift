@@ -23,6 +23,7 @@ struct LayerCommand: ParsableCommand {
               smile-inspect layer --base base/ --models full-a full-b --layer layer.0.attention.self.query
               smile-inspect layer --base base/ --models lora-a lora-b --layer intermediate.dense --format json
               smile-inspect layer --base base/ --models a b c --layer output.dense --low-fraction 0.9 --plots figs/
+              smile-inspect layer --store results/ --layer layer.0.attention.self.query   # from a results store
             """)
 
     @OptionGroup var family: FamilyArguments
@@ -31,17 +32,16 @@ struct LayerCommand: ParsableCommand {
     @OptionGroup var analysis: AnalysisArguments
     @OptionGroup var output: OutputArguments
     @OptionGroup var execution: ExecutionArguments
+    @Option(help: ArgumentHelp("A results store: reuse the weight's stored result when computed from the same inputs and options, else compute and store it. Without --base, read it from the store alone.", valueName: "dir"), completion: .directory)
+    var store: String?
+
+    func validate() throws {
+        if family.base != nil || store == nil { try family.requireFamily() }
+    }
 
     func run() throws {
         do {
-            let family = try self.family.open()
-            let name = try family.resolve(layer: layer)
-            guard let tensor = family.matched.first(where: { $0.name == name }), tensor.shape.count == 2, let base = try family.baseMatrix(name) else {
-                throw ValidationError("\(name) is not a 2-D weight; `smile-inspect model` reports N-D and 1-D tensors")
-            }
-            try execution.admit(tensor, family: family)
-            var result = try LayerAnalyzer(options: analysis.options).analyze(name: name, base: base, updates: try family.updates(for: name), taskNames: family.taskNames)
-            if family.isStoredTransposed(name) { result.transposed = true }
+            let result = try family.base == nil ? storedLayer() : analysedLayer()
             let text: String
             switch output.format {
             case .text: text = LayerReport.document(result).text
@@ -57,5 +57,44 @@ struct LayerCommand: ParsableCommand {
         } catch {
             throw reportFailure(error)
         }
+    }
+
+    /// The layer read from `--store` alone, judged with the default thresholds.
+    private func storedLayer() throws -> LayerAnalysis {
+        let stored = try ResultsStore.open(at: URL(fileURLWithPath: store!))
+        let name = try stored.resolve(layer: layer)
+        guard case let .found(record) = stored.lookup(name) else {
+            throw StoreError.tensorNotStored(store: store!, tensor: name, candidates: [])
+        }
+        guard case let .layer(analysis) = record.result else {
+            throw ValidationError("\(name) is not a 2-D weight; `smile-inspect model` reports N-D and 1-D tensors")
+        }
+        return analysis.judged(by: self.analysis.options.thresholds)
+    }
+
+    /// The layer analysed from the family, reused from and written to `--store` when given.
+    private func analysedLayer() throws -> LayerAnalysis {
+        let family = try self.family.open()
+        let name = try family.resolve(layer: layer)
+        guard let tensor = family.matched.first(where: { $0.name == name }), tensor.shape.count == 2, let base = try family.baseMatrix(name) else {
+            throw ValidationError("\(name) is not a 2-D weight; `smile-inspect model` reports N-D and 1-D tensors")
+        }
+        let options = analysis.options
+        let cache = try store.map { directory in
+            try ResultsStore.create(
+                at: URL(fileURLWithPath: directory),
+                for: StoreManifest(family: family, options: options, compute: ComputeSettings(), include: nil, exclude: nil, tensors: family.matched.map(\.name)),
+                selection: false)
+        }
+        let inputs = try cache.map { _ in try family.inputIdentities(of: name) } ?? []
+        if let cache, case let .found(record) = cache.lookup(name), record.inputs == inputs, case let .layer(stored) = record.result,
+           stored.options.computing == options.computing {
+            return stored.judged(by: options.thresholds)
+        }
+        try execution.admit(tensor, family: family)
+        var result = try LayerAnalyzer(options: options).analyze(name: name, base: base, updates: try family.updates(for: name), taskNames: family.taskNames)
+        if family.isStoredTransposed(name) { result.transposed = true }
+        try cache?.write(LayerRecord(tensor: name, inputs: inputs, result: .layer(result)))
+        return result
     }
 }

@@ -15,12 +15,16 @@ struct MergeableCommand: ParsableCommand {
             recommends λ*, and states what SMILE upscaling would cost instead.
 
             Exit status: 0 mergeable, 1 risky, 2 not mergeable; 3 input error, 4 analysis error, 64 usage \
-            error. Thresholds are options; the README explains the defaults and the merges they rest on.
+            error; 6 when --store alone is given and the store is not complete yet (the verdict then covers the \
+            stored layers only). Thresholds are options; the README explains the defaults and the merges they \
+            rest on. With --store the run resumes from and writes to a results store; --store alone judges \
+            the stored layers again with the thresholds given, without opening a weight file.
 
             EXAMPLES:
               smile-inspect mergeable --base base/ --models full-a full-b && python merge.py
               smile-inspect mergeable --base base/ --models lora-a lora-b lora-c --format json -o verdict.json
               smile-inspect mergeable --base base/ --models a b --residual-risky 0.25 --include 'attention'
+              smile-inspect mergeable --store results/ --residual-risky 0.25     # re-judge a stored run in milliseconds
             """)
 
     @OptionGroup var family: FamilyArguments
@@ -28,41 +32,28 @@ struct MergeableCommand: ParsableCommand {
     @OptionGroup var report: ReportArguments
     @Flag(help: "Same as --format json (kept for scripts written before --format).")
     var json = false
-    @Option(help: "Worst-task residual L(λ*) at which the set becomes risky.")
-    var residualRisky = VerdictThresholds().residualRisky
-    @Option(help: "Worst-task residual L(λ*) at which the set is not mergeable.")
-    var residualNotMergeable = VerdictThresholds().residualNotMergeable
-    @Option(help: "|cosine| between task vectors at which the set becomes risky.")
-    var cosineRisky = VerdictThresholds().cosineRisky
-    @Option(help: "Top-zone energy E_I at which the set becomes risky.")
-    var topEnergyRisky = VerdictThresholds().topEnergyRisky
-    @Option(help: "Top-zone energy E_I at which the set is not mergeable.")
-    var topEnergyNotMergeable = VerdictThresholds().topEnergyNotMergeable
+    @OptionGroup var thresholds: ThresholdArguments
     @OptionGroup var analysis: AnalysisArguments
     @OptionGroup var execution: ExecutionArguments
+    @OptionGroup var store: StoreArguments
 
     func validate() throws {
-        guard family.models.count >= 2 else { throw ValidationError("a verdict needs at least two fine-tuned models") }
-        guard residualRisky <= residualNotMergeable, topEnergyRisky <= topEnergyNotMergeable else {
-            throw ValidationError("each risky threshold must not exceed its not-mergeable threshold")
-        }
+        try store.requireInputs(family)
+        guard family.base == nil || family.models.count >= 2 else { throw ValidationError("a verdict needs at least two fine-tuned models") }
     }
 
     func run() throws {
         let level: Mergeability
+        let missing: [String]
         do {
             var options = analysis.options
             options.computeIntruders = false
-            options.thresholds = VerdictThresholds(
-                residualRisky: residualRisky, residualNotMergeable: residualNotMergeable, cosineRisky: cosineRisky,
-                topEnergyRisky: topEnergyRisky, topEnergyNotMergeable: topEnergyNotMergeable)
-            let progress = ProgressLine(enabled: !selection.quiet)
-            let (report, performance) = try FamilyAnalyzer(options: options, include: selection.include, exclude: selection.exclude, execution: execution.settings)
-                .analyzeMeasured(try family.open()) { progress.update($0) }
-            progress.finish()
-            ExecutionArguments.report(performance, quiet: selection.quiet)
+            options.thresholds = thresholds.thresholds
+            guard case let .report(report, _, stillMissing) = try FamilyOutcome.obtain(
+                family: family, selection: selection, options: options, execution: execution, store: store) else { return }
             guard let verdict = report.summary.verdict else { throw ValidationError("no linear weight matched; nothing to judge") }
             level = verdict.level
+            missing = stillMissing
             let text: String
             switch json ? .json : self.report.format {
             case .text: text = ModelReport.verdict(report).text
@@ -76,6 +67,7 @@ struct MergeableCommand: ParsableCommand {
         } catch {
             throw reportFailure(error)
         }
+        try FamilyOutcome.finish(missing: missing)
         if level != .mergeable { throw ExitCode(level.exitCode) }
     }
 }

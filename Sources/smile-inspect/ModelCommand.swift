@@ -18,10 +18,17 @@ struct ModelCommand: ParsableCommand {
             terminal; --quiet silences it. --format csv gives one row per (layer, task); json gives the \
             whole FamilyReport.
 
+            With --store DIR every tensor's result is written to DIR as soon as it is done; a rerun (after a \
+            kill, or with another --format) reuses the results computed from the same inputs and options and \
+            computes the rest. --shard i/N computes one cost-balanced part; --store alone builds the report \
+            from the stored results without opening a weight file (exit 6 when some are still missing).
+
             EXAMPLES:
               smile-inspect model --base base/ --models full-a full-b full-c
               smile-inspect model --base base/ --models a b --include 'attention' --exclude 'layer\\.0\\.' --format csv -o layers.csv
               smile-inspect model --base base/ --models a b c --plots figs/ --quiet
+              smile-inspect model --base base/ --models a b c --store results/ --shard 0/4   # one of four shards
+              smile-inspect model --store results/ --format json          # the report from the store alone
             """)
 
     @OptionGroup var family: FamilyArguments
@@ -29,29 +36,39 @@ struct ModelCommand: ParsableCommand {
     @OptionGroup var analysis: AnalysisArguments
     @OptionGroup var output: OutputArguments
     @OptionGroup var execution: ExecutionArguments
+    @OptionGroup var store: StoreArguments
+
+    func validate() throws {
+        try store.requireInputs(family)
+    }
 
     func run() throws {
+        let missing: [String]
         do {
-            let family = try self.family.open()
-            let progress = ProgressLine(enabled: !selection.quiet)
-            let (report, performance) = try FamilyAnalyzer(options: analysis.options, include: selection.include, exclude: selection.exclude, execution: execution.settings)
-                .analyzeMeasured(family) { progress.update($0) }
-            progress.finish()
-            ExecutionArguments.report(performance, quiet: selection.quiet)
-            let text: String
-            switch output.format {
-            case .text: text = ModelReport.document(report).text
-            case .markdown: text = ModelReport.document(report).markdown
-            case .json: text = try ReportOutput.json(FamilyReportDocument(report: report, performance: performance), command: "model")
-            case .csv: text = LayerReport.csvTable(report.layers).csv
-            }
-            try ReportOutput.emit(text, to: output.output)
-            if let directory = output.plots {
-                let written = try FigureWriter(directory: directory).familyFigures(report)
-                FileHandle.standardError.write(Data("figures: \(written.count) PNG files in \(directory)\n".utf8))
-            }
+            guard case let .report(report, performance, stillMissing) = try FamilyOutcome.obtain(
+                family: family, selection: selection, options: analysis.options, execution: execution, store: store) else { return }
+            missing = stillMissing
+            try Self.emit(report, performance: performance, output: output)
         } catch {
             throw reportFailure(error)
+        }
+        try FamilyOutcome.finish(missing: missing)
+    }
+
+    /// Writes a family report in the requested format (JSON: the FamilyReport, with its `performance`
+    /// section when something was computed) and its figures.
+    static func emit(_ report: FamilyReport, performance: PerformanceReport?, output: OutputArguments) throws {
+        let text: String
+        switch output.format {
+        case .text: text = ModelReport.document(report).text
+        case .markdown: text = ModelReport.document(report).markdown
+        case .json: text = try ReportOutput.json(FamilyReportDocument(report: report, performance: performance), command: "model")
+        case .csv: text = LayerReport.csvTable(report.layers).csv
+        }
+        try ReportOutput.emit(text, to: output.output)
+        if let directory = output.plots {
+            let written = try FigureWriter(directory: directory).familyFigures(report)
+            FileHandle.standardError.write(Data("figures: \(written.count) PNG files in \(directory)\n".utf8))
         }
     }
 }

@@ -113,6 +113,7 @@ struct UpscaleCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
+        try family.requireFamily()
         guard OtherTensorPolicy(argument: others) != nil else { throw ValidationError("--others must be average, base or model:NAME, got \"\(others)\"") }
         guard Self.byteCount(maxShardSize) != nil else { throw ValidationError("--max-shard-size must be a positive size such as 2GB, 500MB or 1000000, got \"\(maxShardSize)\"") }
         if let k, k < 1 { throw ValidationError("--k must be at least 1, got \(k)") }

@@ -71,4 +71,10 @@ public final class SafetensorsFile: Sendable {
     public func rawBytes(of info: TensorInfo) throws -> [UInt8] {
         try file.read(count: info.byteCount, at: dataStart + info.dataOffsets.lowerBound, tensor: info.name)
     }
+
+    /// The stored bytes `range` of `info` (relative to the tensor's first byte; within its byte count).
+    public func rawBytes(of info: TensorInfo, in range: Range<Int>) throws -> [UInt8] {
+        precondition(range.lowerBound >= 0 && range.upperBound <= info.byteCount, "a range inside the tensor")
+        return try file.read(count: range.count, at: dataStart + info.dataOffsets.lowerBound + range.lowerBound, tensor: info.name)
+    }
 }

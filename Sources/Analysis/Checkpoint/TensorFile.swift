@@ -17,6 +17,9 @@ public protocol TensorFile: AnyObject, Sendable {
     func info(_ name: String) -> TensorInfo?
     /// Reads and decodes tensor `name`. Throws ``CheckpointError/tensorNotFound(file:tensor:)`` when absent.
     func tensor(_ name: String) throws -> Tensor
+    /// Stored bytes of `info`, `range` counted from the byte of its first element (a content
+    /// fingerprint's sample); `range` lies within the tensor's byte count.
+    func rawBytes(of info: TensorInfo, in range: Range<Int>) throws -> [UInt8]
 }
 
 extension TensorFile {

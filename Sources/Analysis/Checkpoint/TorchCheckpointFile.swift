@@ -135,6 +135,15 @@ public final class TorchCheckpointFile: TensorFile {
         index[name].map { tensors[$0] }
     }
 
+    /// Bytes of tensor `info`'s storage from its first element, in storage order (a strided view's
+    /// sample covers the storage it reads, clamped to the elements it can reach).
+    public func rawBytes(of info: TensorInfo, in range: Range<Int>) throws -> [UInt8] {
+        guard let layout = layouts[info.name] else { throw CheckpointError.tensorNotFound(file: displayPath, tensor: info.name) }
+        let size = layout.dtype.byteSize
+        let clamped = range.clamped(to: 0..<(Swift.max(0, layout.span - layout.offset) * size))
+        return try file.read(count: clamped.count, at: layout.storageStart + layout.offset * size + clamped.lowerBound, tensor: info.name)
+    }
+
     /// Reads tensor `name` from its storage, materializing strided views, and decodes it to `Float`.
     public func tensor(_ name: String) throws -> Tensor {
         guard let layout = layouts[name] else { throw CheckpointError.tensorNotFound(file: displayPath, tensor: name) }

@@ -3,6 +3,11 @@ import Foundation
 /// Streams a ``ModelFamily`` one tensor at a time through the per-layer analyses and combines them into a
 /// ``FamilyReport``. Only the tensors in flight (one, or up to ``ExecutionSettings/jobs`` with `--jobs`) of
 /// every model are in memory at once.
+///
+/// Every tensor's outcome is a ``LayerRecord``, and the report is always assembled from the records
+/// (``FamilyReport/init(assembling:records:thresholds:)``): kept in memory, or written to a ``store`` as
+/// each tensor finishes, reused by a later run of the same inputs and options, and filled by several
+/// ``shard`` processes at once.
 public struct FamilyAnalyzer: Sendable {
     /// Progress of a run: `done` of `total` tensors, `current` being analysed.
     public struct Progress: Sendable {
@@ -36,121 +41,154 @@ public struct FamilyAnalyzer: Sendable {
         self.execution = execution
     }
 
+    /// A results store to resume from and write every tensor's record to as soon as it is analysed
+    /// (nil: records are kept in memory only).
+    public var store: URL?
+    /// Analyse only this shard's part of the selection (``ShardPlan``); needs a ``store``.
+    public var shard: Shard?
+
     /// Analyses every matched tensor of `family`.
     /// - Throws: ``CheckpointError`` when a tensor cannot be read, ``FamilyAnalyzerError`` for a bad pattern,
-    ///   ``ExecutionError`` when a layer alone exceeds the memory ceiling.
+    ///   ``ExecutionError`` when a layer alone exceeds the memory ceiling, ``StoreError`` for a store of
+    ///   other inputs or options.
     public func analyze(_ family: ModelFamily, progress: (@Sendable (Progress) -> Void)? = nil) throws -> FamilyReport {
         try analyzeMeasured(family, progress: progress).report
     }
 
-    /// One tensor's outcome, reassembled in checkpoint order.
-    private enum Outcome: Sendable {
-        case layer(LayerAnalysis, LayerTimings)
-        case tensor(TensorModeAnalysis)
-        case vector(VectorUpdate)
-        case nonFinite(FamilyReport.Problem)
-        case skipped(FamilyReport.Problem)
-        case nothing
+    /// Analyses every matched tensor of `family` (the whole selection, whatever ``shard`` says) and reports
+    /// what it cost (wall time, peak RSS, per-layer timings). Same results as ``analyze(_:progress:)``,
+    /// whatever ``execution`` says.
+    public func analyzeMeasured(_ family: ModelFamily, progress: (@Sendable (Progress) -> Void)? = nil) throws -> (report: FamilyReport, performance: PerformanceReport) {
+        var whole = self
+        whole.shard = nil
+        let run = try whole.run(family, progress: progress)
+        return (run.report!, run.performance)
     }
 
-    /// Analyses every matched tensor of `family` and reports what it cost (wall time, peak RSS, per-layer
-    /// timings). Same results as ``analyze(_:progress:)``, whatever ``execution`` says.
-    public func analyzeMeasured(_ family: ModelFamily, progress: (@Sendable (Progress) -> Void)? = nil) throws -> (report: FamilyReport, performance: PerformanceReport) {
-        let wall = Stopwatch()
+    /// The tensors of `family` that ``include`` and ``exclude`` select, in checkpoint order.
+    public func selection(of family: ModelFamily) throws -> [MatchedTensor] {
         let includeRegex = try include.map { try FamilyAnalyzerError.compile($0) }
         let excludeRegex = try exclude.map { try FamilyAnalyzerError.compile($0) }
-        var skipped = family.skipped.map { FamilyReport.Problem(tensor: $0.tensor, reason: "\($0.model): \($0.reason)") }
-        let selected = family.matched.filter { tensor in
+        return family.matched.filter { tensor in
             let name = tensor.name
             if let includeRegex, name.firstMatch(of: includeRegex) == nil { return false }
             if let excludeRegex, name.firstMatch(of: excludeRegex) != nil { return false }
             return true
         }
+    }
+
+    /// The one path of every family run: each selected tensor (of ``shard``'s part, when set) becomes a
+    /// ``LayerRecord`` — reused from ``store`` when stored for the same inputs and options, computed (and
+    /// stored at once) otherwise — and the report is assembled from the records
+    /// (``FamilyReport/init(assembling:records:thresholds:)``) with `options.thresholds`. A shard run has
+    /// no report: its records are half of one.
+    public func run(_ family: ModelFamily, progress: (@Sendable (Progress) -> Void)? = nil) throws -> FamilyRun {
+        let wall = Stopwatch()
+        let selected = try selection(of: family)
+        let manifest = try StoreManifest(family: family, options: options, compute: compute, include: include, exclude: exclude, tensors: selected.map(\.name))
+        let store = try self.store.map { try ResultsStore.create(at: $0, for: manifest) }
+        var mine = Array(selected.indices)
+        if let shard {
+            let costs = selected.map { ShardPlan.cost(shape: $0.shape, isLinearWeight: $0.isLinearWeight, models: family.taskNames.count) }
+            let assignment = ShardPlan.assignment(costs: costs, count: shard.count)
+            mine = mine.filter { assignment[$0] == shard.index }
+        }
+        var resume = FamilyRun.Resume(assigned: mine.count)
+        var records = [Int: LayerRecord](), inputs = [Int: [TensorIdentity]]()
+        if let store {
+            for index in mine {
+                let identity = try family.inputIdentities(of: selected[index].name)
+                inputs[index] = identity
+                switch store.lookup(selected[index].name) {
+                case let .found(record) where record.inputs == identity && record.isComputed(with: manifest.options):
+                    records[index] = record
+                    resume.reused += 1
+                case .found: resume.recomputed += 1
+                case .corrupt: resume.unreadable += 1
+                case .missing: break
+                }
+            }
+        }
+        let todo = mine.filter { records[$0] == nil }
         let dense = family.modelKinds.filter { $0 == .full }.count, lora = family.modelKinds.count - dense
-        let costs = selected.map { tensor -> Int in
-            tensor.shape.count == 2 && tensor.isLinearWeight
+        let costs = todo.map { index -> Int in
+            let tensor = selected[index]
+            return tensor.shape.count == 2 && tensor.isLinearWeight
                 ? MemoryAccounting.layerBytes(rows: tensor.shape[0], columns: tensor.shape[1], denseUpdates: dense, loraUpdates: lora)
                 : MemoryAccounting.tensorBytes(elements: tensor.shape.reduce(1, *), models: family.taskNames.count)
         }
         let largest = costs.indices.max { costs[$0] < costs[$1] }
         if let limit = execution.maxMemoryBytes, let largest, costs[largest] > limit {
-            throw ExecutionError.layerExceedsMemoryLimit(layer: selected[largest].name, neededBytes: costs[largest], limitBytes: limit)
+            throw ExecutionError.layerExceedsMemoryLimit(layer: selected[todo[largest]].name, neededBytes: costs[largest], limitBytes: limit)
         }
         MemoryAccounting.returnLargeAllocationsToTheSystem()
-        let jobs = Swift.min(execution.jobs, Swift.max(1, selected.count))
+        let jobs = Swift.min(execution.jobs, Swift.max(1, todo.count))
         let previousThreads = BLASThreads.current
+        // From the whole selection, not this process's part: every shard and resumed run then factors with
+        // the thread count a single run uses.
         let blasThreads = execution.blasThreads ?? ExecutionSettings.defaultBLASThreads(layers: selected.count, available: previousThreads)
         if blasThreads != previousThreads { BLASThreads.set(blasThreads) }
         defer { if blasThreads != previousThreads { BLASThreads.set(previousThreads) } }
 
         let analyzer = LayerAnalyzer(options: options, compute: compute)
         let options = self.options
-        let total = selected.count
-        let scheduler = BudgetedScheduler<Outcome>(costs: costs, budget: execution.maxMemoryBytes)
-        let outcomes = try scheduler.run(
+        let total = todo.count, identities = inputs
+        let scheduler = BudgetedScheduler<(LayerRecord, LayerTimings?)>(costs: costs, budget: execution.maxMemoryBytes)
+        let computed = try scheduler.run(
             jobs: jobs,
-            started: { index, done in progress?(Progress(done: done, total: total, current: selected[index].name)) },
-            work: { index in try Self.analyzeTensor(selected[index], family: family, analyzer: analyzer, options: options) })
-        progress?(Progress(done: selected.count, total: selected.count, current: ""))
+            started: { position, done in progress?(Progress(done: done, total: total, current: selected[todo[position]].name)) },
+            work: { position in
+                let index = todo[position]
+                let (result, timings) = try Self.analyzeTensor(selected[index], family: family, analyzer: analyzer, options: options)
+                let record = LayerRecord(tensor: selected[index].name, inputs: identities[index] ?? [], result: result)
+                try store?.write(record)
+                return (record, timings)
+            })
+        progress?(Progress(done: total, total: total, current: ""))
+        for (position, outcome) in computed.enumerated() { records[todo[position]] = outcome.0 }
+        resume.computed = todo.count
 
-        var layers = [LayerAnalysis](), tensors = [TensorModeAnalysis](), vectors = [VectorUpdate](), nonFinite = [FamilyReport.Problem]()
-        var timings = [LayerTimings]()
-        for outcome in outcomes {
-            switch outcome {
-            case let .layer(layer, time): layers.append(layer); timings.append(time)
-            case let .tensor(tensor): tensors.append(tensor)
-            case let .vector(vector): vectors.append(vector)
-            case let .nonFinite(problem): nonFinite.append(problem)
-            case let .skipped(problem): skipped.append(problem)
-            case .nothing: break
-            }
-        }
-        var summary = FamilySummary(layers: layers, taskNames: family.taskNames, options: options)
-        if !nonFinite.isEmpty {
-            summary.flagUnusable(nonFinite.map(\.tensor))
-        }
-        let report = FamilyReport(
-            base: family.basePath.path, models: family.modelPaths.map(\.path), taskNames: family.taskNames, options: options,
-            layers: layers, tensors: tensors, vectors: vectors, skipped: skipped, nonFinite: nonFinite,
-            notes: family.notes, summary: summary)
+        let report = shard == nil ? FamilyReport(assembling: manifest, records: selected.indices.compactMap { records[$0] }, thresholds: options.thresholds) : nil
         let performance = PerformanceReport(
             jobs: jobs, blasThreads: blasThreads, maxMemoryBytes: execution.maxMemoryBytes,
-            largestLayerEstimateBytes: largest.map { costs[$0] } ?? 0, largestLayer: largest.map { selected[$0].name } ?? "",
-            peakResidentBytes: MemoryAccounting.peakResidentBytes(), wallSeconds: wall.seconds, layers: timings)
-        return (report, performance)
+            largestLayerEstimateBytes: largest.map { costs[$0] } ?? 0, largestLayer: largest.map { selected[todo[$0]].name } ?? "",
+            peakResidentBytes: MemoryAccounting.peakResidentBytes(), wallSeconds: wall.seconds, layers: computed.compactMap(\.1))
+        return FamilyRun(report: report, performance: performance, resume: resume)
     }
 
-    /// One tensor, as the sequential loop always did it.
-    private static func analyzeTensor(_ tensor: MatchedTensor, family: ModelFamily, analyzer: LayerAnalyzer, options: AnalysisOptions) throws -> Outcome {
+    /// One tensor, as the sequential loop always did it; timings for a 2-D layer.
+    private static func analyzeTensor(_ tensor: MatchedTensor, family: ModelFamily, analyzer: LayerAnalyzer, options: AnalysisOptions) throws -> (LayerRecord.Result, LayerTimings?) {
         do {
             switch tensor.shape.count {
             case 2 where tensor.isLinearWeight:
                 let clock = Stopwatch()
-                guard let base = try family.baseMatrix(tensor.name) else { return .nothing }
+                guard let base = try family.baseMatrix(tensor.name) else {
+                    return (.skipped(FamilyReport.Problem(tensor: tensor.name, reason: "the base tensor is not a matrix")), nil)
+                }
                 let updates = try family.updates(for: tensor.name)
                 var timings = LayerTimings()
                 timings.read = clock.seconds
                 var layer = try analyzer.analyze(name: tensor.name, base: base, updates: updates, taskNames: family.taskNames, timings: &timings)
                 if family.isStoredTransposed(tensor.name) { layer.transposed = true }
                 timings.total = clock.seconds
-                return .layer(layer, timings)
+                return (.layer(layer), timings)
             case 3, 4:
                 let base = try family.baseTensor(tensor.name)
                 let updates = try family.denseUpdates(for: tensor.name).map { $0.values }
-                return .tensor(try TensorModeAnalysis(name: tensor.name, shape: tensor.shape, base: base.values, updates: updates, taskNames: family.taskNames, rule: options.zoneRule))
+                return (.tensor(try TensorModeAnalysis(name: tensor.name, shape: tensor.shape, base: base.values, updates: updates, taskNames: family.taskNames, rule: options.zoneRule)), nil)
             case 1:
                 let base = try family.baseTensor(tensor.name)
                 let fineTuned = try family.taskNames.indices.map { try family.fineTunedTensor(model: $0, tensor.name).values }
                 let vector = VectorUpdate(name: tensor.name, base: base.values, fineTuned: fineTuned)
                 if vector.norms.allSatisfy(\.isFinite) {
-                    return .vector(vector)
+                    return (.vector(vector), nil)
                 }
-                return .nonFinite(FamilyReport.Problem(tensor: tensor.name, reason: "NaN or Inf values"))
+                return (.nonFinite(FamilyReport.Problem(tensor: tensor.name, reason: "NaN or Inf values")), nil)
             default:
-                return .skipped(FamilyReport.Problem(tensor: tensor.name, reason: "a \(tensor.shape.count)-D tensor that is not a linear weight (e.g. an embedding) is not analysed"))
+                return (.skipped(FamilyReport.Problem(tensor: tensor.name, reason: "a \(tensor.shape.count)-D tensor that is not a linear weight (e.g. an embedding) is not analysed")), nil)
             }
         } catch let error as LinearAlgebraError {
-            return .nonFinite(FamilyReport.Problem(tensor: tensor.name, reason: error.description))
+            return (.nonFinite(FamilyReport.Problem(tensor: tensor.name, reason: error.description)), nil)
         }
     }
 }

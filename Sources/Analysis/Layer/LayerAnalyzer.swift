@@ -136,9 +136,7 @@ public struct LayerAnalyzer: Sendable {
             }
             let similarity = try TaskSimilarity(updates: updates, decompositions: decompositions, ranks: ranks)
             analysis.similarity = similarity
-            analysis.verdict = MergeVerdict(
-                interference: interference, cosine: similarity.cosine, topEnergy: tasks.map(\.energy.top),
-                taskNames: taskNames, scope: name, thresholds: options.thresholds)
+            analysis = analysis.judged(by: options.thresholds)
             analysis.singularTaskInterference = SingularTaskInterference(decompositions: decompositions, ranks: stiRanks)
         }
         timings.crossTask = clock.seconds

@@ -3,11 +3,11 @@ import ArgumentParser
 
 /// The options every family command shares: the base, the fine-tuned models and their names.
 struct FamilyArguments: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The pretrained checkpoint: a .safetensors or pytorch_model.bin file, a Hugging Face model directory, or a repo id org/name[@revision] in the local Hub cache.", valueName: "path"), completion: .file())
-    var base: String
+    @Option(name: .long, help: ArgumentHelp("The pretrained checkpoint: a .safetensors or pytorch_model.bin file, a Hugging Face model directory, or a repo id org/name[@revision] in the local Hub cache (not needed to report from --store).", valueName: "path"), completion: .file())
+    var base: String?
 
     @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Fine-tuned models: checkpoints (file, directory or Hub repo id org/name[@revision]) or PEFT LoRA adapters.", valueName: "path"), completion: .file())
-    var models: [String]
+    var models: [String] = []
 
     @Option(name: .customLong("name"), parsing: .upToNextOption, help: ArgumentHelp("Task names, one per model (default: directory or file names).", valueName: "name"))
     var names: [String] = []
@@ -16,15 +16,21 @@ struct FamilyArguments: ParsableArguments {
     var transposed: String?
 
     func validate() throws {
-        guard !models.isEmpty else { throw ValidationError("give at least one fine-tuned model with --models") }
         guard names.isEmpty || names.count == models.count else {
             throw ValidationError("--name was given \(names.count) times for \(models.count) models; give one name per model or none")
         }
     }
 
+    /// Throws the usage error of a command that needs a family and was not given one.
+    func requireFamily() throws {
+        guard base != nil else { throw ValidationError("give the pretrained checkpoint with --base") }
+        guard !models.isEmpty else { throw ValidationError("give at least one fine-tuned model with --models") }
+    }
+
     /// Opens the family (headers only).
     func open() throws -> ModelFamily {
-        try ModelFamily.open(base: base, models: models, names: names.isEmpty ? nil : names, transposed: transposed)
+        try requireFamily()
+        return try ModelFamily.open(base: base!, models: models, names: names.isEmpty ? nil : names, transposed: transposed)
     }
 }
 
