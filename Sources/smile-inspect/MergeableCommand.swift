@@ -21,6 +21,12 @@ struct MergeableCommand: ParsableCommand {
               smile-inspect mergeable --base base/ --models full-a full-b && python merge.py
               smile-inspect mergeable --base base/ --models lora-a lora-b lora-c --json
               smile-inspect mergeable --base base/ --models a b --residual-risky 0.25 --include 'attention'
+              smile-inspect mergeable --base base/ --models a b c d --plan --emit-mergekit merge.yml
+              mergekit-yaml merge.yml merged/        # or merge.group-1.yml for the first mergeable group
+
+            --plan judges every subset of the models (every one up to 12 models, greedily beyond) from the             same whole-model statistics, and prints the largest mergeable subsets and a partition into             mergeable groups, each with λ* and per-model weights w*; models in no group are candidates for             SMILE experts. w* minimises the same residual with one weight per model; --ridge pulls it toward             λ*. All of these are data-free estimates.
+
+            --emit-mergekit FILE writes mergekit task_arithmetic configs: FILE for the whole set,             STEM.group-N.EXT for each mergeable group that is not the whole set, at λ* (--emit-weights             lambda) or w* (wstar); paths as given here, LoRA adapters as base+adapter.
             """)
 
     @OptionGroup var family: FamilyArguments
@@ -37,12 +43,25 @@ struct MergeableCommand: ParsableCommand {
     var topEnergyRisky = VerdictThresholds().topEnergyRisky
     @Option(help: "Top-zone energy E_I at which the set is not mergeable.")
     var topEnergyNotMergeable = VerdictThresholds().topEnergyNotMergeable
+    @Option(help: "Share of the update energy in layers that are not mergeable on their own at which the set becomes risky.")
+    var layerShareRisky = VerdictThresholds().layerShareRisky
+    @Option(help: "Share of the update energy in layers that are not mergeable on their own at which the set is not mergeable.")
+    var layerShareNotMergeable = VerdictThresholds().layerShareNotMergeable
+    @Flag(help: "Print the merge plan: largest mergeable subsets, mergeable groups with λ* and w*, SMILE-expert candidates.")
+    var plan = false
+    @Option(help: "Ridge pulling the per-model weights w* toward the uniform λ* (dimensionless; 0 = none).")
+    var ridge = 0.0
+    @Option(help: ArgumentHelp("Write mergekit task_arithmetic configs for the whole set and each mergeable group.", valueName: "file"))
+    var emitMergekit: String?
+    @Option(help: "Weights written by --emit-mergekit: lambda (uniform λ*) or wstar (per-model w*).")
+    var emitWeights: MergekitPlan.Weighting = .lambdaStar
     @OptionGroup var analysis: AnalysisArguments
     @OptionGroup var execution: ExecutionArguments
 
     func validate() throws {
         guard family.models.count >= 2 else { throw ValidationError("a verdict needs at least two fine-tuned models") }
-        guard residualRisky <= residualNotMergeable, topEnergyRisky <= topEnergyNotMergeable else {
+        guard ridge >= 0, ridge.isFinite else { throw ValidationError("--ridge must be a finite number ≥ 0") }
+        guard residualRisky <= residualNotMergeable, topEnergyRisky <= topEnergyNotMergeable, layerShareRisky <= layerShareNotMergeable else {
             throw ValidationError("each risky threshold must not exceed its not-mergeable threshold")
         }
     }
@@ -54,21 +73,34 @@ struct MergeableCommand: ParsableCommand {
             options.computeIntruders = false
             options.thresholds = VerdictThresholds(
                 residualRisky: residualRisky, residualNotMergeable: residualNotMergeable, cosineRisky: cosineRisky,
-                topEnergyRisky: topEnergyRisky, topEnergyNotMergeable: topEnergyNotMergeable)
+                topEnergyRisky: topEnergyRisky, topEnergyNotMergeable: topEnergyNotMergeable,
+                layerShareRisky: layerShareRisky, layerShareNotMergeable: layerShareNotMergeable)
             let progress = ProgressLine(enabled: !selection.quiet)
-            let (report, performance) = try FamilyAnalyzer(options: options, include: selection.include, exclude: selection.exclude, execution: execution.settings)
-                .analyzeMeasured(try family.open()) { progress.update($0) }
+            let opened = try family.open()
+            var (report, performance) = try FamilyAnalyzer(options: options, include: selection.include, exclude: selection.exclude, execution: execution.settings)
+                .analyzeMeasured(opened) { progress.update($0) }
             progress.finish()
             ExecutionArguments.report(performance, quiet: selection.quiet)
+            if ridge > 0 { report.summary.applyRidge(ridge, thresholds: options.thresholds) }
             guard let verdict = report.summary.verdict else { throw ValidationError("no linear weight matched; nothing to judge") }
             level = verdict.level
-            print(json ? try ReportOutput.json(MergeableResult(verdict: verdict, summary: report.summary)) : ModelReport.verdict(report).text, terminator: "")
+            var text = ModelReport.verdict(report)
+            if plan, let mergePlan = report.summary.plan { text.append(VerdictReport.plan(mergePlan)) }
+            print(json ? try ReportOutput.json(MergeableResult(verdict: verdict, summary: report.summary)) : text.text, terminator: "")
+            if let emitMergekit {
+                let dtype = opened.matched.first(where: \.isLinearWeight).flatMap { MergekitConfig.dtypeName($0.dtype) }
+                let configs = MergekitPlan(summary: report.summary, base: family.base, models: family.models, kinds: opened.modelKinds, dtype: dtype, weighting: emitWeights)
+                let written = try configs.write(to: URL(fileURLWithPath: emitMergekit))
+                FileHandle.standardError.write(Data("mergekit configs: \(written.map(\.path).joined(separator: ", "))\n".utf8))
+            }
         } catch {
             throw reportFailure(error)
         }
         if level != .mergeable { throw ExitCode(level.exitCode) }
     }
 }
+
+extension MergekitPlan.Weighting: ExpressibleByArgument {}
 
 /// The JSON of `mergeable --json`: the verdict with the whole-model summary it rests on.
 struct MergeableResult: Codable {
