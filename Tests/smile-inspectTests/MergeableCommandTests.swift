@@ -28,6 +28,24 @@ struct MergeableCommandTests {
         #expect(result.summary.pairs.count == 1)
     }
 
+    @Test func planNamesTheGroupsAndWritesTheirMergekitConfigs() throws {
+        let directory = try TestPaths.temporaryDirectory()
+        let file = directory.appendingPathComponent("merge.yml")
+        let run = try Self.mergeable(["alpha", "beta", "gamma"], ["--plan", "--emit-mergekit", file.path, "--emit-weights", "wstar"])
+        #expect(run.status == 2)
+        #expect(run.stdout.contains("Merge plan (exhaustive search over 4 subsets"))
+        #expect(run.stdout.contains("Candidates for SMILE experts rather than a merge: gamma."))
+        #expect(run.stdout.contains("Per-model weights (data-free estimates"))
+        let group = try String(contentsOf: directory.appendingPathComponent("merge.group-1.yml"), encoding: .utf8)
+        #expect(group.contains("merge_method: \"task_arithmetic\""))
+        #expect(group.contains("task arithmetic of alpha + beta"))
+        #expect(FileManager.default.fileExists(atPath: file.path))
+        let json = try JSONDecoder().decode(MergeableJSON.self, from: Data(try Self.mergeable(["alpha", "beta", "gamma"], ["--json", "--ridge", "1e9"]).stdout.utf8))
+        let lambda = try #require(json.summary.interference?.all.lambdaStar)
+        #expect(try #require(json.summary.weights).weights.allSatisfy { abs($0 - lambda) < 1e-6 })
+        #expect(json.summary.plan?.groups.map(\.tasks) == [["alpha", "beta"]])
+    }
+
     @Test func badInputIsOneLineWithExitThree() throws {
         let run = try CommandRunner.run(["mergeable", "--base", "/nonexistent/base", "--models", "/nonexistent/a", "/nonexistent/b"])
         #expect(run.status == 3)
