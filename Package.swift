@@ -27,7 +27,7 @@ let package = Package(
             name: "CPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]),
         .target(name: "CAtomicRename"),
-        .target(name: "Analysis", dependencies: ["CBLAS", "CLAPACKE", "CAtomicRename"], exclude: ["README.md"]),
+        .target(name: "Analysis", dependencies: ["CBLAS", "CLAPACKE", "CAtomicRename", "Yams"], exclude: ["README.md"]),
         .target(name: "Plots", dependencies: ["Analysis", "CCairo"], exclude: ["README.md"]),
         .executableTarget(
             name: "smile-inspect",

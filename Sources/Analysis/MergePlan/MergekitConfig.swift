@@ -32,6 +32,9 @@ public struct MergekitConfig: Codable, Sendable, Equatable {
     public var dtype: String?
     public var parameters: Parameters?
     public var models: [Model]
+    /// The top-level `lambda` mergekit scales the summed task vectors by (1 unless a read config says
+    /// otherwise; not written).
+    public var lambda: Double = 1
 
     private enum CodingKeys: String, CodingKey {
         case mergeMethod = "merge_method", baseModel = "base_model", dtype, parameters, models
