@@ -23,10 +23,17 @@ struct MergeableCommand: ParsableCommand {
               smile-inspect mergeable --base base/ --models a b --residual-risky 0.25 --include 'attention'
               smile-inspect mergeable --base base/ --models a b c d --plan --emit-mergekit merge.yml
               mergekit-yaml merge.yml merged/        # or merge.group-1.yml for the first mergeable group
+              smile-inspect mergeable --base base/ --models a b --mergekit ties.yml
 
             --plan judges every subset of the models (every one up to 12 models, greedily beyond) from the             same whole-model statistics, and prints the largest mergeable subsets and a partition into             mergeable groups, each with λ* and per-model weights w*; models in no group are candidates for             SMILE experts. w* minimises the same residual with one weight per model; --ridge pulls it toward             λ*. All of these are data-free estimates.
 
             --emit-mergekit FILE writes mergekit task_arithmetic configs: FILE for the whole set,             STEM.group-N.EXT for each mergeable group that is not the whole set, at λ* (--emit-weights             lambda) or w* (wstar); paths as given here, LoRA adapters as base+adapter.
+
+            --mergekit config.yml judges that mergekit merge (task_arithmetic, linear, ties, dare_ties, \
+            dare_linear, della, breadcrumbs…): the residuals at its effective weights (weight, normalize, \
+            lambda) beside λ* and w*. Its base_model and models must be local paths given as --base and \
+            --models; the config is checked before any weight is read. For sparsifying methods the \
+            residuals are those of the dense sum: trimming, dropping and sign election are not modelled.
             """)
 
     @OptionGroup var family: FamilyArguments
@@ -55,6 +62,8 @@ struct MergeableCommand: ParsableCommand {
     var emitMergekit: String?
     @Option(help: "Weights written by --emit-mergekit: lambda (uniform λ*) or wstar (per-model w*).")
     var emitWeights: MergekitPlan.Weighting = .lambdaStar
+    @Option(help: ArgumentHelp("Judge this mergekit config (its models must be among --models): residuals at its weights beside λ* and w*.", valueName: "config.yml"))
+    var mergekit: String?
     @OptionGroup var analysis: AnalysisArguments
     @OptionGroup var execution: ExecutionArguments
 
@@ -75,6 +84,10 @@ struct MergeableCommand: ParsableCommand {
                 residualRisky: residualRisky, residualNotMergeable: residualNotMergeable, cosineRisky: cosineRisky,
                 topEnergyRisky: topEnergyRisky, topEnergyNotMergeable: topEnergyNotMergeable,
                 layerShareRisky: layerShareRisky, layerShareNotMergeable: layerShareNotMergeable)
+            let config = try mergekit.map { path in
+                let config = try MergekitConfig(yaml: try String(contentsOfFile: path, encoding: .utf8), file: path)
+                return (config, try config.familyIndices(base: family.base, models: family.models, file: path))
+            }
             let progress = ProgressLine(enabled: !selection.quiet)
             let opened = try family.open()
             var (report, performance) = try FamilyAnalyzer(options: options, include: selection.include, exclude: selection.exclude, execution: execution.settings)
@@ -86,7 +99,11 @@ struct MergeableCommand: ParsableCommand {
             level = verdict.level
             var text = ModelReport.verdict(report)
             if plan, let mergePlan = report.summary.plan { text.append(VerdictReport.plan(mergePlan)) }
-            print(json ? try ReportOutput.json(MergeableResult(verdict: verdict, summary: report.summary)) : text.text, terminator: "")
+            let judgement = config.flatMap { config, tasks in
+                report.summary.interference.map { MergekitJudgement(config: config, tasks: tasks, interference: $0, ridge: ridge) }
+            }
+            if let judgement { text.append(VerdictReport.mergekit(judgement, taskNames: report.summary.taskNames)) }
+            print(json ? try ReportOutput.json(MergeableResult(verdict: verdict, summary: report.summary, mergekit: judgement)) : text.text, terminator: "")
             if let emitMergekit {
                 let dtype = opened.matched.first(where: \.isLinearWeight).flatMap { MergekitConfig.dtypeName($0.dtype) }
                 let configs = MergekitPlan(summary: report.summary, base: family.base, models: family.models, kinds: opened.modelKinds, dtype: dtype, weighting: emitWeights)
@@ -106,4 +123,6 @@ extension MergekitPlan.Weighting: ExpressibleByArgument {}
 struct MergeableResult: Codable {
     var verdict: MergeVerdict
     var summary: FamilySummary
+    /// The judged mergekit config, when `--mergekit` was given.
+    var mergekit: MergekitJudgement?
 }

@@ -46,6 +46,23 @@ struct MergeableCommandTests {
         #expect(json.summary.plan?.groups.map(\.tasks) == [["alpha", "beta"]])
     }
 
+    @Test func judgesAMergekitConfigAndRefusesABadOneBeforeReading() throws {
+        let demo = try DemoFamilyRun.shared.get()
+        let directory = try TestPaths.temporaryDirectory()
+        let config = directory.appendingPathComponent("ties.yml")
+        let yaml = "merge_method: ties\nbase_model: \(demo.base)\nmodels:\n  - model: \(demo.model("alpha"))\n    parameters: {weight: 0.5, density: 0.5}\n  - model: \(demo.model("gamma"))\n    parameters: {weight: 0.5}\n"
+        try yaml.write(to: config, atomically: true, encoding: .utf8)
+        let run = try Self.mergeable(["alpha", "gamma"], ["--mergekit", config.path])
+        #expect(run.stdout.contains("mergekit config (ties)"))
+        #expect(run.stdout.contains("sign election"))
+        let bad = directory.appendingPathComponent("bad.yml")
+        try yaml.replacingOccurrences(of: "weight: 0.5}", with: "weight: lots}").write(to: bad, atomically: true, encoding: .utf8)
+        let refused = try Self.mergeable(["alpha", "gamma"], ["--mergekit", bad.path])
+        #expect(refused.status == 3)
+        #expect(refused.stderr.split(separator: "\n").count == 1)
+        #expect(refused.stderr.contains("models[1].parameters.weight"))
+    }
+
     @Test func badInputIsOneLineWithExitThree() throws {
         let run = try CommandRunner.run(["mergeable", "--base", "/nonexistent/base", "--models", "/nonexistent/a", "/nonexistent/b"])
         #expect(run.status == 3)

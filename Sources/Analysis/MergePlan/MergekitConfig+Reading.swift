@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// A mergekit config smile-inspect cannot judge, in one line naming the key and the rule broken.
@@ -89,5 +90,36 @@ extension MergekitConfig {
         let sum = weights.reduce(0, +)
         let divisor = parameters?.normalize == true && abs(sum) >= 1e-8 ? sum : 1
         return weights.map { lambda * $0 / divisor }
+    }
+}
+
+extension MergekitConfig {
+    /// The family index of each config model, matching paths after standardizing (`base+adapter` names the
+    /// adapter), and checking `base_model` against the family's base.
+    /// - Throws: ``MergekitConfigError`` naming the key when a model is not a local path or not in the family.
+    public func familyIndices(base: String, models familyModels: [String], file: String) throws -> [Int] {
+        func standard(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
+        func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
+        let family = familyModels.map(standard)
+        if let configBase = baseModel {
+            guard exists(configBase) else {
+                throw MergekitConfigError(file: file, key: "base_model", rule: "'\(configBase)' is not a local path (Hugging Face repo ids are not resolved here)")
+            }
+            guard standard(configBase) == standard(base) else {
+                throw MergekitConfigError(file: file, key: "base_model", rule: "'\(configBase)' is not the --base being analysed (\(base))")
+            }
+        }
+        return try models.enumerated().map { index, model in
+            let key = "models[\(index)].model"
+            let path = model.model.split(separator: "+", maxSplits: 1).count == 2 && !exists(model.model)
+                ? String(model.model.split(separator: "+", maxSplits: 1)[1]) : model.model
+            guard exists(path) else {
+                throw MergekitConfigError(file: file, key: key, rule: "'\(model.model)' is not a local path (Hugging Face repo ids are not resolved here)")
+            }
+            guard let found = family.firstIndex(of: standard(path)) else {
+                throw MergekitConfigError(file: file, key: key, rule: "'\(model.model)' is not among the --models being analysed")
+            }
+            return found
+        }
     }
 }

@@ -62,6 +62,18 @@ enum VerdictReport {
         return doc
     }
 
+    /// A mergekit config judged: residuals at its weights, at λ* and at w*.
+    static func mergekit(_ j: MergekitJudgement, taskNames: [String]) -> ReportDocument {
+        var doc = ReportDocument()
+        doc.paragraph("mergekit config (\(j.method)), judged as the dense sum W_pre + Σ cⱼ ΔWⱼ (data-free estimates): worst residual \(Format.fixed(j.worstResidualAtConfig)) at its weights, \(Format.fixed(j.residualsAtLambdaStar.max() ?? 0)) at λ*, \(Format.optional(j.weights?.worstResidual)) at w*. \(sentence(j.retention))")
+        doc.table(ReportTable(headers: ["model", "c (config)", "L(c)", "λ*", "L(λ*)", "w*", "L(w*)"], rows: j.tasks.indices.map { p in
+            [taskNames[j.tasks[p]], Format.fixed(j.effectiveWeights[p]), Format.fixed(j.residualsAtConfig[p]), Format.optional(j.lambdaStar),
+             Format.fixed(j.residualsAtLambdaStar[p]), Format.optional(j.weights?.weights[p]), Format.optional(j.weights?.residuals[p])]
+        }))
+        doc.bullets(j.notes)
+        return doc
+    }
+
     private static func row(_ g: MergePlan.Group) -> [String] {
         [g.tasks.joined(separator: " + "), Format.optional(g.lambdaStar, digits: 2), Format.fixed(g.worstResidual),
          g.weights.map { $0.weights.map { Format.fixed($0, digits: 2) }.joined(separator: ", ") } ?? "—",
