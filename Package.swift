@@ -11,6 +11,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         .systemLibrary(
@@ -26,7 +27,7 @@ let package = Package(
             name: "CPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]),
         .target(name: "CAtomicRename"),
-        .target(name: "Analysis", dependencies: ["CBLAS", "CLAPACKE", "CAtomicRename"], exclude: ["README.md"]),
+        .target(name: "Analysis", dependencies: ["CBLAS", "CLAPACKE", "CAtomicRename", "Yams"], exclude: ["README.md"]),
         .target(name: "Plots", dependencies: ["Analysis", "CCairo"], exclude: ["README.md"]),
         .executableTarget(
             name: "smile-inspect",
@@ -37,7 +38,7 @@ let package = Package(
         .executableTarget(name: "energy-map-example", dependencies: ["Analysis"], path: "examples/EnergyMap"),
         // The energy-map half of the benchmark (benchmarks/run); not part of the product.
         .executableTarget(name: "smile-bench", dependencies: ["Analysis"], path: "benchmarks/smile-bench"),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis"], exclude: ["Fixtures"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Yams"], exclude: ["Fixtures"]),
         .testTarget(name: "PlotsTests", dependencies: ["Plots", "Analysis", "CPNG"]),
         .testTarget(name: "smile-inspectTests", dependencies: ["Analysis", "smile-inspect"]),
     ]

@@ -25,6 +25,25 @@ struct MergeableCommand: ParsableCommand {
               smile-inspect mergeable --base base/ --models lora-a lora-b lora-c --format json -o verdict.json
               smile-inspect mergeable --base base/ --models a b --residual-risky 0.25 --include 'attention'
               smile-inspect mergeable --store results/ --residual-risky 0.25     # re-judge a stored run in milliseconds
+              smile-inspect mergeable --base base/ --models a b c d --plan --emit-mergekit merge.yml
+              mergekit-yaml merge.yml merged/        # or merge.group-1.yml for the first mergeable group
+              smile-inspect mergeable --base base/ --models a b --mergekit ties.yml
+
+            --plan judges every subset of the models (every one up to 12 models, greedily beyond) from the \
+            same whole-model statistics, and prints the largest mergeable subsets and a partition into \
+            mergeable groups, each with λ* and per-model weights w*; models in no group are candidates for \
+            SMILE experts. w* minimises the same residual with one weight per model; --ridge pulls it toward \
+            λ*. All of these are data-free estimates (from a --store too: no SVD is recomputed).
+
+            --emit-mergekit FILE writes mergekit task_arithmetic configs: FILE for the whole set, \
+            STEM.group-N.EXT for each mergeable group that is not the whole set, at λ* (--emit-weights \
+            lambda) or w* (wstar); paths as given here, LoRA adapters as base+adapter.
+
+            --mergekit config.yml judges that mergekit merge (task_arithmetic, linear, ties, dare_ties, \
+            dare_linear, della, breadcrumbs…): the residuals at its effective weights (weight, normalize, \
+            lambda) beside λ* and w*. Its base_model and models must be local paths given as --base and \
+            --models; the config is checked before any weight is read. For sparsifying methods the \
+            residuals are those of the dense sum: trimming, dropping and sign election are not modelled.
             """)
 
     @OptionGroup var family: FamilyArguments
@@ -33,6 +52,16 @@ struct MergeableCommand: ParsableCommand {
     @Flag(help: "Same as --format json (kept for scripts written before --format).")
     var json = false
     @OptionGroup var thresholds: ThresholdArguments
+    @Flag(help: "Print the merge plan: largest mergeable subsets, mergeable groups with λ* and w*, SMILE-expert candidates.")
+    var plan = false
+    @Option(help: "Ridge pulling the per-model weights w* toward the uniform λ* (dimensionless; 0 = none).")
+    var ridge = 0.0
+    @Option(help: ArgumentHelp("Write mergekit task_arithmetic configs for the whole set and each mergeable group.", valueName: "file"))
+    var emitMergekit: String?
+    @Option(help: "Weights written by --emit-mergekit: lambda (uniform λ*) or wstar (per-model w*).")
+    var emitWeights: MergekitPlan.Weighting = .lambdaStar
+    @Option(help: ArgumentHelp("Judge this mergekit config (its models must be among --models): residuals at its weights beside λ* and w*.", valueName: "config.yml"))
+    var mergekit: String?
     @OptionGroup var analysis: AnalysisArguments
     @OptionGroup var execution: ExecutionArguments
     @OptionGroup var store: StoreArguments
@@ -40,6 +69,10 @@ struct MergeableCommand: ParsableCommand {
     func validate() throws {
         try store.requireInputs(family)
         guard family.base == nil || family.models.count >= 2 else { throw ValidationError("a verdict needs at least two fine-tuned models") }
+        guard ridge >= 0, ridge.isFinite else { throw ValidationError("--ridge must be a finite number ≥ 0") }
+        if family.base == nil, mergekit != nil || emitMergekit != nil {
+            throw ValidationError("--mergekit and --emit-mergekit need the family's paths: give --base and --models")
+        }
     }
 
     func run() throws {
@@ -49,21 +82,39 @@ struct MergeableCommand: ParsableCommand {
             var options = analysis.options
             options.computeIntruders = false
             options.thresholds = thresholds.thresholds
-            guard case let .report(report, _, stillMissing) = try FamilyOutcome.obtain(
+            let config = try mergekit.map { path in
+                let config = try MergekitConfig(yaml: try String(contentsOfFile: path, encoding: .utf8), file: path)
+                return (config, try config.familyIndices(base: family.base ?? "", models: family.models, file: path))
+            }
+            guard case .report(var report, _, let stillMissing) = try FamilyOutcome.obtain(
                 family: family, selection: selection, options: options, execution: execution, store: store) else { return }
+            missing = stillMissing
+            if ridge > 0 { report.summary.applyRidge(ridge, thresholds: options.thresholds) }
             guard let verdict = report.summary.verdict else { throw ValidationError("no linear weight matched; nothing to judge") }
             level = verdict.level
-            missing = stillMissing
+            let judgement = config.flatMap { config, tasks in
+                report.summary.interference.map { MergekitJudgement(config: config, tasks: tasks, interference: $0, ridge: ridge) }
+            }
             let text: String
             switch json ? .json : self.report.format {
-            case .text: text = ModelReport.verdict(report).text
-            case .markdown: text = ModelReport.verdict(report).markdown
+            case .text, .markdown:
+                var document = ModelReport.verdict(report)
+                if plan, let mergePlan = report.summary.plan { document.append(VerdictReport.plan(mergePlan)) }
+                if let judgement { document.append(VerdictReport.mergekit(judgement, taskNames: report.summary.taskNames)) }
+                text = self.report.format == .markdown && !json ? document.markdown : document.text
             case .json:
-                let result = MergeableResult(verdict: verdict, summary: report.summary, taskTotals: TaskTotals.of(report.layers, taskNames: report.taskNames))
+                let result = MergeableResult(verdict: verdict, summary: report.summary, taskTotals: TaskTotals.of(report.layers, taskNames: report.taskNames), mergekit: judgement)
                 text = try ReportOutput.json(result, command: "mergeable")
             case .csv: text = VerdictReport.csvTable(verdict, pairs: report.summary.pairs).csv
             }
             try self.report.emit(text)
+            if let emitMergekit, let base = family.base {
+                let opened = try family.open()
+                let dtype = opened.matched.first(where: \.isLinearWeight).flatMap { MergekitConfig.dtypeName($0.dtype) }
+                let configs = MergekitPlan(summary: report.summary, base: base, models: family.models, kinds: opened.modelKinds, dtype: dtype, weighting: emitWeights)
+                let written = try configs.write(to: URL(fileURLWithPath: emitMergekit))
+                FileHandle.standardError.write(Data("mergekit configs: \(written.map(\.path).joined(separator: ", "))\n".utf8))
+            }
         } catch {
             throw reportFailure(error)
         }
@@ -72,10 +123,14 @@ struct MergeableCommand: ParsableCommand {
     }
 }
 
-/// The JSON of `mergeable --format json`: the verdict with the whole-model summary it rests on and each
-/// task's model-level totals.
+extension MergekitPlan.Weighting: ExpressibleByArgument {}
+
+/// The JSON of `mergeable --format json`: the verdict with the whole-model summary it rests on, each
+/// task's model-level totals and, with `--mergekit`, the judged config.
 struct MergeableResult: Codable {
     var verdict: MergeVerdict
     var summary: FamilySummary
     var taskTotals: [TaskTotals]
+    /// The judged mergekit config, when `--mergekit` was given.
+    var mergekit: MergekitJudgement?
 }

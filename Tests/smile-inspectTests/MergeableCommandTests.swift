@@ -28,6 +28,41 @@ struct MergeableCommandTests {
         #expect(result.summary.pairs.count == 1)
     }
 
+    @Test func planNamesTheGroupsAndWritesTheirMergekitConfigs() throws {
+        let directory = try TestPaths.temporaryDirectory()
+        let file = directory.appendingPathComponent("merge.yml")
+        let run = try Self.mergeable(["alpha", "beta", "gamma"], ["--plan", "--emit-mergekit", file.path, "--emit-weights", "wstar"])
+        #expect(run.status == 2)
+        #expect(run.stdout.contains("Merge plan (exhaustive search over 4 subsets"))
+        #expect(run.stdout.contains("Candidates for SMILE experts rather than a merge: gamma."))
+        #expect(run.stdout.contains("Per-model weights (data-free estimates"))
+        let group = try String(contentsOf: directory.appendingPathComponent("merge.group-1.yml"), encoding: .utf8)
+        #expect(group.contains("merge_method: \"task_arithmetic\""))
+        #expect(group.contains("task arithmetic of alpha + beta"))
+        #expect(FileManager.default.fileExists(atPath: file.path))
+        let json = try JSONDecoder().decode(MergeableJSON.self, from: Data(try Self.mergeable(["alpha", "beta", "gamma"], ["--json", "--ridge", "1e9"]).stdout.utf8))
+        let lambda = try #require(json.summary.interference?.all.lambdaStar)
+        #expect(try #require(json.summary.weights).weights.allSatisfy { abs($0 - lambda) < 1e-6 })
+        #expect(json.summary.plan?.groups.map(\.tasks) == [["alpha", "beta"]])
+    }
+
+    @Test func judgesAMergekitConfigAndRefusesABadOneBeforeReading() throws {
+        let demo = try DemoFamilyRun.shared.get()
+        let directory = try TestPaths.temporaryDirectory()
+        let config = directory.appendingPathComponent("ties.yml")
+        let yaml = "merge_method: ties\nbase_model: \(demo.base)\nmodels:\n  - model: \(demo.model("alpha"))\n    parameters: {weight: 0.5, density: 0.5}\n  - model: \(demo.model("gamma"))\n    parameters: {weight: 0.5}\n"
+        try yaml.write(to: config, atomically: true, encoding: .utf8)
+        let run = try Self.mergeable(["alpha", "gamma"], ["--mergekit", config.path])
+        #expect(run.stdout.contains("mergekit config (ties)"))
+        #expect(run.stdout.contains("sign election"))
+        let bad = directory.appendingPathComponent("bad.yml")
+        try yaml.replacingOccurrences(of: "weight: 0.5}", with: "weight: lots}").write(to: bad, atomically: true, encoding: .utf8)
+        let refused = try Self.mergeable(["alpha", "gamma"], ["--mergekit", bad.path])
+        #expect(refused.status == 3)
+        #expect(refused.stderr.split(separator: "\n").count == 1)
+        #expect(refused.stderr.contains("models[1].parameters.weight"))
+    }
+
     @Test func badInputIsOneLineWithExitThree() throws {
         let run = try CommandRunner.run(["mergeable", "--base", "/nonexistent/base", "--models", "/nonexistent/a", "/nonexistent/b"])
         #expect(run.status == 3)

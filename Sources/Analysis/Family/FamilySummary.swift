@@ -6,8 +6,12 @@
 /// - `topEnergy[i]` / `middlePlusTailEnergy[i]`: E_I and E_II+III averaged over layers weighted by
 ///   ‖ΔWᵢ‖² (i.e. the share of the task's whole update).
 /// - `pairs`: task arithmetic of every pair, so the verdict can name the pairs that collide.
-/// - `verdict`: the model-level signals; layers whose own verdict is worse are listed in its reasons, and
-///   a not-mergeable layer makes a mergeable model risky.
+/// - `verdict`: the model-level signals plus the `layers` signal — the share of the family's update energy
+///   held by layers whose own verdict (re-derived from their records with the same thresholds) is not
+///   mergeable (``VerdictThresholds/layerShareRisky``) — and the graded ``RetentionEstimate``.
+/// - `weights`: per-model weights w* over all tasks; `plan`: subsets, groups and SMILE-expert candidates.
+///
+/// Everything here is a pure function of (per-layer records, thresholds).
 public struct FamilySummary: Codable, Sendable, Equatable {
     /// One pair's task-arithmetic optimum.
     public struct PairMerge: Codable, Sendable, Equatable {
@@ -16,6 +20,16 @@ public struct FamilySummary: Codable, Sendable, Equatable {
         public var worstResidual: Double
         public var cosine: Double
         public var level: Mergeability
+        /// The expected share of accuracy the pair's merge keeps.
+        public var retention: RetentionEstimate?
+    }
+
+    /// A layer whose own verdict is worse than mergeable, with the share of the update it holds.
+    public struct FlaggedLayer: Codable, Sendable, Equatable {
+        public var name: String
+        public var level: Mergeability
+        /// (1/T) Σᵢ ‖ΔWᵢ‖²(this layer) / Σ_layers ‖ΔWᵢ‖² over the tasks with a non-zero update.
+        public var energyShare: Double
     }
 
     public var taskNames: [String]
@@ -29,6 +43,14 @@ public struct FamilySummary: Codable, Sendable, Equatable {
     /// Names of layers whose own verdict is risky / not mergeable.
     public var riskyLayers: [String]
     public var notMergeableLayers: [String]
+    /// Every layer whose own verdict is risky or not mergeable, worst and largest share first.
+    public var flaggedLayers: [FlaggedLayer]
+    /// The update-energy share of the not-mergeable layers (the `layers` signal's value).
+    public var notMergeableLayerShare: Double
+    /// Per-model weights w* over all tasks (data-free estimate; T ≥ 2).
+    public var weights: TaskWeights?
+    /// Groups and subsets that merge (T ≥ 2).
+    public var plan: MergePlan?
 
     /// Combines per-layer analyses (all over the same tasks).
     public init(layers: [LayerAnalysis], taskNames: [String], options: AnalysisOptions) {
@@ -54,38 +76,77 @@ public struct FamilySummary: Codable, Sendable, Equatable {
         topEnergy = (0..<t).map { mass[$0] > 0 ? top[$0] / mass[$0] : 0 }
         middlePlusTailEnergy = (0..<t).map { mass[$0] > 0 ? rest[$0] / mass[$0] : 0 }
         smile = SmileSizing(layers: layers, energy: options.expertEnergy)
-        riskyLayers = layers.filter { $0.verdict?.level == .risky }.map(\.name)
-        notMergeableLayers = layers.filter { $0.verdict?.level == .notMergeable }.map(\.name)
+        let thresholds = options.thresholds
+        let shares = Self.energyShares(layers, mass: mass)
+        let flagged = zip(layers, shares).compactMap { layer, share in
+            let level = Self.level(of: layer, thresholds: thresholds)
+            return level > .mergeable ? FlaggedLayer(name: layer.name, level: level, energyShare: share) : nil
+        }
+        flaggedLayers = flagged.sorted { ($0.level, $0.energyShare) > ($1.level, $1.energyShare) }
+        riskyLayers = flagged.filter { $0.level == .risky }.map(\.name)
+        notMergeableLayers = flagged.filter { $0.level == .notMergeable }.map(\.name)
+        notMergeableLayerShare = flagged.filter { $0.level == .notMergeable }.reduce(0) { $0 + $1.energyShare }
         let combined = TaskInterference.combined(layers.compactMap(\.interference))
         interference = combined
         pairs = []
         verdict = nil
+        weights = nil
+        plan = nil
         guard let combined, t >= 2 else { return }
-        let cosine = self.cosine
+        let cosine = self.cosine, topEnergy = self.topEnergy
         pairs = (0..<t).flatMap { i in ((i + 1)..<t).map { j in
             let merge = combined.merge(of: [i, j])
             let worst = merge.residuals.max() ?? 0
-            let pairVerdict = MergeVerdict(
-                interference: TaskInterference(gram: Self.subGram(combined.gram, [i, j]), ranks: [combined.ranks[i], combined.ranks[j]], energyFraction: combined.energyFraction),
-                cosine: [[1, cosine[i][j]], [cosine[j][i], 1]], topEnergy: [topEnergy[i], topEnergy[j]],
-                taskNames: [taskNames[i], taskNames[j]], scope: "pair", thresholds: options.thresholds)
-            return PairMerge(tasks: [taskNames[i], taskNames[j]], lambdaStar: merge.lambdaStar, worstResidual: worst, cosine: cosine[i][j], level: pairVerdict.level)
+            let pairVerdict = MergeVerdict(subset: [i, j], of: combined, cosine: cosine, topEnergy: topEnergy, taskNames: taskNames, scope: "pair", thresholds: thresholds)
+            return PairMerge(tasks: [taskNames[i], taskNames[j]], lambdaStar: merge.lambdaStar, worstResidual: worst, cosine: cosine[i][j], level: pairVerdict.level, retention: RetentionEstimate(worstResidual: worst))
         } }
-        var verdict = MergeVerdict(interference: combined, cosine: cosine, topEnergy: topEnergy, taskNames: taskNames, scope: "model", thresholds: options.thresholds)
-        if !notMergeableLayers.isEmpty {
-            let level: Mergeability = verdict.level == .mergeable ? .risky : verdict.level
-            verdict.signals.append(MergeVerdict.Signal(
-                name: "layers", level: level, value: Double(notMergeableLayers.count), subject: notMergeableLayers.joined(separator: ", "),
-                reason: "\(notMergeableLayers.count) of \(layers.count) layers are not mergeable on their own: \(notMergeableLayers.prefix(5).joined(separator: ", "))\(notMergeableLayers.count > 5 ? ", …" : "")"))
-            verdict.signals.sort { $0.level > $1.level }
-            verdict.level = Swift.max(verdict.level, level)
-        }
+        var verdict = MergeVerdict(interference: combined, cosine: cosine, topEnergy: topEnergy, taskNames: taskNames, scope: "model", thresholds: thresholds)
+        verdict.retention = RetentionEstimate(worstResidual: combined.all.residuals.max() ?? 0)
+        verdict.include(Self.layerSignal(flaggedLayers, layerCount: layers.count, share: notMergeableLayerShare, thresholds: thresholds))
         self.verdict = verdict
+        weights = combined.optimalWeights(of: Array(0..<t))
+        plan = MergePlan(interference: combined, cosine: cosine, topEnergy: topEnergy, taskNames: taskNames, thresholds: thresholds)
     }
 
-    /// The Gram tensor restricted to a subset of tasks.
-    private static func subGram(_ gram: [[[Double]]], _ tasks: [Int]) -> [[[Double]]] {
-        tasks.map { i in tasks.map { j in tasks.map { k in gram[i][j][k] } } }
+    /// Recomputes w* and the plan's weights with a ridge toward the uniform λ* (see ``TaskWeights``).
+    public mutating func applyRidge(_ ridge: Double, thresholds: VerdictThresholds) {
+        guard let interference, taskNames.count >= 2 else { return }
+        weights = interference.optimalWeights(of: Array(taskNames.indices), ridge: ridge)
+        plan = MergePlan(interference: interference, cosine: cosine, topEnergy: topEnergy, taskNames: taskNames, thresholds: thresholds, ridge: ridge)
+    }
+
+    /// Each layer's share of the family's update energy: (1/T) Σᵢ ‖ΔWᵢ‖²(layer) / massᵢ over tasks with
+    /// massᵢ = Σ_layers ‖ΔWᵢ‖² > 0, so every task weighs the same whatever its update's scale.
+    private static func energyShares(_ layers: [LayerAnalysis], mass: [Double]) -> [Double] {
+        let live = mass.indices.filter { mass[$0] > 0 }
+        return layers.map { layer in
+            guard !live.isEmpty else { return 0 }
+            return live.reduce(0.0) { sum, i in
+                guard i < layer.tasks.count else { return sum }
+                let norm = layer.tasks[i].spectrum.norm
+                return sum + norm * norm / mass[i]
+            } / Double(live.count)
+        }
+    }
+
+    /// A layer's own level, re-derived from its record with `thresholds` (its stored verdict when the
+    /// record lacks the cross-task signals).
+    private static func level(of layer: LayerAnalysis, thresholds: VerdictThresholds) -> Mergeability {
+        guard let interference = layer.interference, let similarity = layer.similarity else { return layer.verdict?.level ?? .mergeable }
+        return MergeVerdict(interference: interference, cosine: similarity.cosine, topEnergy: layer.tasks.map(\.energy.top),
+                            taskNames: layer.taskNames, scope: layer.name, thresholds: thresholds).level
+    }
+
+    /// The `layers` signal: the update-energy share held by layers that are not mergeable on their own.
+    private static func layerSignal(_ flagged: [FlaggedLayer], layerCount: Int, share: Double, thresholds t: VerdictThresholds) -> MergeVerdict.Signal {
+        let bad = flagged.filter { $0.level == .notMergeable }
+        let level: Mergeability = share >= t.layerShareNotMergeable ? .notMergeable : share >= t.layerShareRisky ? .risky : .mergeable
+        let named = bad.prefix(5).map { String(format: "%@ (%.1f%%)", $0.name, 100 * $0.energyShare) }.joined(separator: ", ")
+        let reason = bad.isEmpty
+            ? "no layer is not mergeable on its own"
+            : String(format: "%d of %d layers are not mergeable on their own, holding %.1f%% of the update energy (risky ≥ %.0f%%, not mergeable ≥ %.0f%%): %@%@",
+                     bad.count, layerCount, 100 * share, 100 * t.layerShareRisky, 100 * t.layerShareNotMergeable, named, bad.count > 5 ? ", …" : "")
+        return MergeVerdict.Signal(name: "layers", level: level, value: share, subject: bad.map(\.name).joined(separator: ", "), reason: reason)
     }
 
     /// Marks the verdict "not mergeable" because some tensors hold NaN or Inf: a merge would carry them.

@@ -3,7 +3,8 @@ import Foundation
 /// A mergeability verdict with its reasons: which signal crossed which threshold, where, for which tasks.
 ///
 /// Three signals are read (thresholds in ``VerdictThresholds``): the worst task's data-free interference
-/// residual at λ*, the pairwise task-vector cosines, and the energy written into the pretrained top zone.
+/// residual at λ*, the pairwise task-vector cosines, and the energy written into the pretrained top zone;
+/// a model verdict adds the `layers` signal (``FamilySummary``) and a ``RetentionEstimate``.
 /// The verdict is the worst level any signal reaches. Every signal is reported in ``signals`` whether it
 /// fired or not, so a user can see what the verdict rests on.
 public struct MergeVerdict: Codable, Sendable, Equatable {
@@ -29,9 +30,18 @@ public struct MergeVerdict: Codable, Sendable, Equatable {
     public var lambdaStar: Double?
     /// Every signal, worst first.
     public var signals: [Signal]
+    /// The graded score: expected share of accuracy kept (model and pair verdicts; nil per layer).
+    public var retention: RetentionEstimate?
 
     /// The signals that reached ``level`` (those that decided the verdict).
     public var decisive: [Signal] { level == .mergeable ? [] : signals.filter { $0.level == level } }
+
+    /// Adds a signal: the level becomes the worse of the two, signals stay worst first.
+    public mutating func include(_ signal: Signal) {
+        signals.append(signal)
+        signals.sort { $0.level > $1.level }
+        level = Swift.max(level, signal.level)
+    }
 
     /// A verdict from explicit parts (for verdicts that no signal computation produced, such as unusable input).
     public init(level: Mergeability, merge: String, lambdaStar: Double?, signals: [Signal]) {

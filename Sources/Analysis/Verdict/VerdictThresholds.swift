@@ -12,6 +12,11 @@
 ///   that fine-tuning mostly leaves it alone: 0.04–0.05 on MiniLM, about what a random update would put
 ///   there (1.1–1.3× the baseline k²/(m·n)). Fine-tunes with a 10× learning rate rewrite it, and their merges
 ///   fail. Risky at 0.15, not mergeable at 0.30.
+/// - `layerShare` — the share of the family's update energy held by layers whose own verdict (same
+///   thresholds, that layer's signals alone) is not mergeable; a layer weighs what it holds of each task's
+///   ‖ΔW‖², averaged over tasks. One small layer crossing a threshold says little about the merge (on
+///   MiniLM LoRA pairs such layers escalated merges that kept 0.90–0.99); a quarter of the update in
+///   layers that collide does. Risky at 0.25, not mergeable at 0.50.
 public struct VerdictThresholds: Codable, Sendable, Equatable {
     public var residualRisky: Double
     public var residualNotMergeable: Double
@@ -19,10 +24,13 @@ public struct VerdictThresholds: Codable, Sendable, Equatable {
     public var cosineOpposed: Double
     public var topEnergyRisky: Double
     public var topEnergyNotMergeable: Double
+    public var layerShareRisky: Double
+    public var layerShareNotMergeable: Double
 
     public init(
         residualRisky: Double = 0.30, residualNotMergeable: Double = 0.50, cosineRisky: Double = 0.30,
-        cosineOpposed: Double = -0.30, topEnergyRisky: Double = 0.15, topEnergyNotMergeable: Double = 0.30
+        cosineOpposed: Double = -0.30, topEnergyRisky: Double = 0.15, topEnergyNotMergeable: Double = 0.30,
+        layerShareRisky: Double = 0.25, layerShareNotMergeable: Double = 0.50
     ) {
         self.residualRisky = residualRisky
         self.residualNotMergeable = residualNotMergeable
@@ -30,5 +38,29 @@ public struct VerdictThresholds: Codable, Sendable, Equatable {
         self.cosineOpposed = cosineOpposed
         self.topEnergyRisky = topEnergyRisky
         self.topEnergyNotMergeable = topEnergyNotMergeable
+        self.layerShareRisky = layerShareRisky
+        self.layerShareNotMergeable = layerShareNotMergeable
+    }
+}
+
+extension VerdictThresholds {
+    private enum CodingKeys: String, CodingKey {
+        case residualRisky, residualNotMergeable, cosineRisky, cosineOpposed, topEnergyRisky, topEnergyNotMergeable
+        case layerShareRisky, layerShareNotMergeable
+    }
+
+    /// Decodes thresholds; records written before the layer-share thresholds existed get their defaults.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = VerdictThresholds()
+        self.init(
+            residualRisky: try c.decode(Double.self, forKey: .residualRisky),
+            residualNotMergeable: try c.decode(Double.self, forKey: .residualNotMergeable),
+            cosineRisky: try c.decode(Double.self, forKey: .cosineRisky),
+            cosineOpposed: try c.decode(Double.self, forKey: .cosineOpposed),
+            topEnergyRisky: try c.decode(Double.self, forKey: .topEnergyRisky),
+            topEnergyNotMergeable: try c.decode(Double.self, forKey: .topEnergyNotMergeable),
+            layerShareRisky: try c.decodeIfPresent(Double.self, forKey: .layerShareRisky) ?? defaults.layerShareRisky,
+            layerShareNotMergeable: try c.decodeIfPresent(Double.self, forKey: .layerShareNotMergeable) ?? defaults.layerShareNotMergeable)
     }
 }

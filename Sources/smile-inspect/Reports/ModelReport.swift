@@ -72,13 +72,13 @@ enum ModelReport {
         doc.append(VerdictReport.document(verdict, title: "Verdict"))
         if !s.pairs.isEmpty {
             doc.paragraph("Pairs (task arithmetic of two tasks at their own λ*):")
-            doc.table(ReportTable(headers: ["pair", "λ*", "worst L(λ*)", "cosine", "verdict"], rows: s.pairs.map {
-                [$0.tasks.joined(separator: " + "), Format.optional($0.lambdaStar, digits: 2), Format.fixed($0.worstResidual), String(format: "%+.3f", $0.cosine), VerdictReport.label($0.level)]
+            doc.table(ReportTable(headers: ["pair", "λ*", "worst L(λ*)", "cosine", "expected kept", "verdict"], rows: s.pairs.map {
+                [$0.tasks.joined(separator: " + "), Format.optional($0.lambdaStar, digits: 2), Format.fixed($0.worstResidual), String(format: "%+.3f", $0.cosine),
+                 $0.retention.map { String(format: "%.2f", $0.expected) } ?? "—", VerdictReport.label($0.level)]
             }))
         }
-        if !s.riskyLayers.isEmpty || !s.notMergeableLayers.isEmpty {
-            doc.paragraph("Layers whose own verdict is worse than mergeable: \(s.notMergeableLayers.count) not mergeable, \(s.riskyLayers.count) risky.")
-        }
+        doc.append(VerdictReport.weights(s))
+        doc.append(VerdictReport.layers(s))
         let smile = s.smile
         var sizing = """
             SMILE upscaling instead: experts keeping \(Format.percent(smile.energy, digits: 0)) of each update cost \

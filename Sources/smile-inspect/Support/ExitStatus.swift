@@ -26,7 +26,7 @@ func reportFailure(_ error: Error) -> ExitCode {
     if let exit = error as? ExitCode { return exit }
     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
     switch error {
-    case is CheckpointError, is FamilyAnalyzerError, is StoreError, is ValidationError: return .inputError
+    case is CheckpointError, is FamilyAnalyzerError, is StoreError, is ValidationError, is MergekitConfigError: return .inputError
     case is OutputError: return .outputError
     default: return .analysisError
     }

@@ -14,9 +14,13 @@ struct ThresholdArguments: ParsableArguments {
     var topEnergyRisky = VerdictThresholds().topEnergyRisky
     @Option(help: "Top-zone energy E_I at which the set is not mergeable.")
     var topEnergyNotMergeable = VerdictThresholds().topEnergyNotMergeable
+    @Option(help: "Share of the update energy in layers that are not mergeable on their own at which the set becomes risky.")
+    var layerShareRisky = VerdictThresholds().layerShareRisky
+    @Option(help: "Share of the update energy in layers that are not mergeable on their own at which the set is not mergeable.")
+    var layerShareNotMergeable = VerdictThresholds().layerShareNotMergeable
 
     func validate() throws {
-        guard residualRisky <= residualNotMergeable, topEnergyRisky <= topEnergyNotMergeable else {
+        guard residualRisky <= residualNotMergeable, topEnergyRisky <= topEnergyNotMergeable, layerShareRisky <= layerShareNotMergeable else {
             throw ValidationError("each risky threshold must not exceed its not-mergeable threshold")
         }
     }
@@ -24,6 +28,7 @@ struct ThresholdArguments: ParsableArguments {
     var thresholds: VerdictThresholds {
         VerdictThresholds(
             residualRisky: residualRisky, residualNotMergeable: residualNotMergeable, cosineRisky: cosineRisky,
-            topEnergyRisky: topEnergyRisky, topEnergyNotMergeable: topEnergyNotMergeable)
+            topEnergyRisky: topEnergyRisky, topEnergyNotMergeable: topEnergyNotMergeable,
+            layerShareRisky: layerShareRisky, layerShareNotMergeable: layerShareNotMergeable)
     }
 }
