@@ -142,7 +142,7 @@ struct UpscaleCommand: ParsableCommand {
             let report = try SmileUpscaler(options: options).upscale(try family.open(), to: URL(fileURLWithPath: out), progress: { progress.update($0) }) { plan in
                 guard !json, let budget = plan.budget else { return }
                 progress.finish()
-                print(Self.planSummary(budget), terminator: "")
+                FileHandle.standardOutput.write(Data(Self.planSummary(budget).utf8))
             }
             progress.finish()
             let text: String

@@ -29,17 +29,17 @@ import Testing
         #expect(config.modules.allSatisfy { $0.routing?.search != nil })
     }
 
-    @Test func jsonOutputKeepsItsShape() throws {
+    @Test func jsonOutputFollowsTheContract() throws {
         let root = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
         let run = try CommandRunner.run(try Self.family(root) + ["--out", root.appendingPathComponent("smile").path, "--budget", "0.5", "--json"])
         #expect(run.status == 0, "\(run.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
-        #expect(Set(object.keys) == ["output", "config"])
+        #expect(Set(object.keys) == ["schemaVersion", "command", "output", "config"])
         let config = try #require(object["config"] as? [String: Any])
         let budget = try #require(config["budget"] as? [String: Any])
         #expect(budget["objective"] as? String == "sum of per-expert energy shares")
-        #expect(budget["uniform_at_budget"] != nil && budget["layers"] != nil)
+        #expect(budget["uniformAtBudget"] != nil && budget["layers"] != nil)
     }
 
     @Test func badInputIsOneLineAndWritesNothing() throws {

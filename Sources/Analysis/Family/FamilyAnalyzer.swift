@@ -148,6 +148,10 @@ public struct FamilyAnalyzer: Sendable {
         for (position, outcome) in computed.enumerated() { records[todo[position]] = outcome.0 }
         resume.computed = todo.count
 
+        // Assembled at the process's own thread count, as `report --store` assembles it: the small solves
+        // behind w* then round alike in both.
+        if blasThreads != previousThreads { BLASThreads.set(previousThreads) }
+        defer { if blasThreads != previousThreads { BLASThreads.set(blasThreads) } }
         let report = shard == nil ? FamilyReport(assembling: manifest, records: selected.indices.compactMap { records[$0] }, thresholds: options.thresholds) : nil
         let performance = PerformanceReport(
             jobs: jobs, blasThreads: blasThreads, maxMemoryBytes: execution.maxMemoryBytes,
