@@ -101,7 +101,7 @@ struct MergeableCommand: ParsableCommand {
                 var document = ModelReport.verdict(report)
                 if plan, let mergePlan = report.summary.plan { document.append(VerdictReport.plan(mergePlan)) }
                 if let judgement { document.append(VerdictReport.mergekit(judgement, taskNames: report.summary.taskNames)) }
-                text = self.report.format == .markdown && !json ? document.markdown : document.text
+                text = self.report.format == .markdown ? document.markdown : document.text
             case .json:
                 let result = MergeableResult(verdict: verdict, summary: report.summary, taskTotals: TaskTotals.of(report.layers, taskNames: report.taskNames), mergekit: judgement)
                 text = try ReportOutput.json(result, command: "mergeable")

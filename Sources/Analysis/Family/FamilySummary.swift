@@ -57,27 +57,19 @@ public struct FamilySummary: Codable, Sendable, Equatable {
         self.taskNames = taskNames
         let t = taskNames.count
         var inner = Array(repeating: Array(repeating: 0.0, count: t), count: t)
-        var top = Array(repeating: 0.0, count: t), rest = Array(repeating: 0.0, count: t), mass = Array(repeating: 0.0, count: t)
-        for layer in layers {
-            for (i, task) in layer.tasks.enumerated() {
-                let energy = task.spectrum.norm * task.spectrum.norm
-                mass[i] += energy
-                top[i] += task.energy.top * energy
-                rest[i] += task.energy.middlePlusTail * energy
-            }
-            if let similarity = layer.similarity {
-                for i in 0..<t { for j in 0..<t { inner[i][j] += similarity.inner[i][j] } }
-            }
+        for similarity in layers.compactMap(\.similarity) {
+            for i in 0..<t { for j in 0..<t { inner[i][j] += similarity.inner[i][j] } }
         }
         cosine = (0..<t).map { i in (0..<t).map { j in
             let d = (inner[i][i] * inner[j][j]).squareRoot()
             return d > 0 ? inner[i][j] / d : 0
         } }
-        topEnergy = (0..<t).map { mass[$0] > 0 ? top[$0] / mass[$0] : 0 }
-        middlePlusTailEnergy = (0..<t).map { mass[$0] > 0 ? rest[$0] / mass[$0] : 0 }
+        let totals = TaskTotals.of(layers, taskNames: taskNames)
+        topEnergy = totals.map(\.E_I)
+        middlePlusTailEnergy = totals.map(\.E_II_III)
         smile = SmileSizing(layers: layers, energy: options.expertEnergy)
         let thresholds = options.thresholds
-        let shares = Self.energyShares(layers, mass: mass)
+        let shares = Self.energyShares(layers, taskCount: t)
         let flagged = zip(layers, shares).compactMap { layer, share in
             let level = Self.level(of: layer, thresholds: thresholds)
             return level > .mergeable ? FlaggedLayer(name: layer.name, level: level, energyShare: share) : nil
@@ -117,7 +109,10 @@ public struct FamilySummary: Codable, Sendable, Equatable {
 
     /// Each layer's share of the family's update energy: (1/T) Σᵢ ‖ΔWᵢ‖²(layer) / massᵢ over tasks with
     /// massᵢ = Σ_layers ‖ΔWᵢ‖² > 0, so every task weighs the same whatever its update's scale.
-    private static func energyShares(_ layers: [LayerAnalysis], mass: [Double]) -> [Double] {
+    private static func energyShares(_ layers: [LayerAnalysis], taskCount: Int) -> [Double] {
+        let mass = (0..<taskCount).map { i in
+            layers.reduce(0.0) { sum, layer in i < layer.tasks.count ? sum + layer.tasks[i].spectrum.norm * layer.tasks[i].spectrum.norm : sum }
+        }
         let live = mass.indices.filter { mass[$0] > 0 }
         return layers.map { layer in
             guard !live.isEmpty else { return 0 }
