@@ -10,6 +10,18 @@ import Testing
         return try ModelFamily.open(base: paths.base.path, models: paths.models.map(\.path))
     }
 
+    /// Whether two row-major matrices of `columns` columns agree row by row up to sign, within 1e-4 of
+    /// each row's largest entry.
+    static func rowsAgreeUpToSign(_ a: [Float], _ b: [Float], columns: Int) -> Bool {
+        guard a.count == b.count, columns > 0, a.count % columns == 0 else { return false }
+        return stride(from: 0, to: a.count, by: columns).allSatisfy { start in
+            let x = a[start..<start + columns], y = b[start..<start + columns]
+            let scale = Swift.max(x.map(abs).max() ?? 0, Float.leastNormalMagnitude)
+            let same = zip(x, y).map { abs($0 - $1) }.max() ?? 0, flipped = zip(x, y).map { abs($0 + $1) }.max() ?? 0
+            return Swift.min(same, flipped) <= 1e-4 * scale
+        }
+    }
+
     @Test func writesWhatSmileLlamaForCausalLMLoads() throws {
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -51,12 +63,14 @@ import Testing
         // A projection's tensors rebuild the layer the upscaler builds; its output matches.
         let module = "model.layers.0.mlp.down_proj"
         let layer = try #require(try SmileUpscaler(options: options).layer(family, weight: module + ".weight"))
-        #expect(try written.tensor(module + ".gate.weight").values == layer.gate.weights.elements)
+        // Singular vectors are compared up to each row's sign and the last bits: the layer is factored
+        // a second time here, and OpenBLAS kernels may sum in another order (thread count, alignment).
+        #expect(Self.rowsAgreeUpToSign(try written.tensor(module + ".gate.weight").values, layer.gate.weights.elements, columns: layer.gate.weights.columns))
         // The per-layer rule keeps the update rank 6; the model's one rank 8 adds the SVD's numerically
         // zero triplets 7 and 8 (as FusionBench's full SVD does).
         let svh = try written.tensor(module + ".experts.1.svh").values
         #expect(layer.rank == 6)
-        #expect(Array(svh.prefix(layer.experts[1].svh.elements.count)) == layer.experts[1].svh.elements)
+        #expect(Self.rowsAgreeUpToSign(Array(svh.prefix(layer.experts[1].svh.elements.count)), layer.experts[1].svh.elements, columns: layer.experts[1].svh.columns))
         let largest = svh.map(abs).max() ?? 0
         #expect(svh.dropFirst(layer.experts[1].svh.elements.count).allSatisfy { abs($0) <= 1e-5 * largest })
         #expect(try written.tensor(module + ".shared_linear.weight").values == layer.pretrained.weight.elements)
