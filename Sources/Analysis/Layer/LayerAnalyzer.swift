@@ -134,10 +134,14 @@ public struct LayerAnalyzer: Sendable {
             analysis.residualsByLambda = options.lambdaGrid.map { lambda in
                 updates.indices.map { interference.all.residual(at: $0, lambda: lambda) }
             }
-            let similarity = try TaskSimilarity(updates: updates, decompositions: decompositions, ranks: ranks)
+            // Principal angles and STI read the same subspace overlaps: formed once when their ranks agree.
+            let overlaps = SubspaceOverlaps(decompositions: decompositions, ranks: ranks)
+            let similarity = try TaskSimilarity(updates: updates, overlaps: overlaps)
             analysis.similarity = similarity
             analysis = analysis.judged(by: options.thresholds)
-            analysis.singularTaskInterference = SingularTaskInterference(decompositions: decompositions, ranks: stiRanks)
+            analysis.singularTaskInterference = SingularTaskInterference(
+                decompositions: decompositions,
+                overlaps: stiRanks == ranks ? overlaps : SubspaceOverlaps(decompositions: decompositions, ranks: stiRanks))
         }
         timings.crossTask = clock.seconds
         return analysis

@@ -36,6 +36,11 @@ public struct TaskSimilarity: Codable, Sendable, Equatable {
 
     /// Computes similarities from the updates, their thin SVDs and the subspace ranks rᵢ.
     public init(updates: [WeightUpdate], decompositions: [SingularValueDecomposition<Float>], ranks: [Int]) throws {
+        try self.init(updates: updates, overlaps: SubspaceOverlaps(decompositions: decompositions, ranks: ranks))
+    }
+
+    /// Computes similarities from the updates and the overlaps VᵢᵀVⱼ, UᵢᵀUⱼ of their rᵢ-dimensional subspaces.
+    init(updates: [WeightUpdate], overlaps: SubspaceOverlaps) throws {
         let t = updates.count
         var inner = Array(repeating: Array(repeating: 0.0, count: t), count: t)
         for i in 0..<t {
@@ -52,13 +57,11 @@ public struct TaskSimilarity: Codable, Sendable, Equatable {
                 return d > 0 ? inner[i][j] / d : 0
             }
         }
-        let kept = (0..<t).map { decompositions[$0].truncated(to: ranks[$0]) }
-        let rights = kept.map(\.vt), lefts = kept.map(\.u)
+        let ranks = overlaps.ranks
         var angles = [SubspaceAngles]()
         for i in 0..<t {
             for j in (i + 1)..<Swift.max(i + 1, t) {
-                let right = rights[i].multiplied(by: rights[j], transposingOther: true)
-                let left = lefts[i].multiplied(by: lefts[j], transposingSelf: true)
+                let right = overlaps.right(i, j), left = overlaps.left(i, j)
                 let bound = Double(Swift.min(ranks[i], ranks[j]))
                 angles.append(SubspaceAngles(
                     first: i, second: j,
