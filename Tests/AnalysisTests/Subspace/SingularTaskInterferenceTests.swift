@@ -45,4 +45,14 @@ import Testing
         let sti = SingularTaskInterference(decompositions: svds, ranks: [4, 4])
         #expect(sti.normalized <= 1e-6, "\(sti.normalized)")
     }
+
+    /// T copies of one task: every overlap block is I, so block (i, l) of the product is (T−1)·Σ on the
+    /// diagonal and (T−2)·Σ off it, and STI / (T·Σσ) = (T−1)² exactly.
+    @Test(arguments: [2, 3, 4])
+    func identicalTasksGiveTheClosedForm(copies: Int) throws {
+        let svd = try RandomMatrices.lowRank(28, 20, rank: 5, seed: 90).dense.singularValueDecomposition().truncated(to: 5)
+        let sti = SingularTaskInterference(decompositions: Array(repeating: svd, count: copies), ranks: Array(repeating: 5, count: copies))
+        let expected = Double((copies - 1) * (copies - 1))
+        #expect(abs(sti.normalized - expected) <= 1e-5 * expected, "\(copies) copies: \(sti.normalized)")
+    }
 }
