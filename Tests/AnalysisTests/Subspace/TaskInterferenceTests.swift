@@ -56,8 +56,9 @@ import Testing
         let full = TaskInterference(updates: updates, decompositions: svds, ranks: ranks, energyFraction: 0.9)
         let pair = TaskInterference(updates: [updates[0], updates[2]], decompositions: [svds[0], svds[2]], ranks: [ranks[0], ranks[2]], energyFraction: 0.9)
         let subset = full.merge(of: [0, 2])
-        #expect(abs(subset.lambdaStar! - pair.all.lambdaStar!) < 1e-9)
-        for (x, y) in zip(subset.residuals, pair.all.residuals) { #expect(abs(x - y) < 1e-9) }
+        // Equal up to Float GEMM rounding: the two objectives multiply differently sized row blocks.
+        #expect(abs(subset.lambdaStar! - pair.all.lambdaStar!) < 1e-6)
+        for (x, y) in zip(subset.residuals, pair.all.residuals) { #expect(abs(x - y) < 1e-6) }
     }
 
     @Test func combiningLayersSumsTheirObjectives() throws {
