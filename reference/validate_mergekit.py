@@ -100,7 +100,12 @@ def validate(path):
     try:
         run = subprocess.run(["mergekit-yaml", path, out], capture_output=True, text=True)
         if run.returncode != 0:
-            sys.exit("%s: mergekit-yaml failed (exit %d):\n%s" % (path, run.returncode, run.stderr[-4000:]))
+            hint = ""
+            if 'can only concatenate list (not "tuple") to list' in run.stderr:
+                hint = ("\nThis is mergekit's bug, not the config's: plan.py's plan_tensor does "
+                        "[w_in.name] + (w_in.aliases or []) with a tuple of aliases (bert, distilbert, gpt2 "
+                        "architectures); list(w_in.aliases or []) there fixes it.")
+            sys.exit("%s: mergekit-yaml failed (exit %d):\n%s%s" % (path, run.returncode, run.stderr[-4000:], hint))
         if any("+" in name and not os.path.exists(name) for name in names):
             print("%s: mergekit-yaml ran (%d models onto %s, weights %s); LoRA inputs, merged weights not compared"
                   % (path, len(names), data["base_model"], weights))

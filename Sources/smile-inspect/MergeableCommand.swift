@@ -37,7 +37,8 @@ struct MergeableCommand: ParsableCommand {
 
             --emit-mergekit FILE writes mergekit task_arithmetic configs: FILE for the whole set, \
             STEM.group-N.EXT for each mergeable group that is not the whole set, at λ* (--emit-weights \
-            lambda) or w* (wstar); paths as given here, LoRA adapters as base+adapter.
+            lambda) or w* (wstar); paths as given here (a relative local path written ./path, so that \
+            mergekit does not ask the Hub whether base/ is a repo), LoRA adapters as base+adapter.
 
             --mergekit config.yml judges that mergekit merge (task_arithmetic, linear, ties, dare_ties, \
             dare_linear, della, breadcrumbs…): the residuals at its effective weights (weight, normalize, \
