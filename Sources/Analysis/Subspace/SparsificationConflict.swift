@@ -155,15 +155,16 @@ public struct SparsificationStatistics: Codable, Sendable, Equatable {
         guard density < 1 else { return [Double](repeating: 1, count: update.elements.count) }
         var probabilities = [Double](repeating: 0, count: update.elements.count)
         let n = update.columns
+        // Sort keys |τ|'s bit pattern (ordered like the value for finite |τ| ≥ 0) then the column: one
+        // integer sort per row, ties in index order.
+        var keys = [UInt64](repeating: 0, count: n)
         for row in 0..<update.rows {
             let start = row * n
-            let order = (0..<n).sorted { a, b in
-                let x = abs(update.elements[start + a]), y = abs(update.elements[start + b])
-                return x < y || (x == y && a < b)
-            }
-            for (rank, column) in order.enumerated() {
+            for column in 0..<n { keys[column] = UInt64(abs(update.elements[start + column]).bitPattern) << 32 | UInt64(column) }
+            keys.sort()
+            for (rank, key) in keys.enumerated() {
                 let normalized = n > 1 ? Double(rank) / Double(n - 1) : 0
-                probabilities[start + column] = Swift.min(1, Swift.max(0, density - epsilon + normalized * 2 * epsilon))
+                probabilities[start + Int(key & 0xFFFF_FFFF)] = Swift.min(1, Swift.max(0, density - epsilon + normalized * 2 * epsilon))
             }
         }
         return probabilities
