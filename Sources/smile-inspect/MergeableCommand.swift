@@ -37,13 +37,18 @@ struct MergeableCommand: ParsableCommand {
 
             --emit-mergekit FILE writes mergekit task_arithmetic configs: FILE for the whole set, \
             STEM.group-N.EXT for each mergeable group that is not the whole set, at λ* (--emit-weights \
-            lambda) or w* (wstar); paths as given here, LoRA adapters as base+adapter.
+            lambda) or w* (wstar); paths as given here (a relative local path written ./path, so that \
+            mergekit does not ask the Hub whether base/ is a repo), LoRA adapters as base+adapter.
 
             --mergekit config.yml judges that mergekit merge (task_arithmetic, linear, ties, dare_ties, \
             dare_linear, della, breadcrumbs…): the residuals at its effective weights (weight, normalize, \
-            lambda) beside λ* and w*. Its base_model and models must be local paths given as --base and \
-            --models; the config is checked before any weight is read. For sparsifying methods the \
-            residuals are those of the dense sum: trimming, dropping and sign election are not modelled.
+            lambda) beside λ* and w*. Without --base and --models its base_model and models are analysed \
+            (local paths or repo ids in the Hugging Face cache); with them, the config's must be among them. \
+            The config is checked before any weight is read. For sparsifying methods the residuals are those \
+            of the dense sum; for ties, dare_ties, dare_linear, della and della_linear the report adds what \
+            the sum does not see: the share of each update's energy trimming to `density` removes (exact for \
+            ties, expected for the random drops), the share of entries kept by two or more models whose signs \
+            disagree, and the energy TIES' sign election discards.
             """)
 
     @OptionGroup var family: FamilyArguments
@@ -60,18 +65,17 @@ struct MergeableCommand: ParsableCommand {
     var emitMergekit: String?
     @Option(help: "Weights written by --emit-mergekit: lambda (uniform λ*) or wstar (per-model w*).")
     var emitWeights: MergekitPlan.Weighting = .lambdaStar
-    @Option(help: ArgumentHelp("Judge this mergekit config (its models must be among --models): residuals at its weights beside λ* and w*.", valueName: "config.yml"))
-    var mergekit: String?
+    @OptionGroup var mergekit: MergekitArguments
     @OptionGroup var analysis: AnalysisArguments
     @OptionGroup var execution: ExecutionArguments
     @OptionGroup var store: StoreArguments
 
     func validate() throws {
-        try store.requireInputs(family)
+        if mergekit.mergekit == nil || family.base != nil || !family.models.isEmpty { try store.requireInputs(family) }
         guard family.base == nil || family.models.count >= 2 else { throw ValidationError("a verdict needs at least two fine-tuned models") }
         guard ridge >= 0, ridge.isFinite else { throw ValidationError("--ridge must be a finite number ≥ 0") }
-        if family.base == nil, mergekit != nil || emitMergekit != nil {
-            throw ValidationError("--mergekit and --emit-mergekit need the family's paths: give --base and --models")
+        if family.base == nil, mergekit.mergekit == nil, emitMergekit != nil {
+            throw ValidationError("--emit-mergekit needs the family's paths: give --base and --models (or --mergekit config.yml)")
         }
     }
 
@@ -79,22 +83,18 @@ struct MergeableCommand: ParsableCommand {
         let level: Mergeability
         let missing: [String]
         do {
-            var options = analysis.options
+            let config = try mergekit.resolve(self.family)
+            let family = config?.family ?? self.family
+            var options = MergekitArguments.options(analysis.options, for: config)
             options.computeIntruders = false
             options.thresholds = thresholds.thresholds
-            let config = try mergekit.map { path in
-                let config = try MergekitConfig(yaml: try String(contentsOfFile: path, encoding: .utf8), file: path)
-                return (config, try config.familyIndices(base: family.base ?? "", models: family.models, file: path))
-            }
             guard case .report(var report, _, let stillMissing) = try FamilyOutcome.obtain(
                 family: family, selection: selection, options: options, execution: execution, store: store) else { return }
             missing = stillMissing
             if ridge > 0 { report.summary.applyRidge(ridge, thresholds: options.thresholds) }
             guard let verdict = report.summary.verdict else { throw ValidationError("no linear weight matched; nothing to judge") }
             level = verdict.level
-            let judgement = config.flatMap { config, tasks in
-                report.summary.interference.map { MergekitJudgement(config: config, tasks: tasks, interference: $0, ridge: ridge) }
-            }
+            let judgement = MergekitArguments.judge(config, report: report, ridge: ridge)
             let text: String
             switch json ? .json : self.report.format {
             case .text, .markdown:

@@ -29,6 +29,12 @@ struct ModelCommand: ParsableCommand {
               smile-inspect model --base base/ --models a b c --plots figs/ --quiet
               smile-inspect model --base base/ --models a b c --store results/ --shard 0/4   # one of four shards
               smile-inspect model --store results/ --format json          # the report from the store alone
+              smile-inspect model --mergekit ties.yml                     # the config's models, and its merge judged
+
+            --mergekit config.yml analyses the config's base_model and models (or checks they are among \
+            --base and --models) and appends the judged merge as `mergeable --mergekit` does: residuals at \
+            its weights beside λ* and w*, and for ties / dare / della configs the trimming energy and sign \
+            conflict of every layer (in each layer's JSON record) and of the model.
             """)
 
     @OptionGroup var family: FamilyArguments
@@ -37,18 +43,21 @@ struct ModelCommand: ParsableCommand {
     @OptionGroup var output: OutputArguments
     @OptionGroup var execution: ExecutionArguments
     @OptionGroup var store: StoreArguments
+    @OptionGroup var mergekit: MergekitArguments
 
     func validate() throws {
-        try store.requireInputs(family)
+        if mergekit.mergekit == nil || family.base != nil || !family.models.isEmpty { try store.requireInputs(family) }
     }
 
     func run() throws {
         let missing: [String]
         do {
+            let config = try mergekit.resolve(family)
             guard case let .report(report, performance, stillMissing) = try FamilyOutcome.obtain(
-                family: family, selection: selection, options: analysis.options, execution: execution, store: store) else { return }
+                family: config?.family ?? family, selection: selection, options: MergekitArguments.options(analysis.options, for: config),
+                execution: execution, store: store) else { return }
             missing = stillMissing
-            try Self.emit(report, performance: performance, output: output)
+            try Self.emit(report, performance: performance, output: output, mergekit: MergekitArguments.judge(config, report: report))
         } catch {
             throw reportFailure(error)
         }
@@ -56,13 +65,18 @@ struct ModelCommand: ParsableCommand {
     }
 
     /// Writes a family report in the requested format (JSON: the FamilyReport, with its `performance`
-    /// section when something was computed) and its figures.
-    static func emit(_ report: FamilyReport, performance: PerformanceReport?, output: OutputArguments) throws {
+    /// section when something was computed and the judged `mergekit` config when given) and its figures.
+    static func emit(_ report: FamilyReport, performance: PerformanceReport?, output: OutputArguments, mergekit: MergekitJudgement? = nil) throws {
+        func document() -> ReportDocument {
+            var document = ModelReport.document(report)
+            if let mergekit { document.append(VerdictReport.mergekit(mergekit, taskNames: report.summary.taskNames)) }
+            return document
+        }
         let text: String
         switch output.format {
-        case .text: text = ModelReport.document(report).text
-        case .markdown: text = ModelReport.document(report).markdown
-        case .json: text = try ReportOutput.json(FamilyReportDocument(report: report, performance: performance), command: "model")
+        case .text: text = document().text
+        case .markdown: text = document().markdown
+        case .json: text = try ReportOutput.json(FamilyReportDocument(report: report, performance: performance, mergekit: mergekit), command: "model")
         case .csv: text = LayerReport.csvTable(report.layers).csv
         }
         try ReportOutput.emit(text, to: output.output)

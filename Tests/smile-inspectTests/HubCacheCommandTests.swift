@@ -10,7 +10,7 @@ struct HubCacheCommandTests {
 
     /// A cache (`<home>/hub`) holding the demo's base as `org/base`, its full fine-tune `alpha` as
     /// `org/alpha` and its LoRA adapter `beta` as `org/beta`, each at ``commit`` with `refs/main`.
-    private func demoCache() throws -> (home: URL, hub: URL, demo: DemoFamilyRun.Run) {
+    static func demoCache() throws -> (home: URL, hub: URL, demo: DemoFamilyRun.Run) {
         let demo = try DemoFamilyRun.shared.get()
         let home = try TestPaths.temporaryDirectory()
         let hub = home.appendingPathComponent("hub")
@@ -31,7 +31,7 @@ struct HubCacheCommandTests {
     }
 
     @Test func listNamesTheSnapshotUsed() throws {
-        let cache = try demoCache()
+        let cache = try Self.demoCache()
         let run = try CommandRunner.run(["list", "org/base"], environment: ["HF_HUB_CACHE": cache.hub.path])
         #expect(run.status == 0, "\(run.stderr)")
         let first = run.stdout.split(separator: "\n").first.map(String.init)
@@ -43,7 +43,7 @@ struct HubCacheCommandTests {
     }
 
     @Test func modelReportFromRepoIdsEqualsTheOneFromPaths() throws {
-        let cache = try demoCache()
+        let cache = try Self.demoCache()
         let fromCache = try CommandRunner.run(
             ["model", "--quiet", "--base", "org/base", "--models", "org/alpha", "org/beta@\(Self.commit)", "--name", "alpha", "beta", "--format", "json"],
             environment: ["HF_HUB_CACHE": cache.hub.path])
@@ -60,7 +60,7 @@ struct HubCacheCommandTests {
     }
 
     @Test func missingModelOrRevisionIsOneLineWithTheDownloadCommand() throws {
-        let cache = try demoCache()
+        let cache = try Self.demoCache()
         let missing = try CommandRunner.run(["list", "org/absent"], environment: ["HF_HUB_CACHE": cache.hub.path])
         #expect(missing.status == 3)
         #expect(missing.stderr.split(separator: "\n").count == 1)
@@ -74,7 +74,7 @@ struct HubCacheCommandTests {
     }
 
     @Test func localDirectoryWinsOverRepoIdOfTheSameSpelling() throws {
-        let cache = try demoCache()
+        let cache = try Self.demoCache()
         let workingDirectory = try TestPaths.temporaryDirectory()
         try FileManager.default.createDirectory(at: workingDirectory.appendingPathComponent("org"), withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: cache.demo.model("beta"), toPath: workingDirectory.appendingPathComponent("org/base").path)

@@ -11,10 +11,16 @@ struct JSONContractTests {
         let models = ["alpha", "beta", "gamma"].map(demo.model)
         let family = ["--base", demo.base, "--models"] + models
         let out = try TestPaths.temporaryDirectory()
+        let ties = out.appendingPathComponent("ties.yml")
+        let entries = ["alpha", "gamma"].map { "  - model: \(demo.model($0))\n    parameters: {weight: 0.6, density: 0.4}\n" }.joined()
+        try ("merge_method: ties\nbase_model: \(demo.base)\nmodels:\n" + entries)
+            .write(to: ties, atomically: true, encoding: .utf8)
         let runs: [(String, String, [String])] = [
             ("LayerDocument", "layer", ["layer"] + family + ["--layer", "layer.0.attention.self.query", "--low-fraction", "0.9", "--format", "json"]),
             ("ModelDocument", "model", ["model"] + family + ["--format", "json", "--quiet"]),
             ("MergeableDocument", "mergeable", ["mergeable"] + family + ["--format", "json", "--quiet"]),
+            ("ModelDocument", "model --mergekit", ["model", "--mergekit", ties.path, "--format", "json", "--quiet"]),
+            ("MergeableDocument", "mergeable --mergekit", ["mergeable", "--mergekit", ties.path, "--format", "json", "--quiet"]),
             ("UpscaleDocument", "upscale", ["upscale"] + family + ["--out", out.appendingPathComponent("moe").path, "--format", "json", "--quiet", "--probe-samples", "4"]),
             ("ListDocument", "list checkpoint", ["list", demo.base, "--format", "json"]),
             ("ListDocument", "list adapter", ["list", demo.model("beta"), "--format", "json"]),

@@ -20,12 +20,14 @@ public struct AnalysisOptions: Codable, Sendable, Equatable {
     public var lambdaGrid: [Double]
     /// The verdict thresholds.
     public var thresholds: VerdictThresholds
+    /// A sparsifying merge (TIES, DARE, DELLA) whose per-tensor statistics are computed; nil: none.
+    public var sparsification: SparsificationSettings?
 
     public init(
         zoneRule: ZoneRule = .smileDefault, lowZoneRule: ZoneRule? = nil, interferenceEnergy: Double = 0.9,
         intruderTop: Int = 10, intruderThreshold: Double = 0.5, computeIntruders: Bool = true, stiRank: Int? = nil,
         expertEnergy: Double = 0.99, lambdaGrid: [Double] = [0.3, 0.5, 0.7, 1.0],
-        thresholds: VerdictThresholds = VerdictThresholds()
+        thresholds: VerdictThresholds = VerdictThresholds(), sparsification: SparsificationSettings? = nil
     ) {
         self.zoneRule = zoneRule
         self.lowZoneRule = lowZoneRule
@@ -37,5 +39,6 @@ public struct AnalysisOptions: Codable, Sendable, Equatable {
         self.expertEnergy = expertEnergy
         self.lambdaGrid = lambdaGrid
         self.thresholds = thresholds
+        self.sparsification = sparsification
     }
 }

@@ -54,6 +54,8 @@ public struct LayerAnalysis: Codable, Sendable, Equatable {
     public var verdict: MergeVerdict?
     /// Task-arithmetic residuals Lᵢ(λ) at each λ of `options.lambdaGrid` (rows: λ; nil for zero updates).
     public var residualsByLambda: [[Double?]]?
+    /// What the sparsifying merge of `options.sparsification` does to this tensor (nil without one).
+    public var sparsification: SparsificationStatistics?
 
     /// r = min(m, n).
     public var rank: Int { Swift.min(rows, columns) }

@@ -143,6 +143,9 @@ public struct LayerAnalyzer: Sendable {
                 decompositions: decompositions,
                 overlaps: stiRanks == ranks ? overlaps : SubspaceOverlaps(decompositions: decompositions, ranks: stiRanks))
         }
+        if let settings = options.sparsification, settings.tasks.allSatisfy { updates.indices.contains($0) } {
+            analysis.sparsification = SparsificationStatistics(updates: settings.tasks.map { updates[$0].dense }, settings: settings)
+        }
         timings.crossTask = clock.seconds
         return analysis
     }

@@ -48,6 +48,7 @@ extension MergekitConfig {
             return s
         }
         var normalize = defaultNormalize, lambda = 1.0
+        var defaults = [String: Any]()
         if let parameters = top["parameters"] {
             guard let p = parameters as? [String: Any] else { throw fail("parameters", "not a mapping") }
             if let n = p["normalize"] {
@@ -55,6 +56,7 @@ extension MergekitConfig {
                 normalize = b
             }
             if let l = p["lambda"] { lambda = try Self.number(l, key: "parameters.lambda", fail: fail) }
+            defaults = p
         }
         models = try list.enumerated().map { index, entry in
             let key = "models[\(index)]"
@@ -63,9 +65,17 @@ extension MergekitConfig {
             let p = m["parameters"] as? [String: Any] ?? [:]
             guard let w = p["weight"] else { throw fail(key + ".parameters.weight", "missing (one number per model)") }
             let weight = try Self.number(w, key: key + ".parameters.weight", fail: fail)
-            let density = try p["density"].map { try Self.number($0, key: key + ".parameters.density", fail: fail) }
+            // mergekit takes a model's missing density / epsilon from the top-level parameters.
+            func setting(_ name: String) throws -> Double? {
+                if let v = p[name] { return try Self.number(v, key: key + ".parameters." + name, fail: fail) }
+                return try defaults[name].map { try Self.number($0, key: "parameters." + name, fail: fail) }
+            }
+            let density = try setting("density"), epsilon = try setting("epsilon")
             if let density, !(density > 0 && density <= 1) { throw fail(key + ".parameters.density", "\(density) is not in (0, 1]") }
-            return Model(model: path, parameters: Model.Parameters(weight: weight, density: density))
+            if method.hasPrefix("della"), let density, density < 1, case let e = epsilon ?? 0.15, !(e >= 0 && density - e > 0 && density + e < 1) {
+                throw fail(key + ".parameters.epsilon", "density ± epsilon must lie in (0, 1) (density \(density), epsilon \(e); mergekit refuses it)")
+            }
+            return Model(model: path, parameters: Model.Parameters(weight: weight, density: density, epsilon: method.hasPrefix("della") ? epsilon : nil))
         }
         mergeMethod = method
         baseModel = base
@@ -94,32 +104,55 @@ extension MergekitConfig {
 }
 
 extension MergekitConfig {
-    /// The family index of each config model, matching paths after standardizing (`base+adapter` names the
-    /// adapter), and checking `base_model` against the family's base.
-    /// - Throws: ``MergekitConfigError`` naming the key when a model is not a local path or not in the family.
-    public func familyIndices(base: String, models familyModels: [String], file: String) throws -> [Int] {
-        func standard(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
-        func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
-        let family = familyModels.map(standard)
-        if let configBase = baseModel {
-            guard exists(configBase) else {
-                throw MergekitConfigError(file: file, key: "base_model", rule: "'\(configBase)' is not a local path (Hugging Face repo ids are not resolved here)")
-            }
-            guard standard(configBase) == standard(base) else {
-                throw MergekitConfigError(file: file, key: "base_model", rule: "'\(configBase)' is not the --base being analysed (\(base))")
-            }
+    /// The checkpoint arguments the config names, in the form `--base` / `--models` take them: `base_model`
+    /// and each model (the adapter of a LoRA named `base+adapter`). Each must be a local path or a Hugging
+    /// Face repo id in `cache`; checked before any weight is read.
+    /// - Throws: ``MergekitConfigError`` naming the key and the value.
+    public func checkpointArguments(file: String, cache: HubCache = HubCache()) throws -> (base: String, models: [String]) {
+        guard let baseModel else { throw MergekitConfigError(file: file, key: "base_model", rule: "missing (judging needs the pretrained model)") }
+        try Self.location(baseModel, key: "base_model", file: file, cache: cache)
+        let arguments = try models.enumerated().map { index, model in
+            let argument = Self.fineTuned(model.model)
+            try Self.location(argument, key: "models[\(index)].model", file: file, cache: cache)
+            return argument
         }
-        return try models.enumerated().map { index, model in
-            let key = "models[\(index)].model"
-            let path = model.model.split(separator: "+", maxSplits: 1).count == 2 && !exists(model.model)
-                ? String(model.model.split(separator: "+", maxSplits: 1)[1]) : model.model
-            guard exists(path) else {
-                throw MergekitConfigError(file: file, key: key, rule: "'\(model.model)' is not a local path (Hugging Face repo ids are not resolved here)")
-            }
-            guard let found = family.firstIndex(of: standard(path)) else {
-                throw MergekitConfigError(file: file, key: key, rule: "'\(model.model)' is not among the --models being analysed")
+        return (baseModel, arguments)
+    }
+
+    /// The family index of each config model, matching resolved locations (paths after standardizing,
+    /// repo ids through `cache`) and checking `base_model` against the family's base.
+    /// - Throws: ``MergekitConfigError`` naming the key when a model is neither a local path nor a cached
+    ///   repo id, or not in the family.
+    public func familyIndices(base: String, models familyModels: [String], file: String, cache: HubCache = HubCache()) throws -> [Int] {
+        let arguments = try checkpointArguments(file: file, cache: cache)
+        func resolved(_ argument: String) throws -> String { try CheckpointLocation.resolve(argument, cache: cache).url.standardizedFileURL.path }
+        let family = try familyModels.map(resolved)
+        guard try resolved(arguments.base) == resolved(base) else {
+            throw MergekitConfigError(file: file, key: "base_model", rule: "'\(arguments.base)' is not the --base being analysed (\(base))")
+        }
+        return try arguments.models.enumerated().map { index, argument in
+            let location = try resolved(argument)
+            guard let found = family.firstIndex(of: location) else {
+                throw MergekitConfigError(file: file, key: "models[\(index)].model", rule: "'\(models[index].model)' is not among the --models being analysed")
             }
             return found
+        }
+    }
+
+    /// mergekit's `base+adapter` names the adapter; a name that exists as a path is taken whole.
+    static func fineTuned(_ name: String) -> String {
+        let parts = name.split(separator: "+", maxSplits: 1)
+        return parts.count == 2 && !FileManager.default.fileExists(atPath: name) ? String(parts[1]) : name
+    }
+
+    /// Checks that `name` is an existing path or a repo id found in `cache`.
+    private static func location(_ name: String, key: String, file: String, cache: HubCache) throws {
+        if FileManager.default.fileExists(atPath: name) { return }
+        guard let reference = HubReference(name) else {
+            throw MergekitConfigError(file: file, key: key, rule: "'\(name)' is neither a local path nor a Hugging Face repo id (org/name)")
+        }
+        do { _ = try cache.snapshot(reference) } catch {
+            throw MergekitConfigError(file: file, key: key, rule: "'\(name)' is not a local path and not in the Hugging Face cache \(cache.root.path) (download it first: \(reference.downloadCommand))")
         }
     }
 }

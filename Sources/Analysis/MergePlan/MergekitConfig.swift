@@ -22,6 +22,8 @@ public struct MergekitConfig: Codable, Sendable, Equatable {
         public struct Parameters: Codable, Sendable, Equatable {
             public var weight: Double?
             public var density: Double?
+            /// DELLA's ε (keep probabilities range over density ± ε); absent for other methods.
+            public var epsilon: Double?
         }
         public var model: String
         public var parameters: Parameters?
@@ -46,7 +48,7 @@ public struct MergekitConfig: Codable, Sendable, Equatable {
         baseModel = base
         self.dtype = dtype
         parameters = Parameters(normalize: false)
-        self.models = zip(models, weights).map { Model(model: $0, parameters: Model.Parameters(weight: Self.rounded($1), density: nil)) }
+        self.models = zip(models, weights).map { Model(model: $0, parameters: Model.Parameters(weight: Self.rounded($1), density: nil, epsilon: nil)) }
     }
 
     /// Weights to six decimals: far below what changes a merge, and readable.

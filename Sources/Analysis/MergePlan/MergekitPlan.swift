@@ -28,10 +28,11 @@ public struct MergekitPlan: Sendable, Equatable {
 
     /// Configs for a summary's whole set and groups.
     /// - Parameters:
-    ///   - base, models: paths exactly as the user gave them; `kinds` says which models are LoRA adapters.
+    ///   - base, models: paths as the user gave them (relative local paths written `./path`, see
+    ///     ``local(_:)``); `kinds` says which models are LoRA adapters.
     ///   - dtype: the inputs' dtype in mergekit's spelling.
     public init(summary: FamilySummary, base: String, models: [String], kinds: [ModelKind], dtype: String?, weighting: Weighting) {
-        func reference(_ index: Int) -> String { kinds[index] == .lora ? "\(base)+\(models[index])" : models[index] }
+        func reference(_ index: Int) -> String { kinds[index] == .lora ? "\(Self.local(base))+\(Self.local(models[index]))" : Self.local(models[index]) }
         func entry(_ suffix: String, _ tasks: [Int], lambda: Double?, weights: TaskWeights?, retention: RetentionEstimate) -> Entry? {
             guard let lambda else { return nil }
             let values = weighting == .perModel ? (weights?.weights ?? tasks.map { _ in lambda }) : tasks.map { _ in lambda }
@@ -43,7 +44,7 @@ public struct MergekitPlan: Sendable, Equatable {
             ]
             comments.append("run: mergekit-yaml THIS_FILE OUTPUT_DIR")
             return Entry(suffix: suffix, comments: comments,
-                         config: MergekitConfig(taskArithmetic: base, models: tasks.map(reference), weights: values, dtype: dtype))
+                         config: MergekitConfig(taskArithmetic: Self.local(base), models: tasks.map(reference), weights: values, dtype: dtype))
         }
         var entries = [Entry]()
         let all = Array(summary.taskNames.indices)
@@ -75,6 +76,15 @@ public struct MergekitPlan: Sendable, Equatable {
             lines += parameters.map { "      \($0.0): \(String(format: "%.6f", $0.1))" }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `path` as given, with `./` before a relative local path that does not start with `.`: mergekit 0.1.5's
+    /// model card (`card.py`, `is_hf`) asks the Hub whether an existing path with at most one `/` (`base/`,
+    /// `runs/ft-a`) is a repo, and that call fails without network; `./runs/ft-a` is the same directory
+    /// and is never looked up. Repo ids (no such local path) and absolute paths are left as they are.
+    static func local(_ path: String) -> String {
+        guard !path.hasPrefix("/"), !path.hasPrefix("."), !path.hasPrefix("~"), FileManager.default.fileExists(atPath: path) else { return path }
+        return "./" + path
     }
 
     /// A YAML double-quoted scalar.

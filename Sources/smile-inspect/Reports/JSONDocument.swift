@@ -27,13 +27,16 @@ struct JSONDocument<Body: Encodable>: Encodable {
 struct FamilyReportDocument: Encodable {
     var report: FamilyReport
     var performance: PerformanceReport?
+    /// The judged mergekit config (`model --mergekit`).
+    var mergekit: MergekitJudgement? = nil
 
-    private enum Key: String, CodingKey { case taskTotals, performance }
+    private enum Key: String, CodingKey { case taskTotals, performance, mergekit }
 
     func encode(to encoder: Encoder) throws {
         try report.encode(to: encoder)
         var container = encoder.container(keyedBy: Key.self)
         try container.encode(TaskTotals.of(report.layers, taskNames: report.taskNames), forKey: .taskTotals)
         try container.encodeIfPresent(performance, forKey: .performance)
+        try container.encodeIfPresent(mergekit, forKey: .mergekit)
     }
 }

@@ -82,7 +82,26 @@ enum VerdictReport {
             [taskNames[j.tasks[p]], Format.fixed(j.effectiveWeights[p]), Format.fixed(j.residualsAtConfig[p]), Format.optional(j.lambdaStar),
              Format.fixed(j.residualsAtLambdaStar[p]), Format.optional(j.weights?.weights[p]), Format.optional(j.weights?.residuals[p])]
         }))
+        if let s = j.sparsification { doc.append(sparsification(s, tasks: j.tasks.map { taskNames[$0] })) }
         doc.bullets(j.notes)
+        return doc
+    }
+
+    /// Trimming energy and sign conflict of a sparsifying config, model level and worst layers.
+    static func sparsification(_ s: SparsificationSummary, tasks: [String]) -> ReportDocument {
+        var doc = ReportDocument()
+        let kind = s.isExpectation ? "expected over the random masks (\(s.method.rawValue))" : "exact (magnitude trimming)"
+        var line = "Sparsification, \(kind): among entries kept by ≥ 2 models, \(Format.fixed(s.conflictShare)) carry opposite signs"
+        if let discarded = s.electionDiscardedShare { line += "; the sign election discards \(Format.fixed(discarded)) of the kept energy" }
+        doc.paragraph(line + ".")
+        doc.table(ReportTable(headers: ["model", "kept entries", "energy removed"] + (s.dareRescaledError == nil ? [] : ["E‖τ̃−τ‖²/‖τ‖²"]), rows: tasks.indices.map { p in
+            let t = s.tasks[p]
+            return [tasks[p], Format.fixed(t.entries > 0 ? t.keptEntries / Double(t.entries) : 0), Format.fixed(s.removedEnergy[p])]
+                + (s.dareRescaledError.map { [Format.fixed($0[p])] } ?? [])
+        }))
+        doc.table(ReportTable(headers: ["layer", "worst energy removed", "sign conflict"], rows: s.worstLayers.map {
+            [$0.name, Format.fixed($0.worstRemovedEnergy), Format.fixed($0.conflictShare)]
+        }))
         return doc
     }
 

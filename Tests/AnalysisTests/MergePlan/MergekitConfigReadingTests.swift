@@ -71,4 +71,39 @@ import Testing
         #expect(ties.notes.count == 1 && ties.notes[0].contains("sign election"))
         #expect(ties.effectiveWeights == [1, 2])
     }
+
+    @Test func densityAndEpsilonDefaultToTheTopLevelParametersAsInMergekit() throws {
+        let yaml = Self.good.replacingOccurrences(of: "  lambda: 2\n", with: "  lambda: 2\n  density: 0.3\n  epsilon: 0.1\n")
+        let ties = try MergekitConfig(yaml: yaml, file: "c.yml")
+        #expect(ties.models.map { $0.parameters?.density } == [0.4, 0.3])
+        #expect(ties.models.map { $0.parameters?.epsilon } == [nil, nil])
+        let settings = try #require(SparsificationSettings(config: ties, tasks: [2, 0]))
+        #expect(settings.method == .magnitude && settings.electsSigns && settings.tasks == [2, 0])
+        #expect(settings.densities == [0.4, 0.3] && settings.weights == [0.5, 1] && settings.epsilons == [0, 0])
+        let della = try MergekitConfig(yaml: yaml.replacingOccurrences(of: "merge_method: ties", with: "merge_method: della"), file: "c.yml")
+        #expect(della.models.map { $0.parameters?.epsilon } == [0.1, 0.1])
+        #expect(SparsificationSettings(config: della, tasks: [0, 1])?.method == .dellaMagprune)
+        let methods: [(String, SparsificationSettings.Method?, Bool)] = [
+            ("dare_ties", .random, true), ("dare_linear", .random, false), ("della_linear", .dellaMagprune, false), ("task_arithmetic", nil, false), ("breadcrumbs", nil, false),
+        ]
+        for (method, expected, elects) in methods {
+            let config = try MergekitConfig(yaml: Self.good.replacingOccurrences(of: "merge_method: ties", with: "merge_method: \(method)"), file: "c.yml")
+            let s = SparsificationSettings(config: config, tasks: [0, 1])
+            #expect(s?.method == expected && (s?.electsSigns ?? false) == elects, "\(method)")
+        }
+    }
+
+    @Test func dellaRefusesAnEpsilonMergekitRefuses() {
+        // density 0.4 ± the default ε 0.15 is fine; 0.9 + 0.15 ≥ 1 is not, nor is an explicit ε of 0.5.
+        for (from, to) in [("density: 0.4}", "density: 0.9}"), ("density: 0.4}", "density: 0.4, epsilon: 0.5}")] {
+            let yaml = Self.good.replacingOccurrences(of: "merge_method: ties", with: "merge_method: della").replacingOccurrences(of: from, with: to)
+            do {
+                _ = try MergekitConfig(yaml: yaml, file: "c.yml")
+                Issue.record("accepted \(to)")
+            } catch let error as MergekitConfigError {
+                #expect(error.key == "models[0].parameters.epsilon", "\(error)")
+            } catch { Issue.record("\(error)") }
+        }
+        #expect(throws: Never.self) { try MergekitConfig(yaml: Self.good.replacingOccurrences(of: "merge_method: ties", with: "merge_method: della"), file: "c.yml") }
+    }
 }

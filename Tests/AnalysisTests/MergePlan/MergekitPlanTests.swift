@@ -68,6 +68,18 @@ import Yams
         #expect(models.map { (($0["parameters"] as? [String: Any])?["weight"] as? Double) } == [1, 0.25, 0])
     }
 
+    @Test func relativeLocalPathsAreWrittenSoMergekitNeverAsksTheHub() throws {
+        // mergekit's model card asks the Hub about an existing path with at most one "/" (fails offline).
+        let name = "mergekit-local-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: name + "/base", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: name) }
+        #expect(MergekitPlan.local(name + "/base") == "./\(name)/base")
+        #expect(MergekitPlan.local(name) == "./\(name)")
+        for unchanged in ["/abs/base", "./\(name)/base", "../elsewhere", "~/base", "org/not-a-local-path"] {
+            #expect(MergekitPlan.local(unchanged) == unchanged)
+        }
+    }
+
     @Test func filesAreNamedBesideTheGivenFile() {
         let file = URL(fileURLWithPath: "/tmp/plans/merge.yml")
         #expect(MergekitPlan.url(for: file, suffix: "").path == "/tmp/plans/merge.yml")
