@@ -54,10 +54,10 @@ func runCompare(base: String, models: [String], out: String, full: Bool, compone
                 var oneStage = LayerTimings(), twoStage = LayerTimings()
                 var a: LayerAnalysis!, b: LayerAnalysis!
                 let oneStageTime = try seconds {
-                    a = try LayerAnalyzer(compute: ComputeSettings(twoStageSpectra: false)).analyze(name: tensor.name, base: w, updates: updates, taskNames: names, timings: &oneStage)
+                    a = try LayerAnalyzer().analyze(name: tensor.name, base: w, updates: updates, taskNames: names, timings: &oneStage)
                 }
                 let twoStageTime = try seconds {
-                    b = try LayerAnalyzer().analyze(name: tensor.name, base: w, updates: updates, taskNames: names, timings: &twoStage)
+                    b = try LayerAnalyzer(compute: ComputeSettings(twoStageSpectra: true)).analyze(name: tensor.name, base: w, updates: updates, taskNames: names, timings: &twoStage)
                 }
                 item["oneStage"] = timingsJSON(oneStage, wall: oneStageTime)
                 item["twoStage"] = timingsJSON(twoStage, wall: twoStageTime)

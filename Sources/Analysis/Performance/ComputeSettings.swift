@@ -57,11 +57,15 @@ public struct ComputeSettings: Sendable, Equatable {
     /// vectors by certified block iteration (``Matrix/leadingEigenvectorsByIteration(keeping:bound:settings:context:)``),
     /// the one-stage path being the fallback. W_pre keeps the one-stage path: the zone cut asks for
     /// hundreds of its vectors, which the two-stage reduction cannot back-transform.
+    ///
+    /// Off by default: on this machine's OpenBLAS 0.3.21 (2 cores) `dsyev_2stage` was no faster than
+    /// `dsytrd` + `dsterf` at 4096² in the same process, and the full analysis with it took longer
+    /// (benchmarks/RESULTS.md, run 5). Results agree with the one-stage path to 5·10⁻¹³.
     public var twoStageSpectra: Bool
     /// The block iteration's settings (see ``twoStageSpectra``).
     public var updateVectorIteration: LeadingEigenvectorIteration
 
-    public init(intruderVectors: TopVectors = .automatic(TruncatedSVDSettings()), valuesOnlyForSingleTask: Bool = true, truncateUpdateFactors: Bool = true, reorthonormalizeBase: Bool = true, projectToDeepestCut: Bool = true, factorsFromGram: Bool = true, leadingBaseVectors: Bool = true, twoStageSpectra: Bool = true, updateVectorIteration: LeadingEigenvectorIteration = LeadingEigenvectorIteration()) {
+    public init(intruderVectors: TopVectors = .automatic(TruncatedSVDSettings()), valuesOnlyForSingleTask: Bool = true, truncateUpdateFactors: Bool = true, reorthonormalizeBase: Bool = true, projectToDeepestCut: Bool = true, factorsFromGram: Bool = true, leadingBaseVectors: Bool = true, twoStageSpectra: Bool = false, updateVectorIteration: LeadingEigenvectorIteration = LeadingEigenvectorIteration()) {
         self.twoStageSpectra = twoStageSpectra
         self.updateVectorIteration = updateVectorIteration
         self.factorsFromGram = factorsFromGram
@@ -74,7 +78,7 @@ public struct ComputeSettings: Sendable, Equatable {
     }
 
     /// Every fast path off: what the analysis computed before these settings existed.
-    public static let reference = ComputeSettings(intruderVectors: .exactSVD, valuesOnlyForSingleTask: false, truncateUpdateFactors: false, reorthonormalizeBase: false, projectToDeepestCut: false, factorsFromGram: false, leadingBaseVectors: false, twoStageSpectra: false)
+    public static let reference = ComputeSettings(intruderVectors: .exactSVD, valuesOnlyForSingleTask: false, truncateUpdateFactors: false, reorthonormalizeBase: false, projectToDeepestCut: false, factorsFromGram: false, leadingBaseVectors: false)
 }
 
 /// Where one layer's time went (seconds of wall time, measured with a monotonic clock).
