@@ -100,7 +100,7 @@ public struct LayerAnalyzer: Sendable {
             if needVectors {
                 (svd, singularValues) = try decomposeUpdate(update, baseNorm: baseNorm, context: context)
             } else {
-                singularValues = try update.singularValuesOnly(context: context, fromGram: compute.factorsFromGram && compute.twoStageSpectra)
+                singularValues = try update.singularValuesOnly(context: context, fromGram: compute.factorsFromGram, twoStage: compute.twoStageSpectra)
             }
             let spectrum = UpdateSpectrum(singularValues: singularValues.map(Double.init), baseNorm: baseNorm)
             let rank = spectrum.rank(holding: options.interferenceEnergy)

@@ -21,7 +21,8 @@ public struct ComputeSettings: Sendable, Equatable {
     /// Intruders need the top 10 of r singular vectors of W_ft: computing just those is the default.
     public var intruderVectors: TopVectors
     /// With a single task no singular vectors of ΔW are used (interference, similarity and STI need T ≥ 2),
-    /// so only its singular values are computed (`gesdd` with `jobz = 'N'`, or see ``twoStageSpectra``).
+    /// so only its singular values are computed (with ``factorsFromGram`` from the Double Gram matrix's
+    /// tridiagonal reduction, else `gesdd` with `jobz = 'N'`; see also ``twoStageSpectra``).
     public var valuesOnlyForSingleTask: Bool
     /// Keep only the singular vectors of ΔW that the cross-task signals read (the interference rank, or
     /// the STI rank when larger) instead of all r of them.
