@@ -24,7 +24,7 @@ def base_matrix(rng, m, n):
     return (g1 * sigma.astype(np.float32)) @ g2
 
 
-def update(rng, w, relative=0.02, rank=16):
+def update(rng, w, relative=0.02, rank=16, noise=0.4):
     m, n = w.shape
     target = relative * float(np.linalg.norm(w))
     b = rng.standard_normal((m, rank), dtype=np.float32)
@@ -33,14 +33,14 @@ def update(rng, w, relative=0.02, rank=16):
     probe = w @ rng.standard_normal((n, rank // 2), dtype=np.float32)
     b[:, : rank // 2] = probe / np.linalg.norm(probe, axis=0, keepdims=True) * np.float32(np.sqrt(m))
     low = b @ a
-    low *= np.float32(np.sqrt(0.6) * target / np.linalg.norm(low))
-    noise = rng.standard_normal((m, n), dtype=np.float32)
-    noise *= np.float32(np.sqrt(0.4) * target / np.linalg.norm(noise))
-    return low + noise
+    low *= np.float32(np.sqrt(1 - noise) * target / np.linalg.norm(low))
+    gaussian = rng.standard_normal((m, n), dtype=np.float32)
+    gaussian *= np.float32(np.sqrt(noise) * target / np.linalg.norm(gaussian))
+    return low + gaussian
 
 
-def write_family(directory, layers, tasks, dtype="F32", seed=0):
-    """layers: [(name, m, n)]. Writes directory/base/model.safetensors and directory/ft{t}/model.safetensors.
+def write_family(directory, layers, tasks, dtype="F32", seed=0, noise=0.4):
+    """layers: [(name, m, n)]; noise: the Gaussian share of each ‖ΔW‖² (the rest is the rank-16 part). Writes directory/base/model.safetensors and directory/ft{t}/model.safetensors.
     Returns (base_path, [model paths]). Skips the work when the files exist already."""
     base_dir = os.path.join(directory, "base")
     model_dirs = [os.path.join(directory, f"ft{t}") for t in range(tasks)]
@@ -58,7 +58,7 @@ def write_family(directory, layers, tasks, dtype="F32", seed=0):
     st_io.write(os.path.join(base_dir, "model.safetensors"), bases, dtype)
     for t, d in enumerate(model_dirs):
         trng = np.random.default_rng(seed * 1000 + t + 1)
-        st_io.write(os.path.join(d, "model.safetensors"), {name: bases[name] + update(trng, bases[name]) for name, _, _ in layers}, dtype)
+        st_io.write(os.path.join(d, "model.safetensors"), {name: bases[name] + update(trng, bases[name], noise=noise) for name, _, _ in layers}, dtype)
     open(done, "w").close()
     return base_dir, model_dirs
 
@@ -72,3 +72,19 @@ BLOCK_7B = [
     ("model.layers.0.mlp.up_proj.weight", 14336, 4096),
     ("model.layers.0.mlp.down_proj.weight", 4096, 14336),
 ]
+
+
+if __name__ == "__main__":
+    # One-layer families for `smile-bench compare`, e.g. a fine-tune whose 90%-energy rank is small:
+    #   python3 benchmarks/make_family.py /tmp/family-lowrank 4096x4096 --tasks 4 --noise 0.05
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("directory")
+    parser.add_argument("shape", help="MxN")
+    parser.add_argument("--tasks", type=int, default=4)
+    parser.add_argument("--noise", type=float, default=0.4)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    m, n = (int(x) for x in args.shape.split("x"))
+    print(write_family(args.directory, [("layer.weight", m, n)], args.tasks, seed=args.seed, noise=args.noise))

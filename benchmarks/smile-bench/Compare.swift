@@ -1,11 +1,14 @@
-// `smile-bench compare`: the full layer analysis with W_pre's complete factorization (every singular
-// vector, the path before issue #14) and with only the leading vectors the analysis reads, back to back
-// in one process on the same layers, so both see the same machine load. Per layer it also times, on the
-// same matrices, the GEMM work the per-model analysis cannot avoid: the projection to the deepest cut
-// (BasisProjection's DensePlan) and the Gram matrix ΔWᵀΔW (Float GEMM, m·n² multiply-adds) from which all
-// of ΔW's singular values come; and ΔW's values-only factorization (Gram + tridiagonal reduction + dsterf).
+// `smile-bench compare`: the full layer analysis with the spectra of Run 4 (ΔW's values and vectors from
+// one tridiagonal reduction, `dsytrd`) and with the two-stage spectra (values by `dsyev_2stage`, a few
+// leading vectors by certified block iteration, ComputeSettings.twoStageSpectra), back to back in one
+// process on the same layers, so both see the same machine load. Per layer it also times, on the same
+// matrices, the pieces those paths are made of: for the first `--component-models` updates ΔW's values
+// alone by `sgesdd` (jobz = 'N'), by the Double Gram + one-stage reduction + `dsterf`, and by the Double
+// Gram + two-stage reduction; the Float Gram GEMM ΔWᵀΔW and the projection GEMMs to the deepest cut; for
+// W_pre its values by both reductions and, on a non-square layer, the one Double GEMM (long side × r×r)
+// that any orthonormal basis of its long side's range costs — the bound of the base factorization there.
 //
-//   smile-bench compare --base B --models M1 M2 … --out result.json
+//   smile-bench compare --base B --models M1 M2 … --out result.json [--no-full] [--component-models N]
 import Analysis
 import Foundation
 
@@ -24,12 +27,18 @@ func largestDifference(_ a: LayerAnalysis, _ b: LayerAnalysis) -> Double {
         see(Array(s.energy.energy.joined()), Array(t.energy.energy.joined()))
         see(s.intruders?.maxCosine ?? [], t.intruders?.maxCosine ?? [])
         see(s.spectrum.energyCurve, t.spectrum.energyCurve)
+        see(s.spectrum.singularValues.map { $0 / s.spectrum.singularValues[0] }, t.spectrum.singularValues.map { $0 / t.spectrum.singularValues[0] })
     }
     see(Array((a.interference?.gram ?? []).joined().joined()), Array((b.interference?.gram ?? []).joined().joined()))
     return worst
 }
 
-func runCompare(base: String, models: [String], out: String) throws {
+/// The timings of one analysis as JSON.
+func timingsJSON(_ t: LayerTimings, wall: Double) -> [String: Any] {
+    ["wall": wall, "baseSVD": t.baseSVD, "perTask": t.perTask, "intruders": t.intruders, "crossTask": t.crossTask, "baseVectors": t.baseVectors]
+}
+
+func runCompare(base: String, models: [String], out: String, full: Bool, componentModels: Int) throws {
     let family = try ModelFamily.open(base: base, models: models)
     let selected = family.matched.filter(\.isLinearWeight)
     var layers = [[String: Any]]()
@@ -38,40 +47,74 @@ func runCompare(base: String, models: [String], out: String) throws {
             let w = try family.baseTensor(tensor.name).matrix!
             let updates = try family.updates(for: tensor.name)
             let names = updates.indices.map { "m\($0)" }
+            var item: [String: Any] = ["name": tensor.name, "rows": w.rows, "columns": w.columns, "tasks": updates.count]
+            var line = "  \(tensor.name) \(w.rows)×\(w.columns):"
+            if full {
+                let loadBefore = loadAverage()
+                var oneStage = LayerTimings(), twoStage = LayerTimings()
+                var a: LayerAnalysis!, b: LayerAnalysis!
+                let oneStageTime = try seconds {
+                    a = try LayerAnalyzer().analyze(name: tensor.name, base: w, updates: updates, taskNames: names, timings: &oneStage)
+                }
+                let twoStageTime = try seconds {
+                    b = try LayerAnalyzer(compute: ComputeSettings(twoStageSpectra: true)).analyze(name: tensor.name, base: w, updates: updates, taskNames: names, timings: &twoStage)
+                }
+                item["oneStage"] = timingsJSON(oneStage, wall: oneStageTime)
+                item["twoStage"] = timingsJSON(twoStage, wall: twoStageTime)
+                item["rank90"] = b.tasks.map(\.spectrum.effectiveRank90)
+                item["maxAbsDifference"] = largestDifference(a, b)
+                item["fullLoad"] = [loadBefore, loadAverage()]
+                line += String(format: " one-stage %.1f s (tasks %@), two-stage %.1f s (tasks %@), rank90 %@, Δ %.1e, load %.1f→%.1f;", oneStageTime,
+                               oneStage.perTask.map { String(format: "%.1f", $0) }.joined(separator: " "), twoStageTime,
+                               twoStage.perTask.map { String(format: "%.1f", $0) }.joined(separator: " "),
+                               b.tasks.map { String($0.spectrum.effectiveRank90) }.joined(separator: " "), largestDifference(a, b), loadBefore, loadAverage())
+            }
+            // The pieces, on the same matrices.
             let loadBefore = loadAverage()
-            var complete = LayerTimings(), leading = LayerTimings()
-            var a: LayerAnalysis!, b: LayerAnalysis!
-            let completeTime = try seconds {
-                a = try LayerAnalyzer(compute: ComputeSettings(leadingBaseVectors: false)).analyze(name: tensor.name, base: w, updates: updates, taskNames: names, timings: &complete)
+            var timings = LayerTimings()
+            var svd: SingularValueDecomposition<Float>!, sigma = [Float]()
+            let baseAsRead = try seconds { (svd, sigma) = try LayerAnalyzer().decomposeBaseAsRead(w, name: tensor.name, timings: &timings) }
+            let depth = ZoneSplit(rows: w.rows, columns: w.columns, singularValues: sigma.map(Double.init), rule: .smileDefault).leftCuts.last!
+            let baseOneStage = try seconds { _ = try w.singularValueDecompositionFromGram(keepingVectors: { _ in 0 }) }
+            let baseTwoStage = try seconds { _ = try w.singularValuesFromGram() }
+            var rangeBasis = 0.0
+            if w.rows != w.columns {
+                // W·X (long side × r, r×r X) in Double: the flops of W·V, or of W·R⁻¹, or of a QR's Q.
+                let long = w.rows > w.columns ? w : w.transposed
+                let wide = long.converted(to: Double.self)
+                let x = RandomMatrixForTiming.double(long.columns)
+                rangeBasis = seconds { _ = wide.multiplied(by: x) }
             }
-            let leadingTime = try seconds {
-                b = try LayerAnalyzer().analyze(name: tensor.name, base: w, updates: updates, taskNames: names, timings: &leading)
-            }
-            // The unavoidable GEMM work per model, on the same matrices.
-            let svd = try LayerAnalyzer().decomposeBase(w, name: tensor.name, timings: &complete)
-            let depth = b.zones.leftCuts.last!
-            var projection = [Double](), gram = [Double](), valuesOnly = [Double]()
-            for update in updates {
+            var projection = [Double](), gram = [Double](), sgesdd = [Double](), valuesOneStage = [Double](), valuesTwoStage = [Double]()
+            for update in updates.prefix(componentModels) {
                 guard case let .dense(delta) = update else { continue }
                 projection.append(seconds { projectionGEMMs(delta, svd, depth: depth) })
                 gram.append(seconds { _ = delta.multiplied(by: delta, transposingSelf: true) })
-                valuesOnly.append(try seconds { _ = try delta.singularValueDecompositionFromGram(keepingVectors: { _ in 0 }) })
+                sgesdd.append(try seconds { _ = try delta.singularValuesOnly() })
+                valuesOneStage.append(try seconds { _ = try delta.singularValueDecompositionFromGram(keepingVectors: { _ in 0 }) })
+                valuesTwoStage.append(try seconds { _ = try delta.singularValuesFromGram() })
             }
-            let item: [String: Any] = [
-                "name": tensor.name, "rows": w.rows, "columns": w.columns, "tasks": updates.count,
-                "complete": ["wall": completeTime, "baseSVD": complete.baseSVD, "perTask": complete.perTask, "intruders": complete.intruders, "crossTask": complete.crossTask, "baseVectors": complete.baseVectors],
-                "leading": ["wall": leadingTime, "baseSVD": leading.baseSVD, "perTask": leading.perTask, "intruders": leading.intruders, "crossTask": leading.crossTask, "baseVectors": leading.baseVectors,
-                            "baseCompletedForIntruders": leading.baseCompletedForIntruders, "intruderFallbacks": leading.intruderFallbacks],
-                "projectionGEMM": projection, "gramGEMM": gram, "updateValuesOnly": valuesOnly,
-                "rank90": b.tasks.map(\.spectrum.effectiveRank90), "depth": depth,
-                "maxAbsDifference": largestDifference(a, b), "load": [loadBefore, loadAverage()],
-            ]
-            FileHandle.standardError.write(Data(String(format: "  %@ %d×%d: complete %.1f s (base %.1f), leading %.1f s (base %.1f, %d vectors), Δ %.1e, load %.1f→%.1f\n",
-                                                       tensor.name, w.rows, w.columns, completeTime, complete.baseSVD, leadingTime, leading.baseSVD, leading.baseVectors,
-                                                       largestDifference(a, b), loadBefore, loadAverage()).utf8))
+            item["components"] = [
+                "baseAsRead": baseAsRead, "baseVectors": timings.baseVectors, "baseValuesOneStage": baseOneStage, "baseValuesTwoStage": baseTwoStage,
+                "rangeBasisGEMM": rangeBasis, "depth": depth, "projectionGEMM": projection, "gramGEMM": gram,
+                "updateValuesSgesdd": sgesdd, "updateValuesOneStage": valuesOneStage, "updateValuesTwoStage": valuesTwoStage,
+                "load": [loadBefore, loadAverage()],
+            ] as [String: Any]
+            func list(_ x: [Double]) -> String { x.map { String(format: "%.1f", $0) }.joined(separator: " ") }
+            line += String(format: " base as read %.1f s (%d vectors), base values one-stage %.1f s / two-stage %.1f s, range-basis GEMM %.1f s; ΔW values sgesdd %@ / one-stage %@ / two-stage %@ s; Gram GEMM %@, projection %@ s; load %.1f→%.1f\n",
+                            baseAsRead, timings.baseVectors, baseOneStage, baseTwoStage, rangeBasis, list(sgesdd), list(valuesOneStage), list(valuesTwoStage), list(gram), list(projection), loadBefore, loadAverage())
+            FileHandle.standardError.write(Data(line.utf8))
             layers.append(item)
         }
     }
     let result: [String: Any] = ["layers": layers, "wall": wall, "peakRSS": MemoryAccounting.peakResidentBytes(), "blasThreads": BLASThreads.current]
     try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: out))
+}
+
+/// A seeded n×n Double matrix, for timing a GEMM (its values do not matter).
+enum RandomMatrixForTiming {
+    static func double(_ n: Int) -> Matrix<Double> {
+        var generator = SplitMix64(seed: 14)
+        return Matrix(rows: n, columns: n, elements: (0..<(n * n)).map { _ in Double(generator.next() % 1024) / 1024 - 0.5 })
+    }
 }

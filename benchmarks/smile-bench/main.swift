@@ -6,7 +6,7 @@
 // efficiency ratio.
 //
 //   smile-bench energy --base B --models M1 M2 … --out result.json [--complete-base]
-//   smile-bench compare …   (Compare.swift: the full analysis with every vs the leading base vectors)
+//   smile-bench compare …   (Compare.swift: the full analysis with one-stage vs two-stage spectra)
 //
 // Output JSON: {"layers": [{"name", "rows", "columns", "read", "baseSVD", "perModel": [s], "gemm": [s],
 // "energies": [[E_I, E_II, E_II+III]]}], "wall", "peakRSS"}.
@@ -28,13 +28,15 @@ func fail(_ message: String) -> Never {
 var arguments = Array(CommandLine.arguments.dropFirst())
 guard let mode = arguments.first, ["energy", "compare"].contains(mode) else { fail("usage: smile-bench energy|compare --base B --models M… --out file.json") }
 arguments.removeFirst()
-var base: String?, models = [String](), out: String?, completeBase = false
+var base: String?, models = [String](), out: String?, completeBase = false, full = true, componentModels = 2
 var i = 0
 while i < arguments.count {
     switch arguments[i] {
     case "--base": base = arguments[i + 1]; i += 2
     case "--out": out = arguments[i + 1]; i += 2
     case "--complete-base": completeBase = true; i += 1
+    case "--no-full": full = false; i += 1
+    case "--component-models": componentModels = Int(arguments[i + 1]) ?? 2; i += 2
     case "--models":
         i += 1
         while i < arguments.count, !arguments[i].hasPrefix("--") { models.append(arguments[i]); i += 1 }
@@ -46,7 +48,7 @@ let formsEveryBaseVector = completeBase
 
 MemoryAccounting.returnLargeAllocationsToTheSystem()
 if mode == "compare" {
-    try runCompare(base: base, models: models, out: out)
+    try runCompare(base: base, models: models, out: out, full: full, componentModels: componentModels)
     exit(0)
 }
 

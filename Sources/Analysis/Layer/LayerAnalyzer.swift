@@ -100,7 +100,7 @@ public struct LayerAnalyzer: Sendable {
             if needVectors {
                 (svd, singularValues) = try decomposeUpdate(update, baseNorm: baseNorm, context: context)
             } else {
-                singularValues = try update.singularValuesOnly(context: context)
+                singularValues = try update.singularValuesOnly(context: context, fromGram: compute.factorsFromGram, twoStage: compute.twoStageSpectra)
             }
             let spectrum = UpdateSpectrum(singularValues: singularValues.map(Double.init), baseNorm: baseNorm)
             let rank = spectrum.rank(holding: options.interferenceEnergy)
@@ -205,15 +205,28 @@ public struct LayerAnalyzer: Sendable {
     }
 
     /// The SVD of one update and all its singular values: for a dense ΔW from its Double Gram matrix with
-    /// only the vectors the cross-task signals read (when ``compute`` allows), else LAPACK's thin SVD
-    /// (LoRA: via its q×q core).
+    /// only the vectors the cross-task signals read (when ``compute`` allows; a few of them by certified
+    /// block iteration, see ``ComputeSettings/twoStageSpectra``), else LAPACK's thin SVD (LoRA: via its
+    /// q×q core).
     private func decomposeUpdate(_ update: WeightUpdate, baseNorm: Double, context: String) throws -> (SingularValueDecomposition<Float>, [Float]) {
+        let fraction = options.interferenceEnergy, stiRank = options.stiRank ?? 0
+        // Ky Fan: Σ_{i≤j} θᵢ ≤ Σ_{i≤j} σᵢ² for the Ritz values θ of ΔWᵀΔW, so the first j whose θ hold the
+        // fraction of trace = ‖ΔW‖²_F bounds the energy rank from above.
+        let fewVectors = { (ritz: [Double], trace: Double) -> Int? in
+            var running = 0.0
+            for (j, theta) in ritz.enumerated() {
+                running += theta
+                if running >= fraction * trace { return Swift.max(j + 1, stiRank) }
+            }
+            return nil
+        }
         if compute.factorsFromGram, case let .dense(delta) = update,
            let fromGram = try delta.singularValueDecompositionFromGram(keepingVectors: { sigma in
                guard compute.truncateUpdateFactors else { return sigma.count }
-               let rank = UpdateSpectrum(singularValues: sigma.map(Double.init), baseNorm: baseNorm).rank(holding: options.interferenceEnergy)
-               return Swift.max(rank, options.stiRank ?? 0)
-           }, context: context) {
+               let rank = UpdateSpectrum(singularValues: sigma.map(Double.init), baseNorm: baseNorm).rank(holding: fraction)
+               return Swift.max(rank, stiRank)
+           }, vectorBound: compute.twoStageSpectra && compute.truncateUpdateFactors ? fewVectors : nil,
+           iteration: compute.updateVectorIteration, context: context) {
             return fromGram
         }
         let svd = try update.singularValueDecomposition(context: context)

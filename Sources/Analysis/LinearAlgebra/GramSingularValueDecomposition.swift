@@ -36,30 +36,28 @@ extension Matrix where Scalar == Float {
     /// - Parameter keep: given the singular values (√λ, descending), how many singular vector pairs to
     ///   form (nil: all r) — the eigenvectors of the rest are never formed. `singularValues` in the result
     ///   always holds all r values (Rayleigh quotients for the kept ones, √λ beyond).
-    public func singularValueDecompositionFromGram(keepingVectors keep: (([Float]) -> Int)? = nil, tolerance: Double = 4e-6, context: String = "matrix") throws -> (decomposition: SingularValueDecomposition<Float>, singularValues: [Float])? {
+    ///
+    /// - Parameter vectorBound: when given (and the Gram matrix is large enough, see
+    ///   ``LeadingEigenvectorIteration``), first try the certified block iteration
+    ///   (``Matrix/leadingEigenvectorsByIteration(keeping:bound:settings:context:)``): all eigenvalues by
+    ///   the two-stage reduction and the few kept eigenvectors by subspace iteration, with the tridiagonal
+    ///   path above as fallback. The closure bounds the number of vectors `keep` will ask for from the
+    ///   Ritz values of G (lower bounds on its leading eigenvalues σⱼ²) and trace(G) = ‖W‖²_F, or returns
+    ///   nil when it cannot.
+    public func singularValueDecompositionFromGram(keepingVectors keep: (([Float]) -> Int)? = nil, vectorBound: ((_ ritzValues: [Double], _ trace: Double) -> Int?)? = nil, iteration: LeadingEigenvectorIteration = LeadingEigenvectorIteration(), tolerance: Double = 4e-6, context: String = "matrix") throws -> (decomposition: SingularValueDecomposition<Float>, singularValues: [Float])? {
         let r = minDimension
         guard r > 0 else { return nil }
         guard isFinite else { throw LinearAlgebraError.nonFiniteInput(context: context) }
         let tall = rows >= columns
-        let long = tall ? rows : columns
-        let blockSize = Swift.max(1, Swift.min(long, (1 << 22) / r))  // ≤ 32 MB of Double per block
-        var gram = Matrix<Double>(zeros: r, r)  // G, then its tridiagonal reduction
-        forEachBlock(tall: tall, size: blockSize) { block, _ in
-            block.elements.withUnsafeBufferPointer { bp in
-                gram.elements.withUnsafeMutableBufferPointer { gp in
-                    // tall: G += BᵀB with B b×n; wide: G += B Bᵀ with B m×b.
-                    cblas_dsyrk(CblasRowMajor, CblasUpper, tall ? CblasTrans : CblasNoTrans, blasint(r),
-                                blasint(tall ? block.rows : block.columns), 1, bp.baseAddress!, blasint(block.columns), 1,
-                                gp.baseAddress!, blasint(r))
-                }
-            }
+        let blockSize = gramBlockSize
+        var gram = doubleGram(blockSize: blockSize)  // G, then its tridiagonal reduction
+        let keepFromEigenvalues = { (lambda: [Double]) in keep?(lambda.map { Float(Swift.max(0, $0).squareRoot()) }) ?? r }
+        let eigenvalues: [Double], kept: Matrix<Double>
+        if let vectorBound, let iterated = try gram.leadingEigenvectorsByIteration(keeping: keepFromEigenvalues, bound: vectorBound, settings: iteration, context: context) {
+            (eigenvalues, kept) = (iterated.eigenvalues, iterated.vectors)
+        } else {
+            (eigenvalues, kept) = try gram.leadingEigenvectors(keeping: keepFromEigenvalues, context: context)
         }
-        for i in 0..<r {
-            for j in 0..<i { gram[i, j] = gram[j, i] }
-        }
-        let (eigenvalues, kept) = try gram.leadingEigenvectors(keeping: { lambda in
-            keep?(lambda.map { Float(Swift.max(0, $0).squareRoot()) }) ?? r
-        }, context: context)
         var sigma = eigenvalues.map { Swift.max(0, $0).squareRoot() }
         let k = kept.rows
         // The other side, unnormalized: tall P = W V (rows of W → rows of P); wide Pᵀ = Uᵀ W (columns → columns).
@@ -87,6 +85,48 @@ extension Matrix where Scalar == Float {
             : SingularValueDecomposition(u: square.transposed, singularValues: Array(values.prefix(k)),
                                          vt: Self.orthonormalizedColumns(other.transposed, tolerance: tolerance).transposed)
         return (decomposition, values)
+    }
+
+    /// All min(m, n) singular values of this Float matrix, descending, without singular vectors: σⱼ = √λⱼ
+    /// of its smaller Gram matrix G formed in Double (`dsyrk` over row or column blocks, m·n·min(m, n)
+    /// multiply-adds) and reduced by the two-stage tridiagonal reduction
+    /// (``Matrix/eigenvaluesByTwoStageReduction(context:)``). λⱼ is accurate to about ε_d·σ₁², so σⱼ to
+    /// ε_d·σ₁²/(2σⱼ), never worse than √ε_d·σ₁ ≈ 1.5·10⁻⁸·σ₁ — within a Float SVD's ε_f·σ₁ for every σⱼ.
+    /// Extra memory: one r×r Double matrix and 32 MB blocks.
+    /// - Throws: ``LinearAlgebraError`` for non-finite input or when LAPACK fails.
+    public func singularValuesFromGram(context: String = "matrix") throws -> [Float] {
+        guard minDimension > 0 else { return [] }
+        guard isFinite else { throw LinearAlgebraError.nonFiniteInput(context: context) }
+        var gram = doubleGram(blockSize: gramBlockSize)
+        var sigma = try gram.eigenvaluesByTwoStageReduction(context: context).map { Float(Swift.max(0, $0).squareRoot()) }
+        for j in sigma.indices.dropFirst() { sigma[j] = Swift.min(sigma[j], sigma[j - 1]) }
+        return sigma
+    }
+
+    /// Rows (tall) or columns (wide) per block of the Double conversions: ≤ 32 MB of Double per block.
+    private var gramBlockSize: Int {
+        Swift.max(1, Swift.min(Swift.max(rows, columns), (1 << 22) / Swift.max(1, minDimension)))
+    }
+
+    /// The Gram matrix of the smaller side in Double, both triangles filled: WᵀW (n×n) when m ≥ n, else
+    /// W Wᵀ (m×m), by `dsyrk` over blocks converted to Double.
+    private func doubleGram(blockSize: Int) -> Matrix<Double> {
+        let tall = rows >= columns, r = minDimension
+        var gram = Matrix<Double>(zeros: r, r)
+        forEachBlock(tall: tall, size: blockSize) { block, _ in
+            block.elements.withUnsafeBufferPointer { bp in
+                gram.elements.withUnsafeMutableBufferPointer { gp in
+                    // tall: G += BᵀB with B b×n; wide: G += B Bᵀ with B m×b.
+                    cblas_dsyrk(CblasRowMajor, CblasUpper, tall ? CblasTrans : CblasNoTrans, blasint(r),
+                                blasint(tall ? block.rows : block.columns), 1, bp.baseAddress!, blasint(block.columns), 1,
+                                gp.baseAddress!, blasint(r))
+                }
+            }
+        }
+        for i in 0..<r {
+            for j in 0..<i { gram[i, j] = gram[j, i] }
+        }
+        return gram
     }
 
     /// `q` itself when max |QᵀQ − I| ≤ `tolerance`; otherwise the Q of its Householder QR with columns

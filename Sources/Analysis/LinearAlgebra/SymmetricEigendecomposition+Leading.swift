@@ -83,7 +83,7 @@ extension Matrix where Scalar == Double {
     }
 
     /// Maps LAPACK's `info` to ``LinearAlgebraError``.
-    private static func check(_ routine: String, _ context: String, _ info: Int32) throws {
+    static func check(_ routine: String, _ context: String, _ info: Int32) throws {
         if info < 0 { throw LinearAlgebraError.lapackArgument(routine: routine, context: context, info: Int(info)) }
         if info > 0 { throw LinearAlgebraError.eigenDidNotConverge(context: context, info: Int(info)) }
     }

@@ -21,7 +21,8 @@ public struct ComputeSettings: Sendable, Equatable {
     /// Intruders need the top 10 of r singular vectors of W_ft: computing just those is the default.
     public var intruderVectors: TopVectors
     /// With a single task no singular vectors of ΔW are used (interference, similarity and STI need T ≥ 2),
-    /// so only its singular values are computed (`gesdd` with `jobz = 'N'`).
+    /// so only its singular values are computed (with ``factorsFromGram`` from the Double Gram matrix's
+    /// tridiagonal reduction, else `gesdd` with `jobz = 'N'`; see also ``twoStageSpectra``).
     public var valuesOnlyForSingleTask: Bool
     /// Keep only the singular vectors of ΔW that the cross-task signals read (the interference rank, or
     /// the STI rank when larger) instead of all r of them.
@@ -50,8 +51,24 @@ public struct ComputeSettings: Sendable, Equatable {
     /// factorization computed then. Non-square layers need the complete thin factor of their long side
     /// for the band below the cut and are factored completely.
     public var leadingBaseVectors: Bool
+    /// With ``factorsFromGram``, a dense ΔW's spectrum without the one-stage tridiagonal reduction: with a
+    /// single task its values alone by the two-stage reduction of its Double Gram matrix
+    /// (``Matrix/singularValuesFromGram(context:)``); with T ≥ 2 and ``truncateUpdateFactors``, when the
+    /// 90%-energy rank (or the STI rank) is small, all values by the two-stage reduction and those few
+    /// vectors by certified block iteration (``Matrix/leadingEigenvectorsByIteration(keeping:bound:settings:context:)``),
+    /// the one-stage path being the fallback. W_pre keeps the one-stage path: the zone cut asks for
+    /// hundreds of its vectors, which the two-stage reduction cannot back-transform.
+    ///
+    /// Off by default: on this machine's OpenBLAS 0.3.21 (2 cores) `dsyev_2stage` was no faster than
+    /// `dsytrd` + `dsterf` at 4096² in the same process, and the full analysis with it took longer
+    /// (benchmarks/RESULTS.md, run 5). Results agree with the one-stage path to 5·10⁻¹³.
+    public var twoStageSpectra: Bool
+    /// The block iteration's settings (see ``twoStageSpectra``).
+    public var updateVectorIteration: LeadingEigenvectorIteration
 
-    public init(intruderVectors: TopVectors = .automatic(TruncatedSVDSettings()), valuesOnlyForSingleTask: Bool = true, truncateUpdateFactors: Bool = true, reorthonormalizeBase: Bool = true, projectToDeepestCut: Bool = true, factorsFromGram: Bool = true, leadingBaseVectors: Bool = true) {
+    public init(intruderVectors: TopVectors = .automatic(TruncatedSVDSettings()), valuesOnlyForSingleTask: Bool = true, truncateUpdateFactors: Bool = true, reorthonormalizeBase: Bool = true, projectToDeepestCut: Bool = true, factorsFromGram: Bool = true, leadingBaseVectors: Bool = true, twoStageSpectra: Bool = false, updateVectorIteration: LeadingEigenvectorIteration = LeadingEigenvectorIteration()) {
+        self.twoStageSpectra = twoStageSpectra
+        self.updateVectorIteration = updateVectorIteration
         self.factorsFromGram = factorsFromGram
         self.leadingBaseVectors = leadingBaseVectors
         self.reorthonormalizeBase = reorthonormalizeBase
