@@ -198,7 +198,7 @@ def main():
     parser.add_argument("--report", help="also write the tables (markdown) to this file")
     parser.add_argument("--keep", action="store_true", help="keep the generated families")
     parser.add_argument("--fb-t8", action="store_true", help="also run (a) on the 4096² family at T = 8")
-    parser.add_argument("--only", help="comma-separated subset of: minilm,768,4096,14336x4096,block7b")
+    parser.add_argument("--only", help="comma-separated subset of: minilm,768,4096,14336x4096,block7b,block7b-lowrank")
     parser.add_argument("--no-fb", action="store_true", help="skip (a) everywhere (it is the slowest pipeline)")
     parser.add_argument("--from-results", help="only print the tables of an earlier run's results.json")
     args = parser.parse_args()
@@ -231,24 +231,30 @@ def main():
         specs += [("4096", [("model.layers.0.self_attn.q_proj.weight", 4096, 4096)], 8, "F32"),
                   ("14336x4096", [("model.layers.0.mlp.gate_proj.weight", 14336, 4096)], 4, "F32"),
                   ("block7b", make_family.BLOCK_7B, 4, "BF16")]
+    # The same block with updates whose 90%-energy subspace is small, as real fine-tunes' are (5% noise:
+    # rank90 ≈ 15 instead of 1401–2180); only with --only (not part of the default run).
+    if only is not None and "block7b-lowrank" in only:
+        specs.append(("block7b-lowrank", make_family.BLOCK_7B, 4, "BF16"))
     specs = [spec for spec in specs if only is None or spec[0] in only]
     for key, layers, tasks, dtype in specs:
         directory = os.path.join(args.workdir, f"family-{key}")
         t = time.perf_counter()
-        base, models = make_family.write_family(directory, layers, tasks, dtype=dtype, seed=len(key))
+        noise = 0.05 if key == "block7b-lowrank" else 0.4
+        base, models = make_family.write_family(directory, layers, tasks, dtype=dtype, seed=len("block7b") if key == "block7b-lowrank" else len(key), noise=noise)
         print(f"\n(generated {directory} in {time.perf_counter() - t:.0f} s)", file=sys.stderr)
         shapes = [(m, n) for _, m, n in layers]
         big = max(max(s) for s in shapes)
         for t_count in ([4, 8] if tasks == 8 else [4]):
             label = {"768": f"synthetic 768×768 (8 layers)", "4096": "synthetic 4096×4096", "14336x4096": "synthetic 14336×4096",
-                     "block7b": "7B decoder block, BF16 (q,k,v,o 4096², gate/up 14336×4096, down 4096×14336)"}[key]
+                     "block7b": "7B decoder block, BF16 (q,k,v,o 4096², gate/up 14336×4096, down 4096×14336)",
+                     "block7b-lowrank": "7B decoder block, BF16, updates with 5% noise (rank90 small)"}[key]
             run_fb = big <= 4096 and not (key == "4096" and t_count == 8 and not args.fb_t8) and not args.no_fb
             note = ("--no-fb" if args.no_fb and big <= 4096 else "would need a 14336×14336 U (0.77 GiB float32) from a full SVD of each module for every model — about 4 TFLOP per "
                     "SVD and chain product, tens of minutes per model on 2 cores" if big > 4096 else
                     "not run at T = 8 (about twice the T = 4 time: its cost is linear in T, two SVDs per model; pass --fb-t8)")
             results.append(case(args, label, base, models[:t_count], shapes, t_count, run_fb, note,
-                                max_memory="8G" if key == "block7b" else None))
-        if key == "block7b":
+                                max_memory="8G" if key.startswith("block7b") else None))
+        if key.startswith("block7b"):
             r = results[-1]
             r["extrapolated_32_blocks"] = r["ours_full"][0] * 32
         if not args.keep:

@@ -16,9 +16,12 @@ struct Conv1DCommandTests {
             base[name] = Tensor(generator.gaussianMatrix(shape[0], shape[1]))
         }
         for (name, tensors) in [("base", base)] + [("a", 0.05), ("b", 0.08)].map({ name, scale in
-            (name, base.mapValues { tensor in
-                Tensor(shape: tensor.shape, values: zip(tensor.values, generator.gaussianMatrix(1, tensor.values.count, scale: Float(scale)).elements).map { $0 + $1 })
-            })
+            // Noise drawn in sorted-name order: a Dictionary's own order differs between instances, and
+            // two calls must write the same family.
+            (name, Dictionary(uniqueKeysWithValues: base.keys.sorted().map { key in
+                let tensor = base[key]!
+                return (key, Tensor(shape: tensor.shape, values: zip(tensor.values, generator.gaussianMatrix(1, tensor.values.count, scale: Float(scale)).elements).map { $0 + $1 }))
+            }))
         }) {
             let directory = root.appendingPathComponent(name)
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
