@@ -31,8 +31,8 @@ struct SubspaceOverlaps: Sendable {
         self.left = left
     }
 
-    /// VᵢᵀVⱼ for i ≠ j (rᵢ × rⱼ).
-    func right(_ i: Int, _ j: Int) -> MatrixF { i < j ? right[i][j]! : right[j][i]!.transposed }
+    /// VᵢᵀVⱼ for i < j (rᵢ × rⱼ); products with the other blocks go through ``multiplyingRight(_:_:_:)``.
+    func right(_ i: Int, _ j: Int) -> MatrixF { right[i][j]! }
 
     /// UᵢᵀUⱼ for i ≠ j (rᵢ × rⱼ).
     func left(_ i: Int, _ j: Int) -> MatrixF { i < j ? left[i][j]! : left[j][i]!.transposed }

@@ -92,22 +92,16 @@ public struct TaskInterference: Codable, Sendable, Equatable {
     private static func transposedProduct(_ update: WeightUpdate, _ stacked: MatrixF, rows range: Range<Int>, own: Range<Int>, factors: SingularValueDecomposition<Float>) -> MatrixF {
         let inside = range.clamped(to: own)
         guard case .dense = update, !inside.isEmpty else { return transposedProduct(update, stacked.rows(range)) }
-        let m = factors.u.rows, k = factors.u.columns
-        var result = MatrixF(zeros: range.count, m)
+        var result = MatrixF(zeros: range.count, factors.u.rows)
         if range.lowerBound < inside.lowerBound {
             result.setBlock(row: 0, column: 0, to: transposedProduct(update, stacked.rows(range.lowerBound..<inside.lowerBound)))
         }
         if inside.upperBound < range.upperBound {
             result.setBlock(row: inside.upperBound - range.lowerBound, column: 0, to: transposedProduct(update, stacked.rows(inside.upperBound..<range.upperBound)))
         }
-        factors.u.elements.withUnsafeBufferPointer { u in
-            result.elements.withUnsafeMutableBufferPointer { out in
-                for p in inside {
-                    let q = p - own.lowerBound, sigma = factors.singularValues[q], row = (p - range.lowerBound) * m
-                    for r in 0..<m { out[row + r] = sigma * u[r * k + q] }
-                }
-            }
-        }
+        let triplets = (inside.lowerBound - own.lowerBound)..<(inside.upperBound - own.lowerBound)
+        let ownRows = factors.u.columns(triplets).scalingColumns(by: Array(factors.singularValues[triplets])).transposed
+        result.setBlock(row: inside.lowerBound - range.lowerBound, column: 0, to: ownRows)
         return result
     }
 
