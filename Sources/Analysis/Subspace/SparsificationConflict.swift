@@ -46,15 +46,7 @@ public struct SparsificationStatistics: Codable, Sendable, Equatable {
         switch settings.method {
         case .magnitude:
             let masks = zip(updates, settings.densities).map { Self.magnitudeMask($0.elements, density: $1) }
-            tasks = zip(updates, masks).map { update, mask in
-                var kept = 0, keptEnergy = 0.0, energy = 0.0
-                for (x, keep) in zip(update.elements, mask) {
-                    let e = Double(x) * Double(x)
-                    energy += e
-                    if keep { kept += 1; keptEnergy += e }
-                }
-                return Task(entries: update.elements.count, energy: energy, keptEntries: Double(kept), keptEnergy: keptEnergy)
-            }
+            tasks = zip(updates, masks).map { update, mask in Task(update, keeping: { mask[$0] ? 1 : 0 }) }
             var overlap = 0.0, conflict = 0.0, discarded = 0.0
             for e in 0..<(updates.first?.elements.count ?? 0) {
                 var elected = 0.0, positive = 0, negative = 0
@@ -77,27 +69,20 @@ public struct SparsificationStatistics: Codable, Sendable, Equatable {
             conflictEntries = conflict
             electionDiscardedEnergy = settings.electsSigns ? discarded : nil
         case .random, .dellaMagprune:
-            let probabilities = updates.indices.map { p in
-                settings.method == .random
-                    ? [Double](repeating: settings.densities[p], count: updates[p].elements.count)
-                    : Self.dellaProbabilities(updates[p], density: settings.densities[p], epsilon: settings.epsilons[p])
+            // DARE keeps every entry with its model's density; DELLA with a per-entry probability.
+            let probabilities: [(Int) -> Double] = updates.indices.map { p in
+                let density = settings.densities[p]
+                guard settings.method == .dellaMagprune else { return { _ in density } }
+                let della = Self.dellaProbabilities(updates[p], density: density, epsilon: settings.epsilons[p])
+                return { della[$0] }
             }
-            tasks = zip(updates, probabilities).map { update, keep in
-                var kept = 0.0, keptEnergy = 0.0, energy = 0.0
-                for (x, p) in zip(update.elements, keep) {
-                    let e = Double(x) * Double(x)
-                    energy += e
-                    kept += p
-                    keptEnergy += p * e
-                }
-                return Task(entries: update.elements.count, energy: energy, keptEntries: kept, keptEnergy: keptEnergy)
-            }
+            tasks = zip(updates, probabilities).map { Task($0, keeping: $1) }
             var overlap = 0.0, conflict = 0.0
             var entry = [(probability: Double, sign: Double)](repeating: (0, 0), count: updates.count)
             for e in 0..<(updates.first?.elements.count ?? 0) {
                 for p in updates.indices {
                     let v = weights[p] * Double(updates[p].elements[e])
-                    entry[p] = (v == 0 ? 0 : probabilities[p][e], v > 0 ? 1 : -1)
+                    entry[p] = (v == 0 ? 0 : probabilities[p](e), v > 0 ? 1 : -1)
                 }
                 let expected = Self.expectedOverlap(entry)
                 overlap += expected.overlap
@@ -181,5 +166,20 @@ public struct SparsificationStatistics: Codable, Sendable, Equatable {
             if sign > 0 { nonePositive *= 1 - p } else { noneNegative *= 1 - p }
         }
         return (Swift.max(0, 1 - none - one), Swift.max(0, 1 - nonePositive - noneNegative + none))
+    }
+}
+
+extension SparsificationStatistics.Task {
+    /// The trimming of `update` that keeps entry e with probability `keep(e)` (0 or 1 for a mask):
+    /// kept entries Σₑ pₑ and kept energy Σₑ pₑτₑ², exact for a mask, expected otherwise.
+    init(_ update: MatrixF, keeping keep: (Int) -> Double) {
+        var kept = 0.0, keptEnergy = 0.0, energy = 0.0
+        for (e, x) in update.elements.enumerated() {
+            let square = Double(x) * Double(x), p = keep(e)
+            energy += square
+            kept += p
+            keptEnergy += p * square
+        }
+        self.init(entries: update.elements.count, energy: energy, keptEntries: kept, keptEnergy: keptEnergy)
     }
 }
