@@ -71,7 +71,7 @@ struct MergeableCommand: ParsableCommand {
     @OptionGroup var store: StoreArguments
 
     func validate() throws {
-        if mergekit.mergekit == nil || family.base != nil || !family.models.isEmpty { try store.requireInputs(family) }
+        if !mergekit.namesTheFamily(family) { try store.requireInputs(family) }
         guard family.base == nil || family.models.count >= 2 else { throw ValidationError("a verdict needs at least two fine-tuned models") }
         guard ridge >= 0, ridge.isFinite else { throw ValidationError("--ridge must be a finite number ≥ 0") }
         if family.base == nil, mergekit.mergekit == nil, emitMergekit != nil {

@@ -46,7 +46,7 @@ struct ModelCommand: ParsableCommand {
     @OptionGroup var mergekit: MergekitArguments
 
     func validate() throws {
-        if mergekit.mergekit == nil || family.base != nil || !family.models.isEmpty { try store.requireInputs(family) }
+        if !mergekit.namesTheFamily(family) { try store.requireInputs(family) }
     }
 
     func run() throws {

@@ -18,6 +18,9 @@ struct MergekitArguments: ParsableArguments {
         var family: FamilyArguments
     }
 
+    /// Whether the config, not --base/--models, names the family to analyse.
+    func namesTheFamily(_ family: FamilyArguments) -> Bool { mergekit != nil && family.base == nil && family.models.isEmpty }
+
     /// Reads and checks the config before any weight is read; nil without --mergekit.
     /// - Throws: ``MergekitConfigError`` naming the key.
     func resolve(_ family: FamilyArguments) throws -> Resolved? {
