@@ -77,6 +77,13 @@ import Testing
 
         let url = setup.store.appendingPathComponent("manifest.json")
         var manifest = try JSONDecoder().decode(StoreManifest.self, from: Data(contentsOf: url))
+        // A store of an earlier analysis version (other numbers) is not mixed into a computing run.
+        var older = manifest
+        older.toolVersion = "smile-inspect 0.1.0"
+        try JSONEncoder().encode(older).write(to: url)
+        #expect { try setup.analyzer().run(setup.family) } throws: {
+            "\($0)".contains("the store was written by smile-inspect 0.1.0, this is \(StoreManifest.currentToolVersion)")
+        }
         manifest.formatVersion = 99
         try JSONEncoder().encode(manifest).write(to: url)
         #expect { try ResultsStore.open(at: setup.store) } throws: { "\($0)".contains("format version 99, this smile-inspect reads 1") }
