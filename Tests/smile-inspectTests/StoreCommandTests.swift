@@ -80,8 +80,11 @@ struct StoreCommandTests {
     @Test func shardAutoReadsSlurmAndKubernetesIndices() throws {
         let store = try TestPaths.temporaryDirectory().appendingPathComponent("store").path
         let model = ["model", "--quiet", "--store", store, "--shard", "auto"] + (try Self.family())
-        let slurm = try CommandRunner.run(model, environment: ["SLURM_ARRAY_TASK_ID": "11", "SLURM_ARRAY_TASK_MIN": "10", "SLURM_ARRAY_TASK_COUNT": "2"])
+        let resubmitted = ["SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_MAX": "1", "SLURM_ARRAY_TASK_COUNT": "1"]
+        let slurm = try CommandRunner.run(model + ["--shard-count", "2"], environment: resubmitted)
         #expect(slurm.status == 0 && slurm.stderr.contains("shard 1/2 done"), "\(slurm.stderr)")
+        let withoutCount = try CommandRunner.run(model, environment: resubmitted)
+        #expect(withoutCount.status != 0 && withoutCount.stderr.contains("pass --shard-count N"), "\(withoutCount.stderr)")
         let kubernetes = try CommandRunner.run(model + ["--shard-count", "2"], environment: ["JOB_COMPLETION_INDEX": "0"])
         #expect(kubernetes.status == 0 && kubernetes.stderr.contains("shard 0/2 done"), "\(kubernetes.stderr)")
         let report = try CommandRunner.run(["report", "--store", store, "--format", "json"])

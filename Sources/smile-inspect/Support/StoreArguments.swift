@@ -8,10 +8,10 @@ struct StoreArguments: ParsableArguments {
     @Option(help: ArgumentHelp("A results store directory: each analysed tensor's result is written there as soon as it is done, and a rerun reuses those computed from the same inputs and options. Given without --base, the report is built from the store alone.", valueName: "dir"), completion: .directory)
     var store: String?
 
-    @Option(help: ArgumentHelp("Analyse only part i of N (0 ≤ i < N) of the tensors, balanced by estimated cost, into --store; combine with `smile-inspect report --store`. `auto` takes i and N from a Slurm job array (SLURM_ARRAY_TASK_ID, _MIN, _COUNT) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX with --shard-count).", valueName: "i/N|auto"))
+    @Option(help: ArgumentHelp("Analyse only part i of N (0 ≤ i < N) of the tensors, balanced by estimated cost, into --store; combine with `smile-inspect report --store`. `auto` takes i from a Slurm job array (SLURM_ARRAY_TASK_ID; N from --shard-count, or SLURM_ARRAY_TASK_COUNT when the array is 0-(N-1)) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX with --shard-count).", valueName: "i/N|auto"))
     var shard: String?
 
-    @Option(help: ArgumentHelp("The number of shards for --shard auto: a Kubernetes Indexed Job's completions (overrides SLURM_ARRAY_TASK_COUNT).", valueName: "N"))
+    @Option(help: ArgumentHelp("The number of shards for --shard auto: a Kubernetes Indexed Job's completions, or the first Slurm array's size (needed when resubmitting some of its indices, e.g. sbatch --array=1).", valueName: "N"))
     var shardCount: Int?
 
     func validate() throws {
