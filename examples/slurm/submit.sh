@@ -24,11 +24,19 @@
 #
 # resubmits exactly the shards without a marker (they reuse every layer they had stored) and the combine.
 # A request the partition can never satisfy (more CPUs, memory or time than it has) is cancelled here and
-# reported, never left pending.
+# reported, never left pending; a store whose jobs are still queued is refused.
 set -euo pipefail
 recipe=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 name=${0##*/}
 fail() { echo "$name: $1" >&2; exit "${2:-64}"; }
+# Refuses while jobs this store's runs submitted are still pending or running.
+refuse_while_queued() {
+    [ -f "$1/slurm/jobs" ] || return 0
+    local jobs queued
+    jobs=$(tr -s ' \n' ',,' < "$1/slurm/jobs")
+    queued=$(squeue -h -j "${jobs%,}" -o '%i %T' 2>/dev/null || true)
+    [ -z "$queued" ] || fail "jobs of this store are still queued (wait for them, or scancel them): $(echo "$queued" | paste -sd ' ')" 1
+}
 
 if [ "${1:-}" = --resume ]; then
     name=resume.sh
@@ -37,9 +45,7 @@ if [ "${1:-}" = --resume ]; then
     [ -f "$settings" ] || fail "$settings does not exist: $2 is not a store submit.sh wrote" 66
     # shellcheck source=/dev/null
     source "$settings"
-    jobs=$(tr -s ' \n' ',,' < "$STORE/slurm/jobs")
-    queued=$(squeue -h -j "${jobs%,}" -o '%i %T' 2>/dev/null || true)
-    [ -z "$queued" ] || fail "jobs of this store are still queued (wait for them, or scancel them): $(echo "$queued" | paste -sd ' ')" 1
+    refuse_while_queued "$STORE"
     missing=()
     for ((shard = 0; shard < SHARDS; shard++)); do
         [ -e "$STORE/slurm/done/$shard" ] || missing+=("$shard")
@@ -56,6 +62,7 @@ else
     done
     MODELS="${resolved[*]}"
     STORE=$(realpath -m -- "$STORE")
+    refuse_while_queued "$STORE"
     SMILE_INSPECT=$(command -v -- "${SMILE_INSPECT:-smile-inspect}") || fail "${SMILE_INSPECT:-smile-inspect} is not an executable (set SMILE_INSPECT)" 66
     SMILE_INSPECT=$(realpath -e -- "$SMILE_INSPECT")
     SHARDS=${SHARDS:-4} CPUS=${CPUS:-2} MEM=${MEM:-8G} TIME=${TIME:-04:00:00} COMBINE_MEM=${COMBINE_MEM:-2G}
