@@ -21,9 +21,10 @@ enum TensorComparison {
         return nil
     }
 
-    /// The findings of `model` against `base`.
+    /// The findings of `model` against `base`; findings about the whole checkpoint name its shard index or
+    /// its one file.
     static func compare(base: Checkpoint, model: Checkpoint) throws -> [CompatibilityFinding] {
-        let label = model.displayPath
+        let label = model.indexURL?.relativePath ?? (model.files.count == 1 ? model.files[0].displayPath : model.displayPath)
         let baseTensors = base.tensors.filter { !QuantizedWeights.isQuantizationParameter($0.name) }
         let modelTensors = model.tensors.filter { !QuantizedWeights.isQuantizationParameter($0.name) }
         let (mapping, matches) = try PrefixMapping.best(base: Set(baseTensors.map(\.name)), model: modelTensors.map(\.name), modelLabel: label)
