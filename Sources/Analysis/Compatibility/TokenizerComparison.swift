@@ -110,11 +110,12 @@ public struct TokenizerComparison: Codable, Sendable, Equatable {
             let first = firstDifferingIds.first.map { d in
                 "; first differing id \(d.id): \(d.base.map(CheckpointError.quoted) ?? "none") in the base, \(d.model.map(CheckpointError.quoted) ?? "none") here"
             } ?? ""
+            let onlyMerges = baseKind == modelKind && mergesIdentical == false && sharedShare == 1 && baseSize == modelSize
             let what = baseKind != modelKind ? "a \(modelKind) tokenizer where the base has \(baseKind)"
-                : mergesIdentical == false && sharedShare == 1 && baseSize == modelSize ? "the same vocabulary with other BPE merges, so text is split into other tokens"
+                : onlyMerges ? "the same vocabulary with other BPE merges, so text is split into other tokens"
                 : baseKind == "SentencePiece" ? "another tokenizer.model (the files differ)"
                 : "another vocabulary: \(Self.percent(sharedShare)) of the base's \(baseSize) tokens keep their id (\(modelSize) tokens here)\(first)"
-            findings.append(CompatibilityFinding(.warning, .tokenizer, key: mergesIdentical == false && sharedShare == 1 ? "merges" : "vocabulary",
+            findings.append(CompatibilityFinding(.warning, .tokenizer, key: onlyMerges ? "merges" : "vocabulary",
                 base: String(baseSize), model: String(modelSize), file: file,
                 message: "\(what); merged embedding rows and outputs would mix different tokens"))
         }

@@ -9,10 +9,12 @@ enum CompatibilityDocument {
         let counts = report.counts
         doc.paragraph("\(headline(report.status)): \(counts.incompatible) incompatible, \(counts.warning) warning(s), \(counts.note) note(s), from configs, tokenizer files and tensor headers (no weight read).")
         doc.bullets(report.notes)
-        doc.table(ReportTable(headers: ["model", "kind", "status", "incompatible", "warnings", "notes", "tokenizer"], rows: report.models.map { model in
+        var table = ReportTable(headers: ["model", "kind", "status", "incompatible", "warnings", "notes", "tokenizer"], rows: report.models.map { model in
             let count = { (severity: CompatibilitySeverity) in String(model.findings.filter { $0.severity == severity }.count) }
             return [model.name, model.kind, model.status.rawValue, count(.incompatible), count(.warning), count(.note), tokenizerSummary(model.tokenizer)]
-        }))
+        })
+        table.alignments = [.left, .left, .left, .right, .right, .right, .left]
+        doc.table(table)
         for model in report.models where !model.findings.isEmpty {
             doc.paragraph("\(model.name) (\(model.path)):")
             doc.bullets(model.findings.map(\.line))
