@@ -1,8 +1,10 @@
 /// Compares the tensor headers of a full checkpoint with the base's (no tensor data is read).
 ///
 /// Names are matched as ``ModelFamily`` matches them (exactly, or under the best ``PrefixMapping``).
-/// Findings: a base tensor the model lacks (incompatible: task arithmetic and SMILE need every tensor;
-/// the layer indices missing are summarised), a tensor of another shape (incompatible; e.g. a resized
+/// Findings: a base weight the model lacks (incompatible: task arithmetic and SMILE need every weight;
+/// the layer indices missing are summarised) — a missing buffer (``isBuffer(_:)``: an integer or boolean
+/// tensor, or a name transformers registers as a buffer, e.g. `embeddings.position_ids`, which newer
+/// versions no longer save) is a note —, a tensor of another shape (incompatible; e.g. a resized
 /// `embed_tokens` / `lm_head`; the first ``shapeFindingLimit`` one by one, then a count), tensors with no
 /// base counterpart (note: task heads), and another storage dtype (note). Quantization scales are left
 /// out, as the analyses leave them out.
@@ -12,6 +14,15 @@ enum TensorComparison {
 
     /// Tensor-embedding names, as suffixes, in the order they are looked for.
     static let embeddingSuffixes = ["embed_tokens.weight", "word_embeddings.weight", "wte.weight", "tok_embeddings.weight", "embed_in.weight", "shared.weight"]
+
+    /// Name suffixes of tensors transformers registers as buffers, not weights.
+    static let bufferSuffixes = ["position_ids", "token_type_ids", "rotary_emb.inv_freq", "num_batches_tracked", "attn.bias", "attn.masked_bias"]
+
+    /// Whether `info` is a buffer rather than a trained weight: not a floating-point dtype, or a
+    /// ``bufferSuffixes`` name.
+    static func isBuffer(_ info: TensorInfo) -> Bool {
+        ![DType.f64, .f32, .f16, .bf16, .f8E4M3, .f8E5M2].contains(info.dtype) || bufferSuffixes.contains { info.name.hasSuffix($0) }
+    }
 
     /// The rows of the token-embedding tensor among `tensors`, or nil.
     static func embeddingRows(_ tensors: [TensorInfo]) -> Int? {
@@ -36,9 +47,12 @@ enum TensorComparison {
         if !mapping.isIdentity {
             findings.append(CompatibilityFinding(.note, .tensors, key: "prefix", file: label, message: "tensor names differ from the base by a prefix: \(mapping)"))
         }
-        var missing = [String](), reshaped = [(TensorInfo, TensorInfo)](), dtypes = [String: Int]()
+        var missing = [String](), missingBuffers = [String](), reshaped = [(TensorInfo, TensorInfo)](), dtypes = [String: Int]()
         for baseInfo in baseTensors {
-            guard let name = mapping.modelName(forBase: baseInfo.name), let info = model.info(name) else { missing.append(baseInfo.name); continue }
+            guard let name = mapping.modelName(forBase: baseInfo.name), let info = model.info(name) else {
+                if Self.isBuffer(baseInfo) { missingBuffers.append(baseInfo.name) } else { missing.append(baseInfo.name) }
+                continue
+            }
             if info.shape != baseInfo.shape { reshaped.append((baseInfo, info)) }
             if info.dtype != baseInfo.dtype { dtypes["\(info.dtype.rawValue) here, \(baseInfo.dtype.rawValue) in the base", default: 0] += 1 }
         }
@@ -46,6 +60,10 @@ enum TensorComparison {
             let layers = Self.layerSummary(missing).map { " (\($0))" } ?? ""
             findings.append(CompatibilityFinding(.incompatible, .tensors, key: first, base: String(baseTensors.count), model: String(baseTensors.count - missing.count), file: label,
                 message: "\(missing.count) of the base's \(baseTensors.count) tensors are missing\(layers), e.g. \(ConfigComparison.listed(missing, limit: 3))"))
+        }
+        if let first = missingBuffers.first {
+            findings.append(CompatibilityFinding(.note, .tensors, key: first, file: label,
+                message: "\(missingBuffers.count) buffer(s) of the base are not stored here and are not merged, e.g. \(ConfigComparison.listed(missingBuffers, limit: 3))"))
         }
         for (baseInfo, info) in reshaped.prefix(shapeFindingLimit) {
             findings.append(CompatibilityFinding(.incompatible, .tensors, key: baseInfo.name, base: "\(baseInfo.shape)", model: "\(info.shape)",

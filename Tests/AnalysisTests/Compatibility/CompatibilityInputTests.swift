@@ -85,6 +85,25 @@ struct CompatibilityInputTests {
         #expect(report.models[3].findings[0].key == "model.layers.0.self_attn.q_proj.weight" && report.models[3].findings[0].model == "[64, 32]")
     }
 
+    /// Newer transformers no longer save buffers such as BERT's `embeddings.position_ids` (I64): a
+    /// fine-tune without it is not missing a weight (as in the real MiniLM harness family).
+    @Test func aMissingBufferIsANoteAndAMissingWeightIncompatible() throws {
+        var tensors = CompatibilityFamily.llamaTensors()
+        tensors["embeddings.position_ids"] = Tensor(shape: [1, 8], values: (0..<8).map(Float.init))
+        tensors["model.layers.0.self_attn.rotary_emb.inv_freq"] = TestModels.random([8], seed: 5)
+        let base = directory.appendingPathComponent("with-buffers")
+        try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+        try SafetensorsWriter.write(tensors, to: base.appendingPathComponent("model.safetensors"), dtypes: ["embeddings.position_ids": .i64])
+        var lacking = CompatibilityFamily.llamaTensors()
+        let report = try CompatibilityCheck.run(base: base.path, models: [try model("no-buffers", [:], tensors: lacking).path])
+        #expect(report.models[0].status == .compatible)
+        #expect(report.models[0].findings.map(\.message) == ["2 buffer(s) of the base are not stored here and are not merged, e.g. embeddings.position_ids, model.layers.0.self_attn.rotary_emb.inv_freq"])
+        lacking["model.norm.weight"] = nil
+        let weightless = try CompatibilityCheck.run(base: base.path, models: [try model("no-norm", [:], tensors: lacking).path])
+        #expect(weightless.models[0].status == .incompatible)
+        #expect(weightless.models[0].findings[0].message == "1 of the base's 23 tensors are missing, e.g. model.norm.weight")
+    }
+
     @Test func badInputIsOneLineNamingTheFileAndTheRule() throws {
         let cases: [(files: [String: String], file: String, rule: String)] = [
             (["config.json": #"{"hidden_size": 64,}"#], "config.json", "invalid model config: expected a string key"),
