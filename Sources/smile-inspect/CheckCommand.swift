@@ -32,11 +32,16 @@ struct CheckCommand: ParsableCommand {
             naming the file and the rule), 64 usage error. --format json is documented in docs/json.md \
             (CheckDocument); csv has one row per finding.
 
+            --mergekit config.yml checks the config's base_model and models (local paths or repo ids in \
+            the Hugging Face cache); its merge itself is judged by `mergeable --mergekit`. --transposed is \
+            accepted for symmetry with the other commands and changes nothing here.
+
             EXAMPLES:
-              smile-inspect check --base meta-llama/Llama-3.1-8B --models ./ft-math ./ft-code && mergekit-yaml merge.yml out/
-              smile-inspect check --base base/ --models a/ b/ lora-c/ --format json -o compatibility.json
-              smile-inspect check --mergekit merge.yml          # the config's base_model and models
-              smile-inspect check --base base/ --models a/ --format csv | grep ,incompatible,
+              smile-inspect check --base base/ --models a/ b/ lora-c/
+              smile-inspect check --base base/ --models a/ b/ && mergekit-yaml m.yml out/
+              smile-inspect check --base org/llama --models org/ft-a org/ft-b@v2
+              smile-inspect check --mergekit merge.yml          # its base_model and models
+              smile-inspect check --base base/ --models a/ --format json -o check.json
             """)
 
     @OptionGroup var family: FamilyArguments
