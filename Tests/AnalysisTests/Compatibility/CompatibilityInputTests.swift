@@ -58,6 +58,28 @@ struct CompatibilityInputTests {
         #expect(superset.specialTokens == [.init(role: "bos_token", base: nil, model: "<s> (3)")])
     }
 
+    @Test func unigramWordLevelSentencePieceAndNamedTemplatesAreRead() throws {
+        let unigram = try TokenizerFiles.read(in: try model("unigram", [
+            "tokenizer.json": #"{"model": {"type": "Unigram", "vocab": [["<unk>", 0], ["▁a", -1.5], ["b", -2]]}, "added_tokens": [{"id": 3, "content": "<pad>", "special": true}]}"#,
+            "tokenizer_config.json": #"{"pad_token": "<pad>", "added_tokens_decoder": {"4": {"content": "<sep>"}}, "chat_template": [{"name": "tool_use", "template": "T"}, {"name": "default", "template": "D"}]}"#,
+        ]))!
+        #expect(unigram.kind == "Unigram" && unigram.vocabulary == ["<unk>": 0, "▁a": 1, "b": 2, "<pad>": 3, "<sep>": 4])
+        #expect(unigram.special("pad_token") == "<pad> (3)" && unigram.chatTemplate?.text == "{# default #}\nD\n{# tool_use #}\nT")
+        let wordLevel = try TokenizerFiles.read(in: try model("wordlevel", ["tokenizer.json": #"{"model": {"type": "WordLevel", "vocab": {"x": 0, "y": 1}}}"#]))!
+        #expect(wordLevel.kind == "WordLevel" && wordLevel.merges == nil)
+        let kinds = TokenizerComparison.compare(base: unigram, model: wordLevel, embeddingRows: nil)
+        #expect(kinds.relation == .different && kinds.sharedShare == 0 && kinds.firstDifferingIds.first == .init(id: 0, base: "<unk>", model: "x"))
+        #expect(kinds.findings(model: wordLevel)[0].message.hasPrefix("a WordLevel tokenizer where the base has Unigram"))
+        #expect(try TokenizerFiles.read(in: try model("no-tokenizer", [:])) == nil)
+        let spm = try [("spm-a", "\u{0A}\u{05}model"), ("spm-b", "\u{0A}\u{05}model"), ("spm-c", "\u{0A}\u{05}other")].map { label, bytes in
+            try TokenizerFiles.read(in: try model(label, ["tokenizer.model": bytes]))!
+        }
+        #expect(spm.allSatisfy { $0.kind == "SentencePiece" })
+        #expect(TokenizerComparison.compare(base: spm[0], model: spm[1], embeddingRows: nil).relation == .identical)
+        let changed = TokenizerComparison.compare(base: spm[0], model: spm[2], embeddingRows: nil)
+        #expect(changed.relation == .different && changed.findings(model: spm[2])[0].message.hasPrefix("another tokenizer.model (the files differ)"))
+    }
+
     @Test func loRAAdaptersAreCheckedAgainstTheBaseModules() throws {
         let base = try model("base", [:])
         func adapter(_ label: String, targets: String, modules: [String: [Int]]) throws -> URL {
