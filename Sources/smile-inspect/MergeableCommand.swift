@@ -101,10 +101,11 @@ struct MergeableCommand: ParsableCommand {
                 var document = ModelReport.verdict(report)
                 if plan, let mergePlan = report.summary.plan { document.append(VerdictReport.plan(mergePlan)) }
                 if let judgement { document.append(VerdictReport.mergekit(judgement, taskNames: report.summary.taskNames)) }
+                document.append(CompatibilityDocument.warnings(report.compatibility))
                 text = self.report.format == .markdown ? document.markdown : document.text
             case .json:
                 let result = MergeableResult(verdict: verdict, summary: report.summary, taskTotals: TaskTotals.of(report.layers, taskNames: report.taskNames), mergekit: judgement)
-                text = try ReportOutput.json(result, command: "mergeable")
+                text = try ReportOutput.json(CheckedDocument(body: result, compatibility: report.compatibility), command: "mergeable")
             case .csv: text = VerdictReport.csvTable(verdict, pairs: report.summary.pairs).csv
             }
             try self.report.emit(text)

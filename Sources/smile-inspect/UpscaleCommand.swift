@@ -132,6 +132,7 @@ struct UpscaleCommand: ParsableCommand {
 
     func run() throws {
         do {
+            let compatibility = try CompatibilityGate.check(family)
             let rank: ExpertRankRule = rankForEnergy.map { .energy($0, maximum: k) } ?? .fixed(k ?? (budget == nil ? 128 : Int.max))
             let options = SmileUpscaleOptions(
                 expertRank: rank, gateRank: Int(gateK) ?? 1, topK: topK, include: include, exclude: exclude,
@@ -149,7 +150,7 @@ struct UpscaleCommand: ParsableCommand {
             switch json ? .json : self.report.format {
             case .text: text = Self.summary(report)
             case .markdown: text = Self.markdown(report)
-            case .json: text = try ReportOutput.json(report, command: "upscale")
+            case .json: text = try ReportOutput.json(CheckedDocument(body: report, compatibility: compatibility), command: "upscale")
             case .csv: text = Self.csvTable(report).csv
             }
             try self.report.emit(text)

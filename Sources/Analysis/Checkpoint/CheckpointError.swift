@@ -97,6 +97,9 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case quantized(file: String, tensor: String, reason: String)
     /// The `config.json` beside the base cannot be read as a JSON object.
     case invalidModelConfig(file: String, reason: String)
+    /// A tokenizer file (`tokenizer.json`, `tokenizer_config.json`, vocab or merges) cannot be read, is
+    /// malformed, or is of a kind not known (`reason` says which).
+    case invalidTokenizer(file: String, reason: String)
     /// Two sources disagree on whether a weight is stored in × out (model type or pattern vs an adapter's
     /// `fan_in_fan_out`): its update would be applied transposed.
     case layoutConflict(tensor: String, reason: String)
@@ -164,6 +167,7 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
         case let .invalidFamily(reason): return "invalid model family: \(reason)"
         case let .quantized(file, tensor, reason): return "\(file): tensor \(tensor): quantized: \(reason)"
         case let .invalidModelConfig(file, reason): return "\(file): invalid model config: \(reason)"
+        case let .invalidTokenizer(file, reason): return "\(file): invalid tokenizer: \(reason)"
         case let .layoutConflict(tensor, reason): return "\(tensor): inconsistent weight layout: \(reason)"
         case let .layerNotFound(query, candidates):
             return "no tensor matches \(Self.quoted(query))" + (candidates.isEmpty ? "" : "; closest: \(candidates.joined(separator: ", "))")

@@ -57,6 +57,7 @@ enum FamilyOutcome {
             let (report, missing) = try stored(directory, thresholds: options.thresholds)
             return .report(report, performance: nil, missing: missing)
         }
+        let compatibility = try CompatibilityGate.check(family)
         var analyzer = FamilyAnalyzer(options: options, include: selection.include, exclude: selection.exclude, execution: execution.settings)
         analyzer.store = store.store.map { URL(fileURLWithPath: $0) }
         analyzer.shard = try store.resolvedShard()
@@ -67,11 +68,12 @@ enum FamilyOutcome {
         if store.store != nil, !selection.quiet {
             FileHandle.standardError.write(Data((run.resume.summaryLine + "\n").utf8))
         }
-        guard let report = run.report else {
+        guard var report = run.report else {
             let shard = analyzer.shard.map(\.description) ?? ""
             FileHandle.standardError.write(Data("shard \(shard) done: \(run.resume.assigned) tensors in \(store.store ?? ""); when every shard is done: smile-inspect report --store \(store.store ?? "")\n".utf8))
             return .shardDone
         }
+        report.attach(compatibility)
         return .report(report, performance: run.performance, missing: [])
     }
 
