@@ -62,6 +62,9 @@ struct LayerCommand: ParsableCommand {
     /// The layer read from `--store` alone, judged with the default thresholds.
     private func storedLayer() throws -> LayerAnalysis {
         let stored = try ResultsStore.open(at: URL(fileURLWithPath: store!))
+        if let conflict = analysis.conflict(withStored: stored.manifest.options) {
+            throw StoreError.optionConflict(store: store!, difference: conflict)
+        }
         let name = try stored.resolve(layer: layer)
         guard case let .found(record) = stored.lookup(name) else {
             throw StoreError.tensorNotStored(store: store!, tensor: name, candidates: [])

@@ -7,7 +7,7 @@ enum ModelReport {
         doc.heading("Family: \(report.taskNames.count) fine-tunes of \(report.base)")
         doc.bullets(zip(report.taskNames, report.models).map { "\($0): \($1)" } + report.notes)
         doc.paragraph("Analysed \(report.layers.count) linear weights, \(report.tensors.count) N-D tensors, \(report.vectors.count) vectors; skipped \(report.skipped.count).")
-        doc.append(taskSummary(report))
+        if !report.layers.isEmpty { doc.append(taskSummary(report)) }
         if perLayer, !report.layers.isEmpty { doc.append(layerTable(report)) }
         if !report.tensors.isEmpty { doc.append(tensorTable(report)) }
         doc.bullets(report.layers.flatMap { layer in layer.warnings.map { "warning: \(layer.name): \($0)" } })
@@ -66,7 +66,9 @@ enum ModelReport {
         var doc = ReportDocument()
         let s = report.summary
         guard let verdict = s.verdict else {
-            doc.paragraph("Verdict: needs at least two fine-tuned models.")
+            doc.paragraph(report.layers.isEmpty
+                ? "Verdict: none — no linear weight was selected, and zone energies, interference and the verdict are read from linear weights."
+                : "Verdict: needs at least two fine-tuned models.")
             return doc
         }
         doc.append(VerdictReport.document(verdict, title: "Verdict"))
