@@ -105,7 +105,7 @@ struct MergeableCommand: ParsableCommand {
             case .json:
                 let result = MergeableResult(verdict: verdict, summary: report.summary, taskTotals: TaskTotals.of(report.layers, taskNames: report.taskNames), mergekit: judgement)
                 text = try ReportOutput.json(result, command: "mergeable")
-            case .csv: text = VerdictReport.csvTable(verdict, pairs: report.summary.pairs).csv
+            case .csv: text = VerdictReport.csvTable(verdict, pairs: report.summary.pairs, plan: plan ? report.summary.plan : nil).csv
             }
             try self.report.emit(text)
             if let emitMergekit, let base = family.base {

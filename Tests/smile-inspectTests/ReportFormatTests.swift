@@ -25,7 +25,7 @@ struct ReportFormatTests {
         #expect(markdown.stdout.contains("- [MERGEABLE]") || markdown.stdout.contains("- [RISKY]") || markdown.stdout.contains("- [NOT MERGEABLE]"))
         let csv = try CommandRunner.run(["mergeable"] + Self.family(demo) + ["--format", "csv", "--quiet"])
         let lines = csv.stdout.split(separator: "\n")
-        #expect(lines.first == "merge,signal,level,value,subject,reason")
+        #expect(lines.first == "merge,signal,level,value,subject,reason,lambda_star,expected_kept,w_star")
         #expect(lines.contains { $0.contains(",residual,") } && lines.contains { $0.contains(",pair,") })
     }
 

@@ -74,9 +74,9 @@ enum ModelReport {
         doc.append(VerdictReport.document(verdict, title: "Verdict"))
         if !s.pairs.isEmpty {
             doc.paragraph("Pairs (task arithmetic of two tasks at their own λ*):")
-            doc.table(ReportTable(headers: ["pair", "λ*", "worst L(λ*)", "cosine", "expected kept", "verdict"], rows: s.pairs.map {
+            doc.table(ReportTable(headers: ["pair", "λ*", "worst L(λ*)", "cosine", "expected kept", "verdict", "because"], rows: s.pairs.map {
                 [$0.tasks.joined(separator: " + "), Format.optional($0.lambdaStar, digits: 2), Format.fixed($0.worstResidual), String(format: "%+.3f", $0.cosine),
-                 $0.retention.map { String(format: "%.2f", $0.expected) } ?? "—", VerdictReport.label($0.level)]
+                 $0.retention.map { String(format: "%.2f", $0.expected) } ?? "—", VerdictReport.label($0.level), VerdictReport.because($0.level, $0.signals)]
             }))
         }
         doc.append(VerdictReport.weights(s))
