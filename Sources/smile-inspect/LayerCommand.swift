@@ -20,10 +20,13 @@ struct LayerCommand: ParsableCommand {
             name without ".weight"; a name that matches nothing lists the closest candidates.
 
             EXAMPLES:
-              smile-inspect layer --base base/ --models full-a full-b --layer layer.0.attention.self.query
-              smile-inspect layer --base base/ --models lora-a lora-b --layer intermediate.dense --format json
-              smile-inspect layer --base base/ --models a b c --layer output.dense --low-fraction 0.9 --plots figs/
-              smile-inspect layer --store results/ --layer layer.0.attention.self.query   # from a results store
+              smile-inspect layer --base base/ --models full-a full-b \\
+                  --layer layer.0.attention.self.query
+              smile-inspect layer --base base/ --models lora-a lora-b \\
+                  --layer layer.0.intermediate.dense --format json
+              smile-inspect layer --base base/ --models a b c \\
+                  --layer layer.0.output.dense --low-fraction 0.9 --plots figs/
+              smile-inspect layer --store results/ --layer layer.0.attention.self.query
             """)
 
     @OptionGroup var family: FamilyArguments

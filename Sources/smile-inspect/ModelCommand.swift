@@ -25,11 +25,14 @@ struct ModelCommand: ParsableCommand {
 
             EXAMPLES:
               smile-inspect model --base base/ --models full-a full-b full-c
-              smile-inspect model --base base/ --models a b --include 'attention' --exclude 'layer\\.0\\.' --format csv -o layers.csv
+              smile-inspect model --base base/ --models a b --include 'attention' \\
+                  --exclude 'layer\\.0\\.' --format csv -o layers.csv
               smile-inspect model --base base/ --models a b c --plots figs/ --quiet
-              smile-inspect model --base base/ --models a b c --store results/ --shard 0/4   # one of four shards
-              smile-inspect model --store results/ --format json          # the report from the store alone
-              smile-inspect model --mergekit ties.yml                     # the config's models, and its merge judged
+              smile-inspect model --base base/ --models a b c --store results/ --quiet
+              smile-inspect model --store results/ --format json   # from the store alone
+              smile-inspect model --base base/ --models a b c --store shards/ \\
+                  --shard 0/4 --quiet   # one of four; then: report --store shards/
+              smile-inspect model --mergekit ties.yml   # the config's family, judged
 
             --mergekit config.yml analyses the config's base_model and models (or checks they are among \
             --base and --models) and appends the judged merge as `mergeable --mergekit` does: residuals at \

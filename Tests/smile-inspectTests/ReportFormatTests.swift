@@ -52,7 +52,7 @@ struct ReportFormatTests {
     @Test func listWritesMarkdownCSVAndJSON() throws {
         let demo = try DemoFamilyRun.shared.get()
         let csv = try CommandRunner.run(["list", demo.base, "--format", "csv"])
-        #expect(csv.stdout.contains("encoder.layer.0.attention.self.query.weight,F32,48×48,9216"))
+        #expect(csv.stdout.contains("encoder.layer.0.attention.self.query.weight,F32,48x48,9216"))
         let markdown = try CommandRunner.run(["list", demo.model("beta"), "--format", "markdown"])
         #expect(markdown.stdout.contains("## LoRA adapter") && markdown.stdout.contains("| name | dtype | shape | bytes |"))
         let file = try TestPaths.temporaryDirectory().appendingPathComponent("list.json")
