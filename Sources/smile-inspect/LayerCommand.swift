@@ -17,7 +17,9 @@ struct LayerCommand: ParsableCommand {
             the layer's verdict.
 
             --layer takes an exact tensor name, a unique suffix ("layer.0.attention.self.query"), or the \
-            name without ".weight"; a name that matches nothing lists the closest candidates.
+            name without ".weight"; a name that matches nothing lists the closest candidates. With --store \
+            alone the stored result is read (an analysis option given with another value than the store's \
+            is refused, exit 3).
 
             EXAMPLES:
               smile-inspect layer --base base/ --models full-a full-b \\

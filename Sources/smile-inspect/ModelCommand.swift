@@ -21,7 +21,9 @@ struct ModelCommand: ParsableCommand {
             With --store DIR every tensor's result is written to DIR as soon as it is done; a rerun (after a \
             kill, or with another --format) reuses the results computed from the same inputs and options and \
             computes the rest. --shard i/N computes one cost-balanced part; --store alone builds the report \
-            from the stored results without opening a weight file (exit 6 when some are still missing).
+            from the stored results without opening a weight file (exit 6 when some are still missing; an \
+            analysis option or --include/--exclude given with another value than the store was computed \
+            with is refused, exit 3).
 
             EXAMPLES:
               smile-inspect model --base base/ --models full-a full-b full-c

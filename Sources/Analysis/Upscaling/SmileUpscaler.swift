@@ -44,8 +44,9 @@ public struct SmileUpscaler: Sendable {
             Dictionary(uniqueKeysWithValues: layout.modules.map { ($0 + ".weight", family.base.info($0 + ".bias") != nil ? $0 + ".bias" : nil) })
         } ?? selectedWeights(family)
         guard !selected.isEmpty else {
-            throw UpscaleError.noLinearLayers(reason: options.include == nil && options.exclude == nil
-                ? "the base has no linear weights" : "no linear weight matches the include/exclude patterns")
+            let patterns = [options.include.map { "--include '\($0)'" }, options.exclude.map { "--exclude '\($0)'" }].compactMap { $0 }
+            throw UpscaleError.noLinearLayers(reason: patterns.isEmpty
+                ? "the base has no linear weights" : "no linear weight passes \(patterns.joined(separator: " and "))")
         }
         try checkRanksFit(family, selected: Array(selected.keys))
         try refuseOverwritingInputs(family, directory)
