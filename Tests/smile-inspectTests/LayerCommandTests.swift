@@ -39,11 +39,13 @@ struct LayerCommandTests {
         let lines = csv.stdout.split(separator: "\n")
         #expect(lines.count == 4)
         let header = lines[0].split(separator: ",").map(String.init)
-        #expect(header.first == "layer" && header.contains("e_top") && header.contains("E_top_middle"))
+        // The JSON's vocabulary: E_I, E_II, E_II_III (not e_top / e_mid / e_mid_tail).
+        #expect(header.first == "layer" && header.contains("E_I") && header.contains("E_II") && header.contains("E_II_III") && header.contains("E_top_middle"))
+        #expect(!header.contains { $0.hasPrefix("e_") })
         for line in lines.dropFirst() {
             let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             #expect(fields.count == header.count)
-            #expect(Double(fields[header.firstIndex(of: "e_top")!]) != nil)
+            #expect(Double(fields[header.firstIndex(of: "E_I")!]) != nil)
         }
     }
 

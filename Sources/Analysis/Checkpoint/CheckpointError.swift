@@ -84,6 +84,9 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case ambiguousPrefixMapping(model: String, candidates: [String])
     /// No tensor name of the fine-tune matches the base, even after prefix mapping.
     case noCommonTensors(base: String, model: String)
+    /// A LoRA adapter updates weights the base does not have (an adapter for another model or another
+    /// slice of it): analysing the rest would silently drop part of the fine-tune.
+    case unmatchedAdapterModules(adapter: String, base: String, modules: [String])
     /// The model list or task names are unusable (empty, counts differ, duplicate names).
     case invalidFamily(reason: String)
     /// A layer query matches no tensor; `candidates` are the closest names.
@@ -164,6 +167,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
         case let .ambiguousPrefixMapping(model, candidates):
             return "\(model): tensor names match the base equally well under several prefix mappings: \(candidates.joined(separator: "; "))"
         case let .noCommonTensors(base, model): return "\(model): no tensor name matches the base \(base), even after prefix mapping"
+        case let .unmatchedAdapterModules(adapter, base, modules):
+            return "\(adapter): \(modules.count) adapted module(s) update weights the base \(base) does not have (\(modules.prefix(3).joined(separator: ", "))\(modules.count > 3 ? ", …" : "")); the adapter does not fit this base"
         case let .invalidFamily(reason): return "invalid model family: \(reason)"
         case let .quantized(file, tensor, reason): return "\(file): tensor \(tensor): quantized: \(reason)"
         case let .invalidModelConfig(file, reason): return "\(file): invalid model config: \(reason)"

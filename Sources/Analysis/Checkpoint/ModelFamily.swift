@@ -9,8 +9,10 @@ import Foundation
 ///
 /// - A base tensor a full fine-tune lacks is listed in ``skipped`` and left out of ``matched``.
 /// - A shape that differs between base and fine-tune is an error naming both files.
-/// - Fine-tune tensors with no base counterpart (task heads), LoRA modules for weights the base lacks,
-///   and adapter tensors that are not LoRA factors are ignored, with a note.
+/// - Fine-tune tensors with no base counterpart (task heads) and adapter tensors that are not LoRA factors
+///   are ignored, with a note. A LoRA module for a weight the base lacks is an error
+///   (``CheckpointError/unmatchedAdapterModules(adapter:base:modules:)``): dropping it would hide part of
+///   the fine-tune.
 /// - dtypes may differ: everything decodes to `Float`.
 /// - Weights stored in × out (GPT-2 `Conv1D`, see ``WeightLayout``) are listed in ``storedTransposed``
 ///   and read transposed by the matrix accessors, with a note.
@@ -179,8 +181,8 @@ public final class ModelFamily: Sendable {
             }
             modules[name] = module
         }
-        if let example = unmatched.first {
-            notes.append("\(task): \(unmatched.count) adapted module(s) update weights the base does not have and were ignored (e.g. \(example))")
+        guard unmatched.isEmpty else {
+            throw CheckpointError.unmatchedAdapterModules(adapter: adapter.file.displayPath, base: base.displayPath, modules: unmatched)
         }
         if let example = adapter.unrecognizedTensors.first {
             notes.append("\(task): \(adapter.unrecognizedTensors.count) adapter tensor(s) that are not LoRA factors were ignored (e.g. \(example))")

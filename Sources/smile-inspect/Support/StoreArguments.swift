@@ -48,13 +48,14 @@ enum FamilyOutcome {
     case shardDone
 
     /// Runs or reads the family as the arguments say: `--store` alone reads the store (no weight file is
-    /// opened; analysis options are the store's); with `--base` the family is analysed, resuming from and
-    /// writing to `--store` when given, only `--shard`'s part when given.
+    /// opened; analysis options are the store's, and one given in `analysis` with another value is
+    /// refused); with `--base` the family is analysed, resuming from and writing to `--store` when given,
+    /// only `--shard`'s part when given.
     static func obtain(
-        family: FamilyArguments, selection: SelectionArguments, options: AnalysisOptions, execution: ExecutionArguments, store: StoreArguments
+        family: FamilyArguments, selection: SelectionArguments, analysis: AnalysisArguments, options: AnalysisOptions, execution: ExecutionArguments, store: StoreArguments
     ) throws -> FamilyOutcome {
         if family.base == nil, let directory = store.store {
-            let (report, missing) = try stored(directory, thresholds: options.thresholds)
+            let (report, missing) = try stored(directory, thresholds: options.thresholds, analysis: analysis, selection: selection)
             return .report(report, performance: nil, missing: missing)
         }
         let compatibility = try CompatibilityGate.check(family)
@@ -78,9 +79,17 @@ enum FamilyOutcome {
     }
 
     /// The report of the store at `directory` judged with `thresholds`; an incomplete store's report
-    /// carries a note naming the missing tensors.
-    static func stored(_ directory: String, thresholds: VerdictThresholds) throws -> (FamilyReport, missing: [String]) {
+    /// carries a note naming the missing tensors. Throws ``StoreError/optionConflict(store:difference:)``
+    /// when `analysis` gives a computing option, or `selection` an `--include`/`--exclude`, the store was
+    /// not computed with.
+    static func stored(_ directory: String, thresholds: VerdictThresholds, analysis: AnalysisArguments? = nil, selection: SelectionArguments? = nil) throws -> (FamilyReport, missing: [String]) {
         let stored = try ResultsStore.open(at: URL(fileURLWithPath: directory))
+        let manifest = stored.manifest
+        var conflict = analysis?.conflict(withStored: manifest.options)
+        for (option, given, had) in [("--include", selection?.include, manifest.include), ("--exclude", selection?.exclude, manifest.exclude)] where conflict == nil {
+            if let given, given != had { conflict = "\(option): the store was computed with \(had.map { "'\($0)'" } ?? "none"), this run asks for '\(given)'" }
+        }
+        if let conflict { throw StoreError.optionConflict(store: directory, difference: conflict) }
         var (report, missing) = stored.report(thresholds: thresholds)
         if !missing.isEmpty {
             report.notes.append(incompleteNote(missing, of: stored.manifest.tensors.count))
