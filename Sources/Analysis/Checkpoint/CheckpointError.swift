@@ -122,6 +122,12 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case invalidTorchTensor(file: String, tensor: String, reason: String)
 
     /// One line: file, tensor (when there is one), rule broken.
+    /// The rule an adapter breaks when `modules` (weight names) are not weights of `base`: their updates
+    /// would be dropped. Shared by the loader and the compatibility check.
+    static func unmatchedModules(base: String, modules: [String]) -> String {
+        "\(modules.count) adapted module(s) update weights the base \(base) does not have (\(modules.prefix(3).joined(separator: ", "))\(modules.count > 3 ? ", …" : "")); the adapter does not fit this base"
+    }
+
     public var description: String {
         switch self {
         case let .unreadable(file, reason): return "\(file): cannot read: \(reason)"
@@ -168,7 +174,7 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
             return "\(model): tensor names match the base equally well under several prefix mappings: \(candidates.joined(separator: "; "))"
         case let .noCommonTensors(base, model): return "\(model): no tensor name matches the base \(base), even after prefix mapping"
         case let .unmatchedAdapterModules(adapter, base, modules):
-            return "\(adapter): \(modules.count) adapted module(s) update weights the base \(base) does not have (\(modules.prefix(3).joined(separator: ", "))\(modules.count > 3 ? ", …" : "")); the adapter does not fit this base"
+            return "\(adapter): \(Self.unmatchedModules(base: base, modules: modules))"
         case let .invalidFamily(reason): return "invalid model family: \(reason)"
         case let .quantized(file, tensor, reason): return "\(file): tensor \(tensor): quantized: \(reason)"
         case let .invalidModelConfig(file, reason): return "\(file): invalid model config: \(reason)"

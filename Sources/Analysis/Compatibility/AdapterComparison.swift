@@ -2,8 +2,8 @@ import Foundation
 
 /// Compares a PEFT LoRA adapter with the base it is meant for (adapter config and factor headers only).
 ///
-/// Findings: no adapted module is a base weight (incompatible); some are not (warning: their updates are
-/// dropped); an update whose shape is not the base weight's (incompatible); a `target_modules` entry that
+/// Findings: no adapted module is a base weight (incompatible); some are not (incompatible too: their
+/// updates would be dropped, the loader's ``CheckpointError/unmatchedAdapterModules(adapter:base:modules:)``); an update whose shape is not the base weight's (incompatible); a `target_modules` entry that
 /// names no module of the base (warning); and a note with the rank, alpha, scale, rsLoRA and
 /// `rank_pattern` / `alpha_pattern` overrides, and the base the adapter names.
 enum AdapterComparison {
@@ -19,15 +19,15 @@ enum AdapterComparison {
         }
         var unmatched = [String]()
         for module in adapter.modules {
-            guard let name = mapping.baseName(forModel: module.weightName), let info = base.info(name) else { unmatched.append(module.name); continue }
+            guard let name = mapping.baseName(forModel: module.weightName), let info = base.info(name) else { unmatched.append(module.weightName); continue }
             if info.shape != module.weightShape {
                 findings.append(CompatibilityFinding(.incompatible, .adapter, key: name, base: "\(info.shape)", model: "\(module.weightShape)", file: file,
                     message: "the update of \(CheckpointError.quoted(name)) has shape \(module.weightShape) but the base weight has \(info.shape)"))
             }
         }
         if !unmatched.isEmpty {
-            findings.append(CompatibilityFinding(.warning, .adapter, key: unmatched[0], file: file,
-                message: "\(unmatched.count) of \(adapter.modules.count) adapted modules are not weights of the base and would be dropped, e.g. \(ConfigComparison.listed(unmatched, limit: 3))"))
+            findings.append(CompatibilityFinding(.incompatible, .adapter, key: unmatched[0], file: file,
+                message: CheckpointError.unmatchedModules(base: base.displayPath, modules: unmatched)))
         }
         let baseModules = baseNames.filter { $0.hasSuffix(".weight") }.map { String($0.dropLast(".weight".count)) }
         let config = adapter.config
