@@ -67,14 +67,13 @@ public struct FamilyAnalyzer: Sendable {
 
     /// The tensors of `family` that ``include`` and ``exclude`` select, in checkpoint order.
     public func selection(of family: ModelFamily) throws -> [MatchedTensor] {
-        let includeRegex = try include.map { try FamilyAnalyzerError.compile($0) }
-        let excludeRegex = try exclude.map { try FamilyAnalyzerError.compile($0) }
-        return family.matched.filter { tensor in
-            let name = tensor.name
-            if let includeRegex, name.firstMatch(of: includeRegex) == nil { return false }
-            if let excludeRegex, name.firstMatch(of: excludeRegex) != nil { return false }
-            return true
-        }
+        let selection = try tensorSelection
+        return family.matched.filter { selection.contains($0.name) }
+    }
+
+    /// ``include`` and ``exclude`` as a ``TensorSelection``.
+    public var tensorSelection: TensorSelection {
+        get throws { try TensorSelection(include: include, exclude: exclude) }
     }
 
     /// The one path of every family run: each selected tensor (of ``shard``'s part, when set) becomes a
@@ -206,9 +205,5 @@ public enum FamilyAnalyzerError: Error, CustomStringConvertible, Equatable {
         switch self {
         case let .invalidPattern(pattern, message): return "invalid pattern \"\(pattern)\": \(message)"
         }
-    }
-
-    static func compile(_ pattern: String) throws -> Regex<AnyRegexOutput> {
-        do { return try Regex(pattern) } catch { throw FamilyAnalyzerError.invalidPattern(pattern, "\(error)") }
     }
 }
