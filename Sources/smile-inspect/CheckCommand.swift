@@ -25,7 +25,11 @@ struct CheckCommand: ParsableCommand {
             or layers are missing), a warning (defined but likely harmful: other tokenizer merges or \
             vocabulary, other rope scaling, another chat template) or a note. model, mergeable and upscale \
             run the same check before reading any weight: they stop on an incompatible finding (exit 3) \
-            and carry the warnings in their reports and JSON (`compatibility`).
+            and carry the warnings in their reports and JSON (`compatibility`). They judge tensors within \
+            their --include/--exclude selection: a tensor missing or of another shape outside it is a note \
+            there (a fine-tune that saved only the layers analysed is not refused), unless the run writes \
+            or judges a whole-model merge (--emit-mergekit, --mergekit). check itself takes no selection \
+            and judges every tensor.
 
             Exit status: 0 compatible (notes at most), 1 warnings, 2 incompatible, 3 input error (a file \
             that cannot be read, malformed JSON, a tokenizer of unknown kind, a header that lies: one line \

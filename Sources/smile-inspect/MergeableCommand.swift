@@ -96,7 +96,8 @@ struct MergeableCommand: ParsableCommand {
             options.computeIntruders = false
             options.thresholds = thresholds.thresholds
             guard case .report(var report, _, let stillMissing) = try FamilyOutcome.obtain(
-                family: family, selection: selection, analysis: analysis, options: options, execution: execution, store: store) else { return }
+                family: family, selection: selection, analysis: analysis, options: options, execution: execution, store: store,
+                wholeModel: emitMergekit != nil || config != nil) else { return }
             missing = stillMissing
             if ridge > 0 { report.summary.applyRidge(ridge, thresholds: options.thresholds) }
             guard let verdict = report.summary.verdict else { throw ValidationError("no linear weight matched; nothing to judge") }

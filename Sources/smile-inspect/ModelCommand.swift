@@ -60,7 +60,7 @@ struct ModelCommand: ParsableCommand {
             let config = try mergekit.resolve(family)
             guard case let .report(report, performance, stillMissing) = try FamilyOutcome.obtain(
                 family: config?.family ?? family, selection: selection, analysis: analysis, options: MergekitArguments.options(analysis.options, for: config),
-                execution: execution, store: store) else { return }
+                execution: execution, store: store, wholeModel: config != nil) else { return }
             missing = stillMissing
             try Self.emit(report, performance: performance, output: output, mergekit: MergekitArguments.judge(config, report: report))
         } catch {

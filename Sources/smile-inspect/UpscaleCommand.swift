@@ -93,7 +93,7 @@ struct UpscaleCommand: ParsableCommand {
     var probeRank: Int?
     @Option(name: .customLong("top-k"), help: ArgumentHelp("Experts each input is sent to.", valueName: "n"))
     var topK = 1
-    @Option(help: ArgumentHelp("Upscale only linear weights whose name matches this regular expression.", valueName: "regex"))
+    @Option(help: ArgumentHelp("Upscale only linear weights whose name matches this regular expression (a tensor a model lacks or stores reshaped outside the selection is then a note, and its base value is written).", valueName: "regex"))
     var include: String?
     @Option(help: ArgumentHelp("Do not upscale linear weights whose name matches this regular expression.", valueName: "regex"))
     var exclude: String?
@@ -135,7 +135,8 @@ struct UpscaleCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let compatibility = try CompatibilityGate.check(family)
+            let selection = try TensorSelection(include: include, exclude: exclude)
+            let compatibility = try CompatibilityGate.check(family, selection: selection)
             let rank: ExpertRankRule = rankForEnergy.map { .energy($0, maximum: k) } ?? .fixed(k ?? (budget == nil ? 128 : Int.max))
             let options = SmileUpscaleOptions(
                 expertRank: rank, gateRank: Int(gateK) ?? 1, topK: topK, include: include, exclude: exclude,
@@ -143,7 +144,7 @@ struct UpscaleCommand: ParsableCommand {
                 replaceExisting: force, probeSamples: probeSamples, probeRank: probeRank, seed: seed,
                 routingTarget: gateK == "auto" ? routingTarget : nil, budget: budget, rankFloor: rankFloor, layout: UpscaleLayout(rawValue: layout)!)
             let progress = ProgressLine(enabled: !quiet)
-            let report = try SmileUpscaler(options: options).upscale(try family.open(), to: URL(fileURLWithPath: out), progress: { progress.update($0) }) { plan in
+            let report = try SmileUpscaler(options: options).upscale(try family.open(selection: selection), to: URL(fileURLWithPath: out), progress: { progress.update($0) }) { plan in
                 guard !json, let budget = plan.budget else { return }
                 progress.finish()
                 FileHandle.standardOutput.write(Data(Self.planSummary(budget).utf8))

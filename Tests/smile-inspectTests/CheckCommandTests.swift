@@ -9,7 +9,8 @@ import Testing
 struct CheckCommandTests {
     /// A Llama-shaped family beside the tokenizer/config fixtures of `reference/tokenizer_fixtures.py`:
     /// `base`; `same` (the base's side files, weights perturbed); `template` (another chat template);
-    /// `short` (layer 1 missing); `morse` (a tokenizer.json of unknown kind).
+    /// `short` (layer 1 missing); `resized` (layer 1 missing, embed_tokens and lm_head of 310 rows, as
+    /// after added tokens); `morse` (a tokenizer.json of unknown kind).
     struct Family {
         var directory: URL
         func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
@@ -18,29 +19,30 @@ struct CheckCommandTests {
     static let family: Result<Family, Error> = Result {
         let directory = try TestPaths.temporaryDirectory()
         let fixtures = TestPaths.repositoryRoot.appendingPathComponent("Tests/AnalysisTests/Fixtures/compatibility")
-        func write(_ label: String, variant: String, layers: Int = 2, noise: Float) throws {
+        func write(_ label: String, variant: String, layers: Int = 2, vocabulary: Int = 300, noise: Float) throws {
             let target = directory.appendingPathComponent(label)
             try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
             for name in try FileManager.default.contentsOfDirectory(atPath: fixtures.appendingPathComponent(variant).path) {
                 try FileManager.default.copyItem(at: fixtures.appendingPathComponent(variant).appendingPathComponent(name), to: target.appendingPathComponent(name))
             }
-            try SafetensorsWriter.write(tensors(layers: layers, noise: noise), to: target.appendingPathComponent("model.safetensors"))
+            try SafetensorsWriter.write(tensors(layers: layers, vocabulary: vocabulary, noise: noise), to: target.appendingPathComponent("model.safetensors"))
         }
         try write("base", variant: "base", noise: 0)
         try write("same", variant: "base", noise: 0.01)
         try write("template", variant: "template", noise: -0.01)
         try write("short", variant: "base", layers: 1, noise: 0.01)
+        try write("resized", variant: "base", layers: 1, vocabulary: 310, noise: -0.02)
         try write("morse", variant: "base", noise: 0.01)
         try #"{"model": {"type": "Morse", "vocab": {}}}"#.write(to: directory.appendingPathComponent("morse/tokenizer.json"), atomically: true, encoding: .utf8)
         return Family(directory: directory)
     }
 
     /// Deterministic weights of the fixture config's shapes, shifted by `noise` times a second pattern.
-    static func tensors(layers: Int, noise: Float) -> [String: Tensor] {
+    static func tensors(layers: Int, vocabulary: Int = 300, noise: Float) -> [String: Tensor] {
         func tensor(_ shape: [Int], _ seed: Int) -> Tensor {
             Tensor(shape: shape, values: (0..<shape.reduce(1, *)).map { i in sin(Float(i * 7 + seed)) * 0.1 + noise * cos(Float(i * 13 + seed)) })
         }
-        var result = ["model.embed_tokens.weight": tensor([300, 64], 1), "lm_head.weight": tensor([300, 64], 2), "model.norm.weight": tensor([64], 3)]
+        var result = ["model.embed_tokens.weight": tensor([vocabulary, 64], 1), "lm_head.weight": tensor([vocabulary, 64], 2), "model.norm.weight": tensor([64], 3)]
         let shapes: [(String, [Int])] = [
             ("self_attn.q_proj.weight", [64, 64]), ("self_attn.k_proj.weight", [32, 64]), ("self_attn.v_proj.weight", [32, 64]),
             ("self_attn.o_proj.weight", [64, 64]), ("mlp.gate_proj.weight", [128, 64]), ("mlp.up_proj.weight", [128, 64]),
@@ -126,6 +128,43 @@ struct CheckCommandTests {
             #expect(run.stderr.split(separator: "\n").count == 1)
         }
         #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
+    /// A fine-tune that saved only some layers (here: not layer 1; `resized` also has grown embeddings)
+    /// is analysed by a run whose `--include/--exclude` leave the rest out: a tensor missing or reshaped
+    /// outside the selection is a note, inside it the run is refused as before; `check` (no selection)
+    /// keeps its verdict.
+    @Test func aSelectionLeavingOutTheMissingTensorsIsNotRefused() throws {
+        let f = try Self.family.get()
+        let family = ["--quiet", "--base", f.path("base"), "--models", f.path("same"), f.path("short"), f.path("resized")]
+        let layer0 = ["--include", #"layers\.0\."#]
+        struct Checked: Decodable { var compatibility: CompatibilityReport }
+        let model = try Self.run(["model"] + family + layer0 + ["--format", "json"])
+        #expect(model.status == 0, "\(model.stderr)")
+        let compatibility = try JSONDecoder().decode(Checked.self, from: Data(model.stdout.utf8)).compatibility
+        #expect(compatibility.status == .compatible && compatibility.models.map(\.status) == [.compatible, .compatible, .compatible])
+        let notes = compatibility.models[2].findings.filter { $0.aspect == .tensors }.map(\.message)
+        #expect(notes.contains { $0.hasPrefix(#"9 of the base's 21 tensors are missing (layer 1), all outside the selection --include 'layers\.0\.'"#) }, "\(notes)")
+        #expect(notes.contains { $0.hasPrefix(#"2 tensor(s) outside the selection --include 'layers\.0\.' have other shapes"#) }, "\(notes)")
+        let report = try JSONSerialization.jsonObject(with: Data(model.stdout.utf8)) as! [String: Any]
+        #expect((report["layers"] as? [[String: Any]])?.count == 7)
+        let refused = try Self.run(["model"] + family)
+        #expect(refused.status == 3 && refused.stdout.isEmpty)
+        #expect(refused.stderr.hasPrefix("error: short: \(f.path("short"))/model.safetensors: incompatible: 9 of the base's 21 tensors are missing (layer 1)"), "\(refused.stderr)")
+        // Inside the selection, a reshaped tensor still stops the run.
+        let embeddings = try Self.run(["model"] + family + ["--exclude", #"layers\.1\."#])
+        #expect(embeddings.status == 3)
+        #expect(embeddings.stderr.contains("incompatible: tensor \"lm_head.weight\" has shape [310, 64] here but [300, 64] in the base"), "\(embeddings.stderr)")
+        let mergeable = try Self.run(["mergeable"] + family + layer0)
+        #expect([0, 1, 2].contains(mergeable.status), "\(mergeable.stderr)")
+        let out = try TestPaths.temporaryDirectory().appendingPathComponent("moe")
+        let upscale = try Self.run(["upscale"] + family + layer0 + ["--out", out.path, "--k", "2", "--probe-samples", "0"])
+        #expect(upscale.status == 0, "\(upscale.stderr)")
+        // A whole-model merge (mergekit configs) reads every tensor: the selection does not apply.
+        let emit = try Self.run(["mergeable"] + family + layer0 + ["--emit-mergekit", out.deletingLastPathComponent().appendingPathComponent("mk").path])
+        #expect(emit.status == 3, "\(emit.stderr)")
+        let check = try Self.run(["check", "--base", f.path("base"), "--models", f.path("short")])
+        #expect(check.status == 2)
     }
 
     @Test func warningsReachTheMergeReportsAndTheirJSON() throws {

@@ -3,12 +3,14 @@ import Foundation
 /// Compares a PEFT LoRA adapter with the base it is meant for (adapter config and factor headers only).
 ///
 /// Findings: no adapted module is a base weight (incompatible); some are not (incompatible too: their
-/// updates would be dropped, the loader's ``CheckpointError/unmatchedAdapterModules(adapter:base:modules:)``); an update whose shape is not the base weight's (incompatible); a `target_modules` entry that
+/// updates would be dropped, the loader's ``CheckpointError/unmatchedAdapterModules(adapter:base:modules:)``);
+/// an update whose shape is not the base weight's (incompatible; a note outside the ``TensorSelection``,
+/// which leaves the module out); a `target_modules` entry that
 /// names no module of the base (warning); and a note with the rank, alpha, scale, rsLoRA and
 /// `rank_pattern` / `alpha_pattern` overrides, and the base the adapter names.
 enum AdapterComparison {
-    /// The findings of `adapter` against `base`.
-    static func compare(base: Checkpoint, adapter: LoRAAdapter) throws -> [CompatibilityFinding] {
+    /// The findings of `adapter` against `base`, the shapes judged for the weights in `selection`.
+    static func compare(base: Checkpoint, adapter: LoRAAdapter, selection: TensorSelection = .all) throws -> [CompatibilityFinding] {
         let file = adapter.file.displayPath, configFile = adapter.directory.appendingPathComponent("adapter_config.json").relativePath
         let baseNames = Set(base.tensors.map(\.name))
         let (mapping, matches) = try PrefixMapping.best(base: baseNames, model: adapter.modules.map(\.weightName), modelLabel: adapter.directory.relativePath)
@@ -21,8 +23,10 @@ enum AdapterComparison {
         for module in adapter.modules {
             guard let name = mapping.baseName(forModel: module.weightName), let info = base.info(name) else { unmatched.append(module.weightName); continue }
             if info.shape != module.weightShape {
-                findings.append(CompatibilityFinding(.incompatible, .adapter, key: name, base: "\(info.shape)", model: "\(module.weightShape)", file: file,
-                    message: "the update of \(CheckpointError.quoted(name)) has shape \(module.weightShape) but the base weight has \(info.shape)"))
+                let selected = selection.contains(name)
+                findings.append(CompatibilityFinding(selected ? .incompatible : .note, .adapter, key: name, base: "\(info.shape)", model: "\(module.weightShape)", file: file,
+                    message: "the update of \(CheckpointError.quoted(name)) has shape \(module.weightShape) but the base weight has \(info.shape)"
+                        + (selected ? "" : "; outside the selection \(selection.options), it is left out")))
             }
         }
         if !unmatched.isEmpty {

@@ -9,12 +9,17 @@ import Foundation
 /// hyperparameters, positional scheme, tied embeddings, dtype), the tokenizer (``TokenizerComparison``),
 /// and the tensors (``TensorComparison``) or, for a LoRA adapter, its modules (``AdapterComparison``).
 /// A config or tokenizer file on one side only is a note: a fine-tune saved without them uses the base's.
+/// Tensor findings respect the caller's ``TensorSelection`` (the `--include/--exclude` of `model`,
+/// `mergeable`, `upscale`): a tensor missing or of another shape outside it is a note, since the run never
+/// reads it; inside it (and with ``TensorSelection/all``, `check`'s default) it stays incompatible.
 /// Bad input (a file that cannot be read, malformed JSON, a tokenizer of unknown kind, a lying header)
 /// throws a ``CheckpointError`` naming the file and the rule.
 public enum CompatibilityCheck {
     /// Checks `models` (paths, or Hub repo ids `org/name[@revision]` found in `cache`) against `base`;
-    /// `names`, when given, one unique task name per model.
-    public static func run(base: String, models: [String], names: [String]? = nil, cache: HubCache = HubCache()) throws -> CompatibilityReport {
+    /// `names`, when given, one unique task name per model; `selection`, the tensors the caller will read.
+    public static func run(
+        base: String, models: [String], names: [String]? = nil, selection: TensorSelection = .all, cache: HubCache = HubCache()
+    ) throws -> CompatibilityReport {
         guard !models.isEmpty else { throw CheckpointError.invalidFamily(reason: "no fine-tuned models given") }
         let baseLocation = try CheckpointLocation.resolve(base, cache: cache)
         let locations = try models.map { try CheckpointLocation.resolve($0, cache: cache) }
@@ -28,7 +33,7 @@ public enum CompatibilityCheck {
         if baseSide.config == nil { notes.append("the base has no config.json: hyperparameters are not compared") }
         if baseSide.tokenizer == nil { notes.append("the base has no tokenizer files: tokenizers are not compared") }
         let results = try zip(taskNames, locations).map { name, location in
-            try check(location.url, name: name, base: baseSide, checkpoint: checkpoint)
+            try check(location.url, name: name, base: baseSide, checkpoint: checkpoint, selection: selection)
         }
         return CompatibilityReport(base: baseLocation.url.relativePath, notes: notes, models: results)
     }
@@ -50,18 +55,18 @@ public enum CompatibilityCheck {
         }
     }
 
-    private static func check(_ url: URL, name: String, base: Side, checkpoint: Checkpoint) throws -> ModelCompatibility {
+    private static func check(_ url: URL, name: String, base: Side, checkpoint: Checkpoint, selection: TensorSelection) throws -> ModelCompatibility {
         let side = try Side(url)
         var findings = [CompatibilityFinding]()
         let kind = ModelKind.detect(url)
         let tensors: [TensorInfo]
         if kind == .lora {
             let adapter = try LoRAAdapter(directory: url)
-            findings += try AdapterComparison.compare(base: checkpoint, adapter: adapter)
+            findings += try AdapterComparison.compare(base: checkpoint, adapter: adapter, selection: selection)
             tensors = adapter.file.tensors + checkpoint.tensors
         } else {
             let model = try Checkpoint(url: url)
-            findings += try TensorComparison.compare(base: checkpoint, model: model)
+            findings += try TensorComparison.compare(base: checkpoint, model: model, selection: selection)
             tensors = model.tensors
             switch (base.config, side.config) {
             case let (baseConfig?, modelConfig?): findings += ConfigComparison.compare(base: baseConfig, model: modelConfig)

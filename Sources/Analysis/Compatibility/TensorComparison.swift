@@ -7,7 +7,8 @@
 /// versions no longer save) is a note —, a tensor of another shape (incompatible; e.g. a resized
 /// `embed_tokens` / `lm_head`; the first ``shapeFindingLimit`` one by one, then a count), tensors with no
 /// base counterpart (note: task heads), and another storage dtype (note). Quantization scales are left
-/// out, as the analyses leave them out.
+/// out, as the analyses leave them out. A tensor missing or of another shape outside the caller's
+/// ``TensorSelection`` is a note (one for the missing, one for the reshaped): the run never reads it.
 enum TensorComparison {
     /// Shape differences reported one by one before the rest are counted in one finding.
     static let shapeFindingLimit = 20
@@ -32,9 +33,9 @@ enum TensorComparison {
         return nil
     }
 
-    /// The findings of `model` against `base`; findings about the whole checkpoint name its shard index or
-    /// its one file.
-    static func compare(base: Checkpoint, model: Checkpoint) throws -> [CompatibilityFinding] {
+    /// The findings of `model` against `base`, missing and reshaped tensors judged for `selection`;
+    /// findings about the whole checkpoint name its shard index or its one file.
+    static func compare(base: Checkpoint, model: Checkpoint, selection: TensorSelection = .all) throws -> [CompatibilityFinding] {
         let label = model.indexURL?.relativePath ?? (model.files.count == 1 ? model.files[0].displayPath : model.displayPath)
         let baseTensors = base.tensors.filter { !QuantizedWeights.isQuantizationParameter($0.name) }
         let modelTensors = model.tensors.filter { !QuantizedWeights.isQuantizationParameter($0.name) }
@@ -48,18 +49,31 @@ enum TensorComparison {
             findings.append(CompatibilityFinding(.note, .tensors, key: "prefix", file: label, message: "tensor names differ from the base by a prefix: \(mapping)"))
         }
         var missing = [String](), missingBuffers = [String](), reshaped = [(TensorInfo, TensorInfo)](), dtypes = [String: Int]()
+        var unselectedMissing = [String](), unselectedReshaped = [(TensorInfo, TensorInfo)]()
         for baseInfo in baseTensors {
+            let selected = selection.contains(baseInfo.name)
             guard let name = mapping.modelName(forBase: baseInfo.name), let info = model.info(name) else {
-                if Self.isBuffer(baseInfo) { missingBuffers.append(baseInfo.name) } else { missing.append(baseInfo.name) }
+                if Self.isBuffer(baseInfo) { missingBuffers.append(baseInfo.name) } else if selected { missing.append(baseInfo.name) } else { unselectedMissing.append(baseInfo.name) }
                 continue
             }
-            if info.shape != baseInfo.shape { reshaped.append((baseInfo, info)) }
+            if info.shape != baseInfo.shape {
+                if selected { reshaped.append((baseInfo, info)) } else { unselectedReshaped.append((baseInfo, info)) }
+            }
             if info.dtype != baseInfo.dtype { dtypes["\(info.dtype.rawValue) here, \(baseInfo.dtype.rawValue) in the base", default: 0] += 1 }
         }
         if let first = missing.first {
             let layers = Self.layerSummary(missing).map { " (\($0))" } ?? ""
-            findings.append(CompatibilityFinding(.incompatible, .tensors, key: first, base: String(baseTensors.count), model: String(baseTensors.count - missing.count), file: label,
+            findings.append(CompatibilityFinding(.incompatible, .tensors, key: first, base: String(baseTensors.count), model: String(baseTensors.count - missing.count - unselectedMissing.count), file: label,
                 message: "\(missing.count) of the base's \(baseTensors.count) tensors are missing\(layers), e.g. \(ConfigComparison.listed(missing, limit: 3))"))
+        }
+        if let first = unselectedMissing.first {
+            let layers = Self.layerSummary(unselectedMissing).map { " (\($0))" } ?? ""
+            findings.append(CompatibilityFinding(.note, .tensors, key: first, base: String(baseTensors.count), file: label,
+                message: "\(unselectedMissing.count) of the base's \(baseTensors.count) tensors are missing\(layers), all outside the selection \(selection.options) and not read, e.g. \(ConfigComparison.listed(unselectedMissing, limit: 3))"))
+        }
+        if let (baseInfo, info) = unselectedReshaped.first {
+            findings.append(CompatibilityFinding(.note, .tensors, key: baseInfo.name, base: "\(baseInfo.shape)", model: "\(info.shape)", file: label,
+                message: "\(unselectedReshaped.count) tensor(s) outside the selection \(selection.options) have other shapes than in the base and are not read, e.g. \(CheckpointError.quoted(baseInfo.name)) (\(info.shape) here, \(baseInfo.shape) in the base)"))
         }
         if let first = missingBuffers.first {
             findings.append(CompatibilityFinding(.note, .tensors, key: first, file: label,

@@ -88,12 +88,9 @@ public struct SmileUpscaler: Sendable {
 
     /// Linear weights to upscale (name → its bias name when the base has one), after include/exclude.
     func selectedWeights(_ family: ModelFamily) throws -> [String: String?] {
-        let include = try options.include.map { try FamilyAnalyzerError.compile($0) }
-        let exclude = try options.exclude.map { try FamilyAnalyzerError.compile($0) }
+        let selection = try TensorSelection(include: options.include, exclude: options.exclude)
         var selected = [String: String?]()
-        for tensor in family.matched where tensor.isLinearWeight {
-            if let include, tensor.name.firstMatch(of: include) == nil { continue }
-            if let exclude, tensor.name.firstMatch(of: exclude) != nil { continue }
+        for tensor in family.matched where tensor.isLinearWeight && selection.contains(tensor.name) {
             if family.isStoredTransposed(tensor.name) { throw UpscaleError.storedTransposed(weight: tensor.name, count: family.storedTransposed.count) }
             let bias = SmileStateDict.biasName(forWeight: tensor.name)
             selected.updateValue(family.base.info(bias) != nil ? bias : nil, forKey: tensor.name)
@@ -170,7 +167,7 @@ public struct SmileUpscaler: Sendable {
             otherTensors: SmileConfig.OtherTensors(policy: policyName, model: model.map { family.taskNames[$0] }, count: policyCount, fromBase: fromBase),
             parameters: ParameterCounts(base: baseParameters, upscaled: output.parameterCount, keepAll: expertCount * baseParameters),
             routingProbe: SmileConfig.Probe(samples: options.probeSamples, probeRank: options.probeRank, seed: options.seed),
-            files: files + sideFiles, notes: family.notes + family.skipped.map { "\($0.model) lacks \($0.tensor); the base value was written" } + paddingNote(modules, tasks: family.taskNames),
+            files: files + sideFiles, notes: family.notes + family.skipped.map { "\($0.model): \($0.tensor) \($0.reason); the base value was written" } + paddingNote(modules, tasks: family.taskNames),
             layout: options.layout.rawValue, budget: plan.budget, routingTarget: options.routingTarget)
         let warnings = Self.costWarnings(modules)
         config.warnings = warnings.isEmpty ? nil : warnings

@@ -5,12 +5,13 @@ import Foundation
 /// The compatibility check `model`, `mergeable` and `upscale` (and their `--mergekit` runs) make before
 /// any weight is read — the same ``CompatibilityCheck`` as `smile-inspect check`.
 enum CompatibilityGate {
-    /// Checks `family`. On an incompatible finding, prints its line (`error: file: incompatible: …`, with
+    /// Checks `family`, its tensors judged for `selection` (the command's `--include/--exclude`: a tensor
+    /// missing or reshaped outside it is a note). On an incompatible finding, prints its line (`error: file: incompatible: …`, with
     /// how many more there are) and throws exit status 3; prints each warning on standard error as
     /// `warning: model: file: warning: …`; returns the report for the command's output.
-    static func check(_ family: FamilyArguments) throws -> CompatibilityReport {
+    static func check(_ family: FamilyArguments, selection: TensorSelection) throws -> CompatibilityReport {
         try family.requireFamily()
-        let report = try CompatibilityCheck.run(base: family.base!, models: family.models, names: family.names.isEmpty ? nil : family.names)
+        let report = try CompatibilityCheck.run(base: family.base!, models: family.models, names: family.names.isEmpty ? nil : family.names, selection: selection)
         let incompatible = report.findings(.incompatible)
         if let first = incompatible.first {
             let more = incompatible.count > 1 ? " (and \(incompatible.count - 1) more incompatible finding(s); see smile-inspect check)" : ""

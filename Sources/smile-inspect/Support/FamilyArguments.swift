@@ -27,10 +27,10 @@ struct FamilyArguments: ParsableArguments {
         guard !models.isEmpty else { throw ValidationError("give at least one fine-tuned model with --models") }
     }
 
-    /// Opens the family (headers only).
-    func open() throws -> ModelFamily {
+    /// Opens the family (headers only) for reading the tensors in `selection`.
+    func open(selection: TensorSelection = .all) throws -> ModelFamily {
         try requireFamily()
-        return try ModelFamily.open(base: base!, models: models, names: names.isEmpty ? nil : names, transposed: transposed)
+        return try ModelFamily.open(base: base!, models: models, names: names.isEmpty ? nil : names, transposed: transposed, selection: selection)
     }
 }
 
@@ -161,7 +161,7 @@ struct OutputArguments: ParsableArguments {
 
 /// Which weights a family command looks at, and whether it shows progress.
 struct SelectionArguments: ParsableArguments {
-    @Option(help: ArgumentHelp("Only tensors whose name matches this regular expression.", valueName: "regex"))
+    @Option(help: ArgumentHelp("Only tensors whose name matches this regular expression (the compatibility check then refuses only tensors missing or reshaped inside the selection).", valueName: "regex"))
     var include: String?
 
     @Option(help: ArgumentHelp("Leave out tensors whose name matches this regular expression.", valueName: "regex"))

@@ -50,20 +50,24 @@ enum FamilyOutcome {
     /// Runs or reads the family as the arguments say: `--store` alone reads the store (no weight file is
     /// opened; analysis options are the store's, and one given in `analysis` with another value is
     /// refused); with `--base` the family is analysed, resuming from and writing to `--store` when given,
-    /// only `--shard`'s part when given.
+    /// only `--shard`'s part when given. The compatibility check judges the tensors `--include/--exclude`
+    /// select, or every tensor when `wholeModel` (the run also writes a whole-model merge:
+    /// `--emit-mergekit`, or judges a `--mergekit` config, which mergekit runs on every tensor).
     static func obtain(
-        family: FamilyArguments, selection: SelectionArguments, analysis: AnalysisArguments, options: AnalysisOptions, execution: ExecutionArguments, store: StoreArguments
+        family: FamilyArguments, selection: SelectionArguments, analysis: AnalysisArguments, options: AnalysisOptions, execution: ExecutionArguments, store: StoreArguments,
+        wholeModel: Bool = false
     ) throws -> FamilyOutcome {
         if family.base == nil, let directory = store.store {
             let (report, missing) = try stored(directory, thresholds: options.thresholds, analysis: analysis, selection: selection)
             return .report(report, performance: nil, missing: missing)
         }
-        let compatibility = try CompatibilityGate.check(family)
         var analyzer = FamilyAnalyzer(options: options, include: selection.include, exclude: selection.exclude, execution: execution.settings)
+        let tensors = try analyzer.tensorSelection
+        let compatibility = try CompatibilityGate.check(family, selection: wholeModel ? .all : tensors)
         analyzer.store = store.store.map { URL(fileURLWithPath: $0) }
         analyzer.shard = try store.resolvedShard()
         let progress = ProgressLine(enabled: !selection.quiet)
-        let run = try analyzer.run(try family.open()) { progress.update($0) }
+        let run = try analyzer.run(try family.open(selection: tensors)) { progress.update($0) }
         progress.finish()
         ExecutionArguments.report(run.performance, quiet: selection.quiet)
         if store.store != nil, !selection.quiet {

@@ -110,6 +110,34 @@ struct CompatibilityInputTests {
         #expect(report.models[3].findings[0].key == "model.layers.0.self_attn.q_proj.weight" && report.models[3].findings[0].model == "[64, 32]")
     }
 
+    /// A tensor missing or of another shape counts against the family only inside the run's selection
+    /// (`--include/--exclude`): outside it, the run never reads it, and it is a note; LoRA modules alike.
+    @Test func missingAndReshapedTensorsOutsideTheSelectionAreNotes() throws {
+        let base = try model("base", [:])
+        var partial = CompatibilityFamily.llamaTensors(vocab: 310)
+        for name in partial.keys where name.hasPrefix("model.layers.1.") { partial[name] = nil }
+        let ft = try model("partial", [:], tensors: partial)
+        let everything = try CompatibilityCheck.run(base: base.path, models: [ft.path])
+        #expect(everything.models[0].status == .incompatible)
+        #expect(Set(everything.models[0].findings.filter { $0.severity == .incompatible }.map(\.key)) == ["model.layers.1.input_layernorm.weight", "model.embed_tokens.weight", "lm_head.weight"])
+        let layer0 = try TensorSelection(include: #"layers\.0\."#, exclude: nil)
+        let selected = try CompatibilityCheck.run(base: base.path, models: [ft.path], selection: layer0)
+        #expect(selected.models[0].status == .compatible)
+        let notes = selected.models[0].findings.filter { $0.aspect == .tensors }
+        #expect(notes.count == 2 && notes.allSatisfy { $0.severity == .note })
+        #expect(notes[0].message.hasPrefix(#"9 of the base's 21 tensors are missing (layer 1), all outside the selection --include 'layers\.0\.' and not read, e.g. model.layers.1."#), "\(notes[0].message)")
+        #expect(notes[1].message.hasPrefix(#"2 tensor(s) outside the selection --include 'layers\.0\.' have other shapes than in the base and are not read, e.g. "#), "\(notes[1].message)")
+        #expect(notes[1].message.hasSuffix("([310, 64] here, [300, 64] in the base)"))
+        // Inside the selection they stay incompatible, whichever pattern selects them.
+        let embeddings = try CompatibilityCheck.run(base: base.path, models: [ft.path], selection: try TensorSelection(include: nil, exclude: #"layers\.1\."#))
+        #expect(Set(embeddings.models[0].findings.filter { $0.severity == .incompatible }.map(\.key)) == ["model.embed_tokens.weight", "lm_head.weight"])
+        // The same selection lets the family open: the reshaped tensors are skipped like the missing ones.
+        #expect(throws: CheckpointError.self) { _ = try ModelFamily.open(base: base.path, models: [ft.path]) }
+        let family = try ModelFamily.open(base: base.path, models: [ft.path], selection: layer0)
+        #expect(Set(family.skipped.map(\.tensor)) == Set(partial.keys.filter { $0.contains("embed") || $0.hasPrefix("lm_head") } + CompatibilityFamily.llamaTensors().keys.filter { $0.hasPrefix("model.layers.1.") }))
+        #expect(!family.matched.contains { $0.name.hasPrefix("model.layers.1.") || $0.name == "lm_head.weight" })
+    }
+
     /// Newer transformers no longer save buffers such as BERT's `embeddings.position_ids` (I64): a
     /// fine-tune without it is not missing a weight (as in the real MiniLM harness family).
     @Test func aMissingBufferIsANoteAndAMissingWeightIncompatible() throws {
