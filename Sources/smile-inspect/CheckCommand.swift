@@ -43,7 +43,7 @@ struct CheckCommand: ParsableCommand {
             EXAMPLES:
               smile-inspect check --base base/ --models a/ b/ lora-c/
               smile-inspect check --base base/ --models a/ b/ && mergekit-yaml m.yml out/
-              smile-inspect check --base sentence-transformers/all-MiniLM-L6-v2 --models a/ b/
+              smile-inspect check --base sentence-transformers/all-MiniLM-L6-v2 --models a/
               smile-inspect check --mergekit ties.yml          # its base_model and models
               smile-inspect check --base base/ --models a/ --format json -o check.json
             """)

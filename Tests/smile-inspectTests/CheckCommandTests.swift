@@ -114,7 +114,7 @@ struct CheckCommandTests {
 
     @Test func helpHasExamples() throws {
         let help = try Self.run(["check", "--help"])
-        #expect(help.status == 0 && help.stdout.contains("EXAMPLES:") && help.stdout.contains("smile-inspect check --mergekit merge.yml"))
+        #expect(help.status == 0 && help.stdout.contains("EXAMPLES:") && help.stdout.contains("smile-inspect check --mergekit ties.yml"))
     }
 
     @Test func analysesStopOnAnIncompatibleFindingBeforeReadingWeights() throws {
