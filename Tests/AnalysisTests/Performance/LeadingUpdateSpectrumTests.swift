@@ -89,6 +89,29 @@ import Testing
         #expect(old.computation == .complete && old.uncapturedEnergy == 0)
     }
 
+    /// The shared MiniLM family's full fine-tunes are high-rank (rank99 in the hundreds of 384): with the
+    /// leading path allowed even at r = 384 every update hands over to the complete reduction, and the
+    /// report is the default one exactly. (By default r < 512 goes to the complete reduction directly.)
+    @Test func miniLMFullFineTunesFallBackToTheCompleteReduction() throws {
+        guard let root = Fixtures.miniLM else { return }
+        let tasks = ["codelang", "mansec", "pyeco"]
+        let family = try ModelFamily.open(base: root.appendingPathComponent("base").path,
+                                          models: tasks.map { root.appendingPathComponent("full-\($0)").path }, names: tasks)
+        let options = AnalysisOptions(computeIntruders: false)
+        var forced = ComputeSettings()
+        forced.leadingUpdateSpectra = LeadingSpectrumSettings(minimumRank: 0)
+        var analyzer = FamilyAnalyzer(options: options)
+        analyzer.compute = forced
+        let attempted = try analyzer.analyze(family)
+        let plain = try FamilyAnalyzer(options: options).analyze(family)
+        #expect(!attempted.layers.isEmpty)
+        for (a, b) in zip(attempted.layers, plain.layers) {
+            #expect(a.tasks.allSatisfy { $0.spectrum.computation == .complete }, "\(a.name)")
+            #expect(a.tasks.map(\.spectrum) == b.tasks.map(\.spectrum), "\(a.name)")
+            Self.expectSameAnswers(a, b, tolerance: 0)
+        }
+    }
+
     /// rank90/rank99, the expert rank, ‖ΔW‖, the σ and energy curve both list, every interference,
     /// similarity, STI and λ-grid number: |x − y| ≤ `tolerance`·(the largest |y| of that quantity).
     static func expectSameAnswers(_ a: LayerAnalysis, _ b: LayerAnalysis, tolerance: Double) {
