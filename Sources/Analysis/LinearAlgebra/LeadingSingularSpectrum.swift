@@ -92,10 +92,11 @@ extension Matrix where Scalar == Float {
         let r = minDimension, tall = rows >= columns
         // θ_k > τ = T − Σ_{i≤k} θᵢ > (1 − fraction)·T − θ_k at the depth k, so a certificate needs
         // θ_k > (1 − fraction)·T/2 and hence k < 2/(1 − fraction): the block never needs to be wider.
-        let deepest = fraction < 1 ? Int((2 / (1 - fraction)).rounded(.up)) + settings.oversampling : r
+        let deepest = fraction < 1 ? Int(Swift.min(Double(r), (2 / (1 - fraction)).rounded(.up))) + settings.oversampling : r
         let cap = Swift.min(r, Int(settings.maximumBlockFraction * Double(r)), deepest)
         var width = Swift.min(cap, Swift.max(settings.initialBlock, minimumDepth + settings.oversampling))
-        guard r >= settings.minimumRank, width > settings.oversampling, minimumDepth + settings.oversampling <= cap else { return nil }
+        // fraction ≥ 1 asks for every σ (float32 rounding alone spreads over all of them): the complete path.
+        guard fraction < 1, r >= settings.minimumRank, width > settings.oversampling, minimumDepth + settings.oversampling <= cap else { return nil }
         guard isFinite else { throw LinearAlgebraError.nonFiniteInput(context: context) }
         var generator = SplitMix64(seed: settings.seed)
         var basis = generator.gaussianMatrix(width, r).converted(to: Double.self).lq().orthonormal

@@ -53,7 +53,8 @@ import Testing
     }
 
     /// The other hand-overs: below the minimum rank, a block too narrow for the asked depth, too few
-    /// iterations to certify, a zero matrix; and a needed depth beyond the first block grows it.
+    /// iterations to certify, a zero matrix, every σ asked for (fraction 1); and a needed depth beyond the
+    /// first block grows it.
     @Test func handOversAndGrowth() throws {
         let delta = Self.concentrated()
         let vectors = { (_: [Double], _: Double) in 0 }
@@ -61,6 +62,7 @@ import Testing
         #expect(try delta.leadingSingularSpectrum(holding: 0.99, minimumDepth: 200, vectors: vectors) == nil)
         #expect(try delta.leadingSingularSpectrum(holding: 0.99, vectors: vectors, settings: LeadingSpectrumSettings(maxIterations: 1)) == nil)
         #expect(try MatrixF(zeros: 600, 600).leadingSingularSpectrum(holding: 0.99, vectors: vectors) == nil)
+        #expect(try delta.leadingSingularSpectrum(holding: 1, vectors: vectors) == nil)
         let grown = try #require(try delta.leadingSingularSpectrum(holding: 0.99, vectors: vectors, settings: LeadingSpectrumSettings(initialBlock: 10, oversampling: 8)))
         #expect(grown.blockSize == 20 && grown.singularValues.count == 6)
     }
