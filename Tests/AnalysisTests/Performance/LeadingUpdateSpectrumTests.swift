@@ -102,10 +102,11 @@ import Testing
         let options = AnalysisOptions(computeIntruders: false)
         var forced = ComputeSettings()
         forced.leadingUpdateSpectra = LeadingSpectrumSettings(minimumRank: 0)
-        var analyzer = FamilyAnalyzer(options: options)
-        analyzer.compute = forced
-        let attempted = try analyzer.analyze(family)
-        let plain = try FamilyAnalyzer(options: options).analyze(family)
+        // The process's BLAS thread count as it is: a family run would otherwise change it for every test
+        // running in parallel, whose back-to-back comparisons then differ in the last bits.
+        let execution = ExecutionSettings(blasThreads: BLASThreads.current)
+        let attempted = try FamilyAnalyzer(options: options, compute: forced, execution: execution).analyze(family)
+        let plain = try FamilyAnalyzer(options: options, compute: ComputeSettings(), execution: execution).analyze(family)
         #expect(!attempted.layers.isEmpty)
         for (a, b) in zip(attempted.layers, plain.layers) {
             #expect(a.tasks.allSatisfy { $0.spectrum.computation == .complete }, "\(a.name)")
