@@ -46,6 +46,13 @@ enum LayerReport {
         doc.table(ReportTable(
             headers: ["task", "‖ΔW‖", "‖ΔW‖/‖W‖", "E_I", "E_II", "E_II+III", "top×cross", "rank90", "rank99", "expert k", "intruders"],
             rows: rows))
+        let leading = layer.tasks.filter { $0.spectrum.computation == .leading }
+        if !leading.isEmpty {
+            let items = leading.map { t in
+                "\(t.task) \(t.spectrum.singularValues.count) σ (uncaptured \(Format.number(t.spectrum.uncapturedEnergy / Swift.max(t.spectrum.norm * t.spectrum.norm, .leastNormalMagnitude))) of ‖ΔW‖²)"
+            }
+            doc.paragraph("ΔW spectra computed only as deep as this report reads (leading σ, certified; the rest of ‖ΔW‖² uncaptured): \(items.joined(separator: ", ")); the other tasks' in full.")
+        }
         return doc
     }
 
