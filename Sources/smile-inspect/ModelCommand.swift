@@ -52,6 +52,7 @@ struct ModelCommand: ParsableCommand {
     func run() throws {
         let missing: [String]
         do {
+            try output.check()
             let config = try mergekit.resolve(family)
             guard case let .report(report, performance, stillMissing) = try FamilyOutcome.obtain(
                 family: config?.family ?? family, selection: selection, options: MergekitArguments.options(analysis.options, for: config),
@@ -82,7 +83,7 @@ struct ModelCommand: ParsableCommand {
         try ReportOutput.emit(text, to: output.output)
         if let directory = output.plots {
             let written = try FigureWriter(directory: directory).familyFigures(report)
-            FileHandle.standardError.write(Data("figures: \(written.count) PNG files in \(directory)\n".utf8))
+            ReportOutput.note("figures: \(written.count) PNG files in \(directory)\n")
         }
     }
 }

@@ -48,6 +48,7 @@ public struct SmileUpscaler: Sendable {
         }
         try checkRanksFit(family, selected: Array(selected.keys))
         try refuseOverwritingInputs(family, directory)
+        try StagedDirectory.check(destination: directory, replace: options.replaceExisting, marker: SmileConfig.fileName)
         let plan = try self.plan(family, selected: selected, progress: progress)
         onPlan?(plan)
         let stage = try StagedDirectory(destination: directory, replace: options.replaceExisting, marker: SmileConfig.fileName)
@@ -71,7 +72,7 @@ public struct SmileUpscaler: Sendable {
         for input in [family.basePath] + family.modelPaths {
             let path = input.standardizedFileURL.resolvingSymlinksInPath().path
             if path == output || path.hasPrefix(output.hasSuffix("/") ? output : output + "/") {
-                throw UpscaleError.invalidOption("the output \(directory.relativePath) would replace the input \(input.relativePath)")
+                throw UpscaleError.cannotWrite(path: directory.relativePath, reason: "it would replace the input \(input.relativePath)")
             }
         }
     }

@@ -43,28 +43,28 @@ struct AnalysisArguments: ParsableArguments {
     @Option(help: "How the top zone is cut: sigma-sum (SMILE/FusionBench: k = 1 + #{j : cumsum σ_j < f·Σσ}), energy (σ² instead of σ) or rank (explicit k).")
     var zoneRule: ZoneRuleName = .sigmaSum
 
-    @Option(help: "The fraction f for sigma-sum and energy zone rules.")
+    @Option(parsing: .unconditional, help: "The fraction f for sigma-sum and energy zone rules.")
     var zoneFraction: Double = 0.5
 
-    @Option(help: "The explicit k for --zone-rule rank.")
+    @Option(parsing: .unconditional, help: "The explicit k for --zone-rule rank.")
     var zoneRank: Int = 1
 
-    @Option(help: "Also split the middle zone at this fraction (same rule), giving a 4-way map top / middle / low / null.")
+    @Option(parsing: .unconditional, help: "Also split the middle zone at this fraction (same rule), giving a 4-way map top / middle / low / null.")
     var lowFraction: Double?
 
-    @Option(help: "Fraction of each update's energy whose input subspace stands for the task's data in the interference objective.")
+    @Option(parsing: .unconditional, help: "Fraction of each update's energy whose input subspace stands for the task's data in the interference objective.")
     var interferenceEnergy: Double = 0.9
 
-    @Option(help: "Energy a SMILE expert keeps when sizing its rank.")
+    @Option(parsing: .unconditional, help: "Energy a SMILE expert keeps when sizing its rank.")
     var expertEnergy: Double = 0.99
 
     @Flag(help: "Skip intruder dimensions (saves one SVD of every fine-tuned weight).")
     var noIntruders = false
 
-    @Option(help: "Top singular directions of W_ft checked for intruders.")
+    @Option(parsing: .unconditional, help: "Top singular directions of W_ft checked for intruders.")
     var intruderTop: Int = 10
 
-    @Option(help: "|cos| below which a direction of W_ft is an intruder.")
+    @Option(parsing: .unconditional, help: "|cos| below which a direction of W_ft is an intruder.")
     var intruderThreshold: Double = 0.5
 
     func validate() throws {
@@ -72,7 +72,9 @@ struct AnalysisArguments: ParsableArguments {
             guard value > 0, value <= 1 else { throw ValidationError("\(name) must be in (0, 1], got \(value)") }
         }
         if let low = lowFraction, !(low > zoneFraction && low <= 1) { throw ValidationError("--low-fraction must be in (zone fraction, 1], got \(low)") }
-        guard zoneRank >= 1 else { throw ValidationError("--zone-rank must be at least 1") }
+        guard zoneRank >= 1 else { throw ValidationError("--zone-rank must be at least 1, got \(zoneRank)") }
+        guard intruderTop >= 1 else { throw ValidationError("--intruder-top must be at least 1, got \(intruderTop)") }
+        guard intruderThreshold >= 0, intruderThreshold <= 1 else { throw ValidationError("--intruder-threshold must be in [0, 1], got \(intruderThreshold)") }
     }
 
     var options: AnalysisOptions {
@@ -99,8 +101,17 @@ struct ReportArguments: ParsableArguments {
     @Option(name: .shortAndLong, help: ArgumentHelp("Write the report to this file (atomically) instead of standard output.", valueName: "file"), completion: .file())
     var output: String?
 
-    /// Prints `text`, or writes it atomically to `--output`.
+    /// Prints `text`, or writes it to `--output`.
     func emit(_ text: String) throws { try ReportOutput.emit(text, to: output) }
+
+    /// Whether standard output is read by a human: the text report printed there. Otherwise it carries
+    /// exactly one document of the chosen format (or nothing, with -o), and plans go to standard error.
+    var leavesStandardOutputToHumans: Bool { output == nil && format == .text }
+
+    /// Checks `--output` before anything is computed (exit 5 when it cannot be written).
+    func check() throws {
+        if let output { try OutputPath.checkFile(output) }
+    }
 }
 
 /// Report format and destination, and where figures go.
@@ -112,6 +123,12 @@ struct OutputArguments: ParsableArguments {
 
     var format: ReportArguments.ReportFormat { report.format }
     var output: String? { report.output }
+
+    /// Checks `--output` and `--plots` before anything is computed (exit 5 when one cannot be written).
+    func check() throws {
+        try report.check()
+        if let plots { try OutputPath.checkDirectory(plots) }
+    }
 }
 
 /// Which weights a family command looks at, and whether it shows progress.
