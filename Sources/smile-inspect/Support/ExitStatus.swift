@@ -15,7 +15,7 @@ import Plots
 /// | 4 | analysis error: an SVD did not converge, the inputs are numerically unusable, or one layer alone exceeds --max-memory |
 /// | 5 | output error: a report, figure, config, store or model cannot be written (checked before any analysis) |
 /// | 6 | report from a results store that is not complete yet (a shard has not finished) |
-/// | 64 | usage error: a bad option value or combination (swift-argument-parser's, ``OptionError``) |
+/// | 64 | usage error: a bad option value or combination (swift-argument-parser's, or found while running: a `--shard auto` without its scheduler, an invalid pattern) |
 extension ExitCode {
     static let inputError = ExitCode(3)
     static let analysisError = ExitCode(4)
@@ -31,11 +31,12 @@ func reportFailure(_ error: Error) -> ExitCode {
     return exitCode(error)
 }
 
-/// The status of an error, by the table above.
+/// The status of an error, by the table above. A `ValidationError` thrown while running (not while
+/// parsing, where swift-argument-parser makes it 64) is about an input, like ``InputError``.
 private func exitCode(_ error: Error) -> ExitCode {
     switch error {
     case CheckpointError.unwritable, is OutputError, UpscaleError.outputExists, UpscaleError.cannotWrite, PlotError.cannotWrite: return .outputError
-    case StoreError.invalidShard, UpscaleError.invalidOption, UpscaleError.unknownModel, is FamilyAnalyzerError, is OptionError: return .usageError
+    case StoreError.invalidShard, UpscaleError.invalidOption, UpscaleError.unknownModel, is FamilyAnalyzerError: return .usageError
     case StoreError.resultMissing: return .incompleteStore
     case is CheckpointError, is StoreError, is UpscaleError, is ValidationError, is MergekitConfigError, is InputError: return .inputError
     default: return .analysisError
@@ -66,12 +67,6 @@ struct OutputError: Error, CustomStringConvertible {
 /// An input the user named cannot be used, found while running (exit 3): e.g. a layer that is not a
 /// 2-D weight.
 struct InputError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// A bad option value or combination found while running, not while parsing (exit 64).
-struct OptionError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }
