@@ -21,11 +21,15 @@ struct SmileInspect: ParsableCommand {
             DemoCommand.self, ModelCommand.self, LayerCommand.self, MergeableCommand.self, ReportCommand.self, UpscaleCommand.self, ListCommand.self,
         ])
 
-    /// Runs the command line. SIGPIPE gets its default action whatever the parent set, so that a reader
-    /// that stops early (`… | head -1`) ends the run quietly, as for any Unix tool, instead of a write
-    /// error (exit 5).
+    /// Runs the command line. SIGPIPE gets its default action, unblocked, whatever the parent set, so that
+    /// a reader that stops early (`… | head -1`) ends the run quietly, as for any Unix tool, instead of a
+    /// write error (exit 5).
     static func main() {
         signal(SIGPIPE, SIG_DFL)
+        var pipeSignal = sigset_t()
+        sigemptyset(&pipeSignal)
+        sigaddset(&pipeSignal, SIGPIPE)
+        sigprocmask(SIG_UNBLOCK, &pipeSignal, nil)
         main(nil)
     }
 }

@@ -15,6 +15,18 @@ struct OutputPathCommandTests {
         return lstat(path, &status) == 0 ? status.st_mode & S_IFMT : 0
     }
 
+    /// Waits up to `seconds` for `process` to end, then ends it: a writer that never opens a FIFO (an old
+    /// binary renamed over it) fails the test instead of hanging it. True when it ended by itself.
+    /// SIGKILL, since a child of the test runner inherits a mask that blocks SIGTERM.
+    static func ended(_ process: Process, within seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning, Date() < deadline { usleep(20_000) }
+        guard process.isRunning else { return true }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        return false
+    }
+
     static func family(_ demo: DemoFamilyRun.Run) -> [String] {
         ["--quiet", "--base", demo.base, "--models", demo.model("alpha"), demo.model("beta")]
     }
@@ -36,30 +48,39 @@ struct OutputPathCommandTests {
 
     @Test func reportToAFIFOIsWrittenThrough() throws {
         let demo = try DemoFamilyRun.shared.get()
-        let fifo = try TestPaths.temporaryDirectory().appendingPathComponent("report.fifo").path
+        let directory = try TestPaths.temporaryDirectory()
+        let fifo = directory.appendingPathComponent("report.fifo").path
         #expect(mkfifo(fifo, 0o600) == 0)
+        // The reader copies the FIFO into a file (a pipe back to us would fill up while we wait for it).
+        let copy = directory.appendingPathComponent("received.json")
+        #expect(FileManager.default.createFile(atPath: copy.path, contents: nil))
         let reader = Process()
         reader.executableURL = URL(fileURLWithPath: "/bin/cat")
         reader.arguments = [fifo]
-        let captured = Pipe()
-        reader.standardOutput = captured
+        reader.standardOutput = try FileHandle(forWritingTo: copy)
         try reader.run()
         let run = try CommandRunner.run(["model", "--format", "json", "-o", fifo] + Self.family(demo))
-        let received = captured.fileHandleForReading.readDataToEndOfFile()
-        reader.waitUntilExit()
+        #expect(Self.ended(reader, within: 30), "nothing was written into the FIFO")
+        let received = try Data(contentsOf: copy)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.isEmpty)
-        #expect((try JSONSerialization.jsonObject(with: received) as? [String: Any])?["command"] as? String == "model")
+        #expect((try? JSONSerialization.jsonObject(with: received) as? [String: Any])?["command"] as? String == "model")
         #expect(Self.fileType(fifo) == S_IFIFO)
     }
 
+    /// /dev/null is reached through a link in a scratch folder, so that a binary that renames over its
+    /// output (as the old one did, as root) replaces the link, not the machine's /dev/null.
     @Test func devNullAndAScratchDeviceNodeStayDevices() throws {
         let demo = try DemoFamilyRun.shared.get()
-        let run = try CommandRunner.run(["mergeable", "-o", "/dev/null", "--emit-mergekit", "/dev/null"] + Self.family(demo))
-        #expect(run.status == 0, "\(run.stderr)")
-        #expect(Self.fileType("/dev/null") == S_IFCHR)
-        // mknod needs CAP_MKNOD (root in CI); skipped cleanly without it or on a nodev mount.
         let directory = try TestPaths.temporaryDirectory()
+        let link = directory.appendingPathComponent("null-link").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "/dev/null")
+        let run = try CommandRunner.run(["mergeable", "-o", link, "--emit-mergekit", link] + Self.family(demo))
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(Self.fileType(link) == S_IFLNK)
+        #expect(Self.fileType("/dev/null") == S_IFCHR)
+        try FileManager.default.removeItem(atPath: link)
+        // mknod needs CAP_MKNOD (root in CI); skipped cleanly without it or on a nodev mount.
         let node = directory.appendingPathComponent("null-device").path
         guard mknod(node, S_IFCHR | 0o666, dev_t(0x103)) == 0 else { return }
         let probe = open(node, O_WRONLY)
@@ -81,7 +102,7 @@ struct OutputPathCommandTests {
         #expect(mergeable.status == 0, "\(mergeable.stderr)")
         #expect(Self.fileType(directory.appendingPathComponent("merge.yml").path) == S_IFLNK)
         #expect(try String(contentsOf: directory.appendingPathComponent("configs-merge.yml"), encoding: .utf8).contains("task_arithmetic"))
-        let layer = try CommandRunner.run(["layer", "--base", demo.base, "--models", demo.model("alpha"), "--layer", "layer.0.attention.self.query", "--plots", directory.appendingPathComponent("figures").path, "-o", "/dev/null"])
+        let layer = try CommandRunner.run(["layer", "--base", demo.base, "--models", demo.model("alpha"), "--layer", "layer.0.attention.self.query", "--plots", directory.appendingPathComponent("figures").path, "-o", directory.appendingPathComponent("layer.txt").path])
         #expect(layer.status == 0, "\(layer.stderr)")
         #expect(Self.fileType(directory.appendingPathComponent("figures").path) == S_IFLNK)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("real-figures").path).contains { $0.hasSuffix(".png") })

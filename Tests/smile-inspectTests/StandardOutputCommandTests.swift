@@ -34,7 +34,7 @@ struct StandardOutputCommandTests {
         let scratch = try TestPaths.temporaryDirectory()
         let store = scratch.appendingPathComponent("store").path
         let family = ["--base", demo.base, "--models", demo.model("alpha"), demo.model("beta"), demo.model("gamma")]
-        let stored = try CommandRunner.run(["model", "--quiet", "--store", store, "-o", "/dev/null"] + family)
+        let stored = try CommandRunner.run(["model", "--quiet", "--store", store, "-o", scratch.appendingPathComponent("model.txt").path] + family)
         guard stored.status == 0 else { throw CommandRunner.RunnerError.binaryNotBuilt }
         return Fixture(demo: demo, store: store, scratch: scratch)
     }
@@ -150,13 +150,16 @@ struct StandardOutputCommandTests {
         #expect(stderr == "error: standard output: cannot write: Bad file descriptor\n")
     }
 
-    /// A reader that stops early (`… | head -1`): the run ends by SIGPIPE, silently, as any Unix tool.
-    @Test func aReaderThatStopsEarlyEndsTheRunQuietly() throws {
+    /// A reader that stops early (`… | head -1`): the run ends by SIGPIPE, silently, as any Unix tool,
+    /// also when the parent left SIGPIPE ignored (`trap '' PIPE`, inherited across exec), where the old
+    /// binary died in Foundation's `try!` on EPIPE.
+    @Test(arguments: ["", "trap '' PIPE; "])
+    func aReaderThatStopsEarlyEndsTheRunQuietly(_ prelude: String) throws {
         let executable = try #require(CommandRunner.executable)
         let fixture = try Self.fixture.get()
         let process = Process()
-        process.executableURL = executable
-        process.arguments = ["model", "--quiet", "--format", "json"] + fixture.family
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", prelude + "exec \"$0\" \"$@\"", executable.path, "model", "--quiet", "--format", "json"] + fixture.family
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -165,7 +168,7 @@ struct StandardOutputCommandTests {
         try out.fileHandleForReading.close()
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        #expect(stderr.isEmpty, "\(stderr)")
-        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGPIPE)
+        #expect(stderr.isEmpty, "\(prelude): \(stderr)")
+        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGPIPE, "\(prelude): \(process.terminationStatus)")
     }
 }

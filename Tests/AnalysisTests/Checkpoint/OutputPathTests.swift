@@ -57,8 +57,12 @@ struct OutputPathTests {
         reader.standardOutput = captured
         try reader.run()
         try AtomicFile.write(data: Data("through the pipe".utf8), to: URL(fileURLWithPath: fifo))
-        let received = captured.fileHandleForReading.readDataToEndOfFile()
+        // Bounded: had the FIFO been renamed over, cat would wait for a writer forever.
+        let deadline = Date().addingTimeInterval(30)
+        while reader.isRunning, Date() < deadline { usleep(20_000) }
+        if reader.isRunning { kill(reader.processIdentifier, SIGKILL) } // the runner's children block SIGTERM
         reader.waitUntilExit()
+        let received = captured.fileHandleForReading.readDataToEndOfFile()
         #expect(String(decoding: received, as: UTF8.self) == "through the pipe")
         #expect(Self.fileType(fifo) == S_IFIFO)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["pipe"])
@@ -91,9 +95,13 @@ struct OutputPathTests {
     }
 
     @Test func devNullAndOurOwnDescriptorsAreWrittenThrough() throws {
-        #expect(try OutputPath.destination(of: "/dev/null") == .writtenThrough)
         #expect(try OutputPath.destination(of: "/dev/stdout") == .writtenThrough)
         #expect(try OutputPath.destination(of: "/proc/self/fd/2") == .writtenThrough)
+        // Written only once classified as written through: a regression must not replace the machine's /dev/null.
+        guard try OutputPath.destination(of: "/dev/null") == .writtenThrough else {
+            Issue.record("/dev/null would be renamed over")
+            return
+        }
         try AtomicFile.write(data: Data("discarded".utf8), to: URL(fileURLWithPath: "/dev/null"))
         #expect(Self.fileType("/dev/null") == S_IFCHR)
     }
