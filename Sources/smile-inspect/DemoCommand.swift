@@ -24,12 +24,13 @@ struct DemoCommand: ParsableCommand {
 
     func run() throws {
         do {
+            try OutputPath.checkDirectory(out)
             let root = URL(fileURLWithPath: out)
             let paths = try DemoFamily.write(to: root.appendingPathComponent("models"))
             let family = try ModelFamily.open(base: paths.base.path, models: paths.models.map(\.path))
             let report = try FamilyAnalyzer(options: AnalysisOptions(lowZoneRule: .sigmaSum(0.9))).analyze(family)
             let layerName = "encoder.layer.0.attention.self.query.weight"
-            guard let layer = report.layers.first(where: { $0.name == layerName }) else { throw ValidationError("demo family lacks \(layerName)") }
+            guard let layer = report.layers.first(where: { $0.name == layerName }) else { throw InputError("demo family lacks \(layerName)") }
             let files: [(String, String)] = [
                 ("report.txt", ModelReport.document(report).text),
                 ("report.md", ModelReport.document(report).markdown),
@@ -41,7 +42,7 @@ struct DemoCommand: ParsableCommand {
             let figures = root.appendingPathComponent("figures")
             let writer = FigureWriter(directory: figures.path)
             let written = try writer.familyFigures(report) + writer.layerFigures(layer)
-            print(Self.explanation(report: report, layer: layer, root: root, figures: written))
+            try ReportOutput.emit(Self.explanation(report: report, layer: layer, root: root, figures: written) + "\n", to: nil)
         } catch {
             throw reportFailure(error)
         }

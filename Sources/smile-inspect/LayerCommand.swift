@@ -17,9 +17,10 @@ struct LayerCommand: ParsableCommand {
             the layer's verdict.
 
             --layer takes an exact tensor name, a unique suffix ("layer.0.attention.self.query"), or the \
-            name without ".weight"; a name that matches nothing lists the closest candidates. With --store \
-            alone the stored result is read (an analysis option given with another value than the store's \
-            is refused, exit 3).
+            name without ".weight"; a name that matches nothing lists the closest candidates (exit 3). With \
+            --store alone the stored result is read (an analysis option given with another value than the \
+            store's is refused, exit 3); a weight the store selects but no shard has stored yet exits with \
+            status 6.
 
             EXAMPLES:
               smile-inspect layer --base base/ --models full-a full-b \\
@@ -46,6 +47,7 @@ struct LayerCommand: ParsableCommand {
 
     func run() throws {
         do {
+            try output.check()
             let result = try family.base == nil ? storedLayer() : analysedLayer()
             let text: String
             switch output.format {
@@ -57,7 +59,7 @@ struct LayerCommand: ParsableCommand {
             try ReportOutput.emit(text, to: output.output)
             if let directory = output.plots {
                 let written = try FigureWriter(directory: directory).layerFigures(result)
-                FileHandle.standardError.write(Data("figures: \(written.map(\.lastPathComponent).joined(separator: ", ")) in \(directory)\n".utf8))
+                ReportOutput.note("figures: \(written.map(\.lastPathComponent).joined(separator: ", ")) in \(directory)\n")
             }
         } catch {
             throw reportFailure(error)
@@ -71,11 +73,9 @@ struct LayerCommand: ParsableCommand {
             throw StoreError.optionConflict(store: store!, difference: conflict)
         }
         let name = try stored.resolve(layer: layer)
-        guard case let .found(record) = stored.lookup(name) else {
-            throw StoreError.tensorNotStored(store: store!, tensor: name, candidates: [])
-        }
+        guard case let .found(record) = stored.lookup(name) else { throw StoreError.resultMissing(store: store!, tensor: name) }
         guard case let .layer(analysis) = record.result else {
-            throw ValidationError("\(name) is not a 2-D weight; `smile-inspect model` reports N-D and 1-D tensors")
+            throw InputError("\(name) is not a 2-D weight; `smile-inspect model` reports N-D and 1-D tensors")
         }
         return analysis.judged(by: self.analysis.options.thresholds)
     }
@@ -85,7 +85,7 @@ struct LayerCommand: ParsableCommand {
         let family = try self.family.open()
         let name = try family.resolve(layer: layer)
         guard let tensor = family.matched.first(where: { $0.name == name }), tensor.shape.count == 2, let base = try family.baseMatrix(name) else {
-            throw ValidationError("\(name) is not a 2-D weight; `smile-inspect model` reports N-D and 1-D tensors")
+            throw InputError("\(name) is not a 2-D weight; `smile-inspect model` reports N-D and 1-D tensors")
         }
         let options = analysis.options
         let cache = try store.map { directory in

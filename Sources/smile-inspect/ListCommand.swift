@@ -40,6 +40,7 @@ struct ListCommand: ParsableCommand {
 
     func run() throws {
         do {
+            try report.check()
             let location = try CheckpointLocation.resolve(checkpoint)
             let url = location.url
             let text: String

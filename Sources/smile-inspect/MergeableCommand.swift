@@ -17,12 +17,12 @@ struct MergeableCommand: ParsableCommand {
             and subset) names the signal that decided its level.
 
             Exit status: 0 mergeable, 1 risky, 2 not mergeable; 3 input error, 4 analysis error, 5 output \
-            error (-o, --emit-mergekit), 64 usage error; 6 when --store alone is given and the store is not \
-            complete yet (the verdict then covers the stored layers only). Thresholds are options; the \
-            README explains the defaults and the merges they rest on. With --store the run resumes from and \
-            writes to a results store; --store alone judges the stored layers again with the thresholds \
-            given, without opening a weight file (an analysis option given with another value than the \
-            store's is refused, exit 3).
+            error (-o, --emit-mergekit or --store cannot be written; checked before any analysis), 64 usage \
+            error; 6 when --store alone is given and the store is not complete yet (the verdict then covers the \
+            stored layers only). Thresholds are options; the README explains the defaults and the merges they \
+            rest on. With --store the run resumes from and writes to a results store; --store alone judges \
+            the stored layers again with the thresholds given, without opening a weight file (an analysis \
+            option given with another value than the store's is refused, exit 3).
 
             EXAMPLES:
               smile-inspect mergeable --base base/ --models full-a full-b && ./merge.sh
@@ -66,7 +66,7 @@ struct MergeableCommand: ParsableCommand {
     @OptionGroup var thresholds: ThresholdArguments
     @Flag(help: "Print the merge plan: largest mergeable subsets, mergeable groups with λ* and w*, SMILE-expert candidates.")
     var plan = false
-    @Option(help: "Ridge pulling the per-model weights w* toward the uniform λ* (dimensionless; 0 = none).")
+    @Option(parsing: .unconditional, help: "Ridge pulling the per-model weights w* toward the uniform λ* (dimensionless; 0 = none).")
     var ridge = 0.0
     @Option(help: ArgumentHelp("Write mergekit task_arithmetic configs for the whole set and each mergeable group.", valueName: "file"))
     var emitMergekit: String?
@@ -90,6 +90,8 @@ struct MergeableCommand: ParsableCommand {
         let level: Mergeability
         let missing: [String]
         do {
+            try report.check()
+            if let emitMergekit { try OutputPath.checkFile(emitMergekit) }
             let config = try mergekit.resolve(self.family)
             let family = config?.family ?? self.family
             var options = MergekitArguments.options(analysis.options, for: config)
@@ -100,7 +102,7 @@ struct MergeableCommand: ParsableCommand {
                 wholeModel: emitMergekit != nil || config != nil) else { return }
             missing = stillMissing
             if ridge > 0 { report.summary.applyRidge(ridge, thresholds: options.thresholds) }
-            guard let verdict = report.summary.verdict else { throw ValidationError("no linear weight matched; nothing to judge") }
+            guard let verdict = report.summary.verdict else { throw InputError("no linear weight matched; nothing to judge") }
             level = verdict.level
             let judgement = MergekitArguments.judge(config, report: report, ridge: ridge)
             let text: String
@@ -122,7 +124,7 @@ struct MergeableCommand: ParsableCommand {
                 let dtype = opened.matched.first(where: \.isLinearWeight).flatMap { MergekitConfig.dtypeName($0.dtype) }
                 let configs = MergekitPlan(summary: report.summary, base: base, models: family.models, kinds: opened.modelKinds, dtype: dtype, weighting: emitWeights)
                 let written = try configs.write(to: URL(fileURLWithPath: emitMergekit))
-                FileHandle.standardError.write(Data("mergekit configs: \(written.map(\.path).joined(separator: ", "))\n".utf8))
+                ReportOutput.note("mergekit configs: \(written.map(\.path).joined(separator: ", "))\n")
             }
         } catch {
             throw reportFailure(error)

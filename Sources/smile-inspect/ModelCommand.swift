@@ -57,6 +57,7 @@ struct ModelCommand: ParsableCommand {
     func run() throws {
         let missing: [String]
         do {
+            try output.check()
             let config = try mergekit.resolve(family)
             guard case let .report(report, performance, stillMissing) = try FamilyOutcome.obtain(
                 family: config?.family ?? family, selection: selection, analysis: analysis, options: MergekitArguments.options(analysis.options, for: config),
@@ -87,7 +88,7 @@ struct ModelCommand: ParsableCommand {
         try ReportOutput.emit(text, to: output.output)
         if let directory = output.plots {
             let written = try FigureWriter(directory: directory).familyFigures(report)
-            FileHandle.standardError.write(Data("figures: \(written.count) PNG files in \(directory)\n".utf8))
+            ReportOutput.note("figures: \(written.count) PNG files in \(directory)\n")
         }
     }
 }

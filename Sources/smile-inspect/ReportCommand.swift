@@ -16,7 +16,8 @@ struct ReportCommand: ParsableCommand {
 
             Exit status: 0 when every selected tensor has its result; 6 when some are missing (a shard \
             has not finished, or was killed: rerun it and it resumes) — the report then covers the stored \
-            tensors and names the missing ones; 3 when the directory is not a store of this format. Use \
+            tensors and names the missing ones; 3 when the directory is not a store of this format; 5 when -o or \
+            --plots cannot be written (checked before the store is read); 64 usage error. Use \
             `mergeable --store DIR` for an exit status that follows the verdict.
 
             EXAMPLES:
@@ -34,6 +35,7 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         let missing: [String]
         do {
+            try output.check()
             let (report, stillMissing) = try FamilyOutcome.stored(store, thresholds: thresholds.thresholds)
             missing = stillMissing
             try ModelCommand.emit(report, performance: nil, output: output)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `smile-inspect` command: a family of subcommands over a pretrained checkpoint and its fine-tunes.
 @main
@@ -13,9 +14,22 @@ struct SmileInspect: ParsableCommand {
             `list` to see what a checkpoint holds, `check` to see from configs, tokenizers and headers alone whether a merge is possible, `report` to build the report of a results store (--store).
 
             Exit status: 0 success (mergeable), 1 risky, 2 not mergeable, 3 input error, 4 analysis error, \
-            5 output error, 6 incomplete results store, 64 usage error.
+            5 output error, 6 incomplete results store, 64 usage error. A closed pipe on standard output \
+            (… | head -1) ends the run quietly.
             """,
         subcommands: [
             DemoCommand.self, CheckCommand.self, ModelCommand.self, LayerCommand.self, MergeableCommand.self, ReportCommand.self, UpscaleCommand.self, ListCommand.self,
         ])
+
+    /// Runs the command line. SIGPIPE gets its default action, unblocked, whatever the parent set, so that
+    /// a reader that stops early (`… | head -1`) ends the run quietly, as for any Unix tool, instead of a
+    /// write error (exit 5).
+    static func main() {
+        signal(SIGPIPE, SIG_DFL)
+        var pipeSignal = sigset_t()
+        sigemptyset(&pipeSignal)
+        sigaddset(&pipeSignal, SIGPIPE)
+        sigprocmask(SIG_UNBLOCK, &pipeSignal, nil)
+        main(nil)
+    }
 }

@@ -21,8 +21,9 @@ struct UpscaleCommand: ParsableCommand {
             extra rank of a layer costs E·(m+n) and buys Σᵢ σᵢ²/‖ΔWᵢ‖², the sum of per-expert energy shares \
             (scale-free, so no task or layer takes the ranks because its weights are larger); --k then means \
             "at most k", --rank-floor the least k of every layer. The plan (per layer: k, energy kept, cost, \
-            and the best uniform k for the same budget) is printed before anything is written and recorded \
-            in smile_config.json.
+            and the best uniform k for the same budget) is printed before anything is written — on standard \
+            output above a text report, on standard error when standard output carries markdown, json or csv \
+            or the report goes to -o — and recorded in smile_config.json.
 
             --gate-k auto picks, per layer, the smallest router rank whose routing accuracy on probe inputs \
             reaches --routing-target (default 0.9). Probes of task i are x = V_{i,:p} z, z ~ N(0, I), from \
@@ -77,35 +78,35 @@ struct UpscaleCommand: ParsableCommand {
     @OptionGroup var family: FamilyArguments
     @Option(help: ArgumentHelp("Output directory (created atomically; refused if it exists, see --force).", valueName: "dir"), completion: .directory)
     var out: String
-    @Option(name: .customLong("k"), help: ArgumentHelp("Expert rank k (default 128; with --rank-for-energy, the cap).", valueName: "k"))
+    @Option(name: .customLong("k"), parsing: .unconditional, help: ArgumentHelp("Expert rank k (default 128; with --rank-for-energy, the cap).", valueName: "k"))
     var k: Int?
     @Option(name: .customLong("gate-k"), help: ArgumentHelp("Right singular vectors per expert in the router, or auto (see --routing-target).", valueName: "g|auto"))
     var gateK = "1"
-    @Option(help: ArgumentHelp("With --gate-k auto: the mean probe routing accuracy each layer's router must reach.", valueName: "fraction"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("With --gate-k auto: the mean probe routing accuracy each layer's router must reach.", valueName: "fraction"))
     var routingTarget = 0.9
-    @Option(help: ArgumentHelp("Parameter overhead over the upscaled base layers to spend on routers and experts (0.5: +50%).", valueName: "F"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Parameter overhead over the upscaled base layers to spend on routers and experts (0.5: +50%).", valueName: "F"))
     var budget: Double?
-    @Option(help: ArgumentHelp("With --budget: the least expert rank of every layer.", valueName: "k"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("With --budget: the least expert rank of every layer.", valueName: "k"))
     var rankFloor = 1
     @Option(help: ArgumentHelp("Tensor layout: smile-moe-linear (FusionBench SmileMoELinear, any linear layer) or fusionbench-hf (a whole Smile…ForCausalLM model).", valueName: "layout"))
     var layout = UpscaleLayout.smileMoELinear.rawValue
-    @Option(help: ArgumentHelp("Probe subspace rank p (default: each layer's k).", valueName: "p"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Probe subspace rank p (default: each layer's k).", valueName: "p"))
     var probeRank: Int?
-    @Option(name: .customLong("top-k"), help: ArgumentHelp("Experts each input is sent to.", valueName: "n"))
+    @Option(name: .customLong("top-k"), parsing: .unconditional, help: ArgumentHelp("Experts each input is sent to.", valueName: "n"))
     var topK = 1
     @Option(help: ArgumentHelp("Upscale only linear weights whose name matches this regular expression (a tensor a model lacks or stores reshaped outside the selection is then a note, and its base value is written).", valueName: "regex"))
     var include: String?
     @Option(help: ArgumentHelp("Do not upscale linear weights whose name matches this regular expression.", valueName: "regex"))
     var exclude: String?
-    @Option(help: ArgumentHelp("Pick k per layer as the rank keeping this fraction of every expert's energy.", valueName: "fraction"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Pick k per layer as the rank keeping this fraction of every expert's energy.", valueName: "fraction"))
     var rankForEnergy: Double?
     @Option(help: ArgumentHelp("Where tensors outside upscaled layers come from: average, base or model:NAME.", valueName: "policy"))
     var others = "average"
     @Option(help: ArgumentHelp("Largest shard, e.g. 2GB, 500MB, 1GiB, 8G or a number of bytes (the size syntax of --max-memory).", valueName: "size"))
     var maxShardSize = "2GB"
-    @Option(help: ArgumentHelp("Probe inputs per expert and layer for the routing accuracy (0: skip).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Probe inputs per expert and layer for the routing accuracy (0: skip).", valueName: "n"))
     var probeSamples = 32
-    @Option(help: ArgumentHelp("Seed of the probe inputs.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seed of the probe inputs.", valueName: "n"))
     var seed: UInt64 = SmileUpscaleOptions().seed
     @Flag(help: "Replace DIR if it is a previous upscale output or empty (atomically).")
     var force = false
@@ -135,6 +136,7 @@ struct UpscaleCommand: ParsableCommand {
 
     func run() throws {
         do {
+            try report.check()
             let selection = try TensorSelection(include: include, exclude: exclude)
             let compatibility = try CompatibilityGate.check(family, selection: selection)
             let rank: ExpertRankRule = rankForEnergy.map { .energy($0, maximum: k) } ?? .fixed(k ?? (budget == nil ? 128 : Int.max))
@@ -144,13 +146,17 @@ struct UpscaleCommand: ParsableCommand {
                 replaceExisting: force, probeSamples: probeSamples, probeRank: probeRank, seed: seed,
                 routingTarget: gateK == "auto" ? routingTarget : nil, budget: budget, rankFloor: rankFloor, layout: UpscaleLayout(rawValue: layout)!)
             let progress = ProgressLine(enabled: !quiet)
+            // The plan is human text: on standard output only when the report there is human text too
+            // (a failure to print it there shows again, as exit 5, when the report is printed).
+            let planToStandardOutput = !json && report.leavesStandardOutputToHumans
             let report = try SmileUpscaler(options: options).upscale(try family.open(selection: selection), to: URL(fileURLWithPath: out), progress: { progress.update($0) }) { plan in
-                guard !json, let budget = plan.budget else { return }
+                guard let budget = plan.budget else { return }
                 progress.finish()
-                FileHandle.standardOutput.write(Data(Self.planSummary(budget).utf8))
+                let text = Self.planSummary(budget)
+                if planToStandardOutput { try? ReportOutput.emit(text, to: nil) } else { ReportOutput.note(text) }
             }
             progress.finish()
-            for warning in report.config.warnings ?? [] { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+            for warning in report.config.warnings ?? [] { ReportOutput.note("warning: \(warning)\n") }
             let text: String
             switch json ? .json : self.report.format {
             case .text: text = Self.summary(report)
@@ -159,21 +165,8 @@ struct UpscaleCommand: ParsableCommand {
             case .csv: text = Self.csvTable(report).csv
             }
             try self.report.emit(text)
-        } catch let error as UpscaleError {
-            switch error {
-            case .outputExists, .cannotWrite: throw reportFailure(OutputError(path: out, underlying: Self.writeReason(error)))
-            default: throw reportFailure(ValidationError(error.description))
-            }
         } catch {
             throw reportFailure(error)
-        }
-    }
-
-    private static func writeReason(_ error: UpscaleError) -> String {
-        switch error {
-        case .outputExists: return "it already exists; pass --force to replace it"
-        case let .cannotWrite(_, reason): return reason
-        default: return error.description
         }
     }
 

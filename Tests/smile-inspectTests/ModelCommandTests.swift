@@ -24,10 +24,10 @@ struct ModelCommandTests {
         #expect(run.stdout.split(separator: "\n").count == 1 + 8 * 2)
     }
 
-    @Test func invalidPatternIsAnInputError() throws {
+    @Test func invalidPatternIsAUsageError() throws {
         let demo = try DemoFamilyRun.shared.get()
         let run = try CommandRunner.run(["model", "--base", demo.base, "--models", demo.model("alpha"), "--include", "(unclosed"])
-        #expect(run.status == 3)
+        #expect(run.status == 64)
         #expect(run.stderr.contains("(unclosed"))
     }
 }

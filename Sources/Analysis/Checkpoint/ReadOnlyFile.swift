@@ -61,6 +61,14 @@ final class ReadOnlyFile: Sendable {
         }
     }
 
+    /// The whole content of the regular file at `path`, at most `limit` bytes. Throws
+    /// ``CheckpointError/unreadable(file:reason:)`` with the system's reason, or naming the limit.
+    static func contents(of path: String, limit: Int) throws -> [UInt8] {
+        let file = try ReadOnlyFile(path: path)
+        let size = try file.size()
+        guard size <= limit else { throw CheckpointError.unreadable(file: path, reason: "\(size) bytes is larger than the \(limit)-byte limit") }
+        return try file.read(count: size, at: 0, tensor: nil)
+    }
 
     /// The message for the current `errno`, e.g. `No such file or directory`.
     static func lastSystemError() -> String { String(cString: strerror(errno)) }

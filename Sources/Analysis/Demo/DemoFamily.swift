@@ -56,9 +56,8 @@ public enum DemoFamily {
         alpha["stem.conv.weight"] = Tensor(shape: [16, 8, 3, 3], values: (conv + rng.gaussianMatrix(1, conv.columns, scale: 0.01)).elements)
         gamma["stem.conv.weight"] = Tensor(shape: [16, 8, 3, 3], values: (conv + rng.gaussianMatrix(1, conv.columns, scale: 0.01)).elements)
 
-        let fm = FileManager.default
         let paths = Paths(base: directory.appendingPathComponent("base"), models: taskNames.map { directory.appendingPathComponent($0) })
-        for url in [paths.base] + paths.models { try fm.createDirectory(at: url, withIntermediateDirectories: true) }
+        for url in [paths.base] + paths.models { try OutputPath.createDirectory(url.relativePath) }
         try SafetensorsWriter.write(base, to: paths.base.appendingPathComponent("model.safetensors"))
         try SafetensorsWriter.write(alpha, to: paths.models[0].appendingPathComponent("model.safetensors"))
         try SafetensorsWriter.write(lora, to: paths.models[1].appendingPathComponent("adapter_model.safetensors"))

@@ -29,6 +29,20 @@ extension MergekitConfig {
     /// (optional, in (0, 1]) plain numbers; top-level `parameters.normalize` a boolean and `lambda` a number.
     /// - Throws: ``MergekitConfigError`` naming the key.
     public init(yaml: String, file: String) throws {
+        try self.init(parsing: yaml, file: file)
+    }
+
+    /// Reads the mergekit config file at `path` (at most 10 MB of UTF-8) and parses it as
+    /// ``init(yaml:file:)`` does.
+    /// - Throws: ``CheckpointError/unreadable(file:reason:)`` when the file cannot be read,
+    ///   ``MergekitConfigError`` naming the key.
+    public init(contentsOfFile path: String) throws {
+        let bytes = try ReadOnlyFile.contents(of: path, limit: 10_000_000)
+        guard let yaml = String(validating: bytes, as: UTF8.self) else { throw CheckpointError.unreadable(file: path, reason: "not UTF-8 text") }
+        try self.init(parsing: yaml, file: path)
+    }
+
+    private init(parsing yaml: String, file: String) throws {
         func fail(_ key: String, _ rule: String) -> MergekitConfigError { MergekitConfigError(file: file, key: key, rule: rule) }
         let root: Any?
         do { root = try Yams.load(yaml: yaml) } catch { throw fail("(document)", "not valid YAML: \(error)") }

@@ -37,11 +37,8 @@ public final class ResultsStore: Sendable {
     /// when the directory cannot be written.
     public static func create(at directory: URL, for manifest: StoreManifest, selection: Bool = true) throws -> ResultsStore {
         let path = directory.relativePath
-        do {
-            try FileManager.default.createDirectory(at: directory.appendingPathComponent("records"), withIntermediateDirectories: true)
-        } catch {
-            throw CheckpointError.unwritable(file: path, reason: error.localizedDescription)
-        }
+        try OutputPath.checkDirectory(path)
+        try OutputPath.createDirectory(directory.appendingPathComponent("records").relativePath)
         let url = manifestURL(directory)
         if !FileManager.default.fileExists(atPath: url.path) {
             try publish(manifest, at: url)

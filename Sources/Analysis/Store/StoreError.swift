@@ -8,6 +8,9 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case corruptManifest(store: String, reason: String)
     /// The store holds no record for the tensor asked for.
     case tensorNotStored(store: String, tensor: String, candidates: [String])
+    /// The store's manifest selects the tensor but no shard has stored its result yet (an incomplete
+    /// store; exit status 6).
+    case resultMissing(store: String, tensor: String)
     /// A `--shard` value that is not `i/N` with 0 ≤ i < N, or `auto` without its environment.
     case invalidShard(String)
     /// A report from the store alone was asked for with a computing option the store was not computed
@@ -24,6 +27,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
             return "store \(store) has an unreadable manifest.json: \(reason)"
         case let .tensorNotStored(store, tensor, candidates):
             return "store \(store) has no record for \(tensor)" + (candidates.isEmpty ? "" : "; stored names that come close: \(candidates.joined(separator: ", "))")
+        case let .resultMissing(store, tensor):
+            return "store \(store) has no result for \(tensor) yet (the store is incomplete: a shard has not finished?)"
         case let .invalidShard(reason):
             return "invalid --shard: \(reason)"
         case let .optionConflict(store, difference):

@@ -60,12 +60,8 @@ public struct StoreManifest: Codable, Sendable, Equatable {
             let config = url.appendingPathComponent("adapter_config.json")
             var fingerprint: String?
             if named.1 == .lora {
-                do {
-                    let bytes = [UInt8](try Data(contentsOf: config))
-                    fingerprint = ContentFingerprint.fingerprint(byteCount: bytes.count, blocks: [bytes])
-                } catch {
-                    throw CheckpointError.unreadable(file: config.relativePath, reason: "\(error.localizedDescription)")
-                }
+                let bytes = try ReadOnlyFile.contents(of: config.relativePath, limit: JSONFile.maximumSize)
+                fingerprint = ContentFingerprint.fingerprint(byteCount: bytes.count, blocks: [bytes])
             }
             return ModelInput(path: url.path, task: named.0, kind: named.1.rawValue, adapterConfigFingerprint: fingerprint)
         }

@@ -50,11 +50,7 @@ struct ShardedSafetensorsOutput {
         for (i, shard) in written.enumerated() {
             let name = String(format: "model-%05d-of-%05d.safetensors", i + 1, count)
             let from = directory.appendingPathComponent(shard.file), to = directory.appendingPathComponent(name)
-            do {
-                try FileManager.default.moveItem(at: from, to: to)
-            } catch {
-                throw CheckpointError.unwritable(file: to.relativePath, reason: error.localizedDescription)
-            }
+            guard rename(from.path, to.path) == 0 else { throw CheckpointError.unwritable(file: to.relativePath, reason: ReadOnlyFile.lastSystemError()) }
             for tensor in shard.names { weightMap[tensor] = name }
             files.append(name)
         }

@@ -74,7 +74,7 @@ public struct SmileUpscaler: Sendable {
         for input in [family.basePath] + family.modelPaths {
             let path = input.standardizedFileURL.resolvingSymlinksInPath().path
             if path == output || path.hasPrefix(output.hasSuffix("/") ? output : output + "/") {
-                throw UpscaleError.invalidOption("the output \(directory.relativePath) would replace the input \(input.relativePath)")
+                throw UpscaleError.cannotWrite(path: directory.relativePath, reason: "it would replace the input \(input.relativePath)")
             }
         }
     }

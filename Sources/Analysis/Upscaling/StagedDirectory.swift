@@ -27,25 +27,33 @@ struct StagedDirectory {
 
     /// Checks the destination and creates the staging directory. Throws ``UpscaleError``.
     init(destination: URL, replace: Bool, marker: String) throws {
-        let fm = FileManager.default
+        try Self.check(destination: destination, replace: replace, marker: marker)
         let path = destination.relativePath
         self.marker = marker
-        if Self.exists(destination) {
+        self.destination = destination
+        self.replace = replace
+        self.staging = destination.deletingLastPathComponent().appendingPathComponent(".\(destination.lastPathComponent).tmp-\(UUID().uuidString)")
+        guard mkdir(staging.path, 0o777) == 0 else { throw UpscaleError.cannotWrite(path: path, reason: Self.systemMessage()) }
+    }
+
+    /// The checks made before anything is computed: an existing destination is refused without
+    /// `replace`, and with it unless it is replaceable; the parent directory must exist and accept new
+    /// entries. Throws ``UpscaleError``.
+    static func check(destination: URL, replace: Bool, marker: String) throws {
+        let path = destination.relativePath
+        if exists(destination) {
             guard replace else { throw UpscaleError.outputExists(path: path) }
-            try Self.checkReplaceable(destination, marker: marker)
+            try checkReplaceable(destination, marker: marker)
         }
         let parent = destination.deletingLastPathComponent()
         var isDirectory: ObjCBool = false
-        guard fm.fileExists(atPath: parent.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: parent.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw UpscaleError.cannotWrite(path: path, reason: "the parent directory \(parent.relativePath) does not exist")
         }
-        self.destination = destination
-        self.replace = replace
-        self.staging = parent.appendingPathComponent(".\(destination.lastPathComponent).tmp-\(UUID().uuidString)")
         do {
-            try fm.createDirectory(at: staging, withIntermediateDirectories: false)
-        } catch {
-            throw UpscaleError.cannotWrite(path: path, reason: Self.reason(error))
+            try OutputPath.checkDirectory(parent.relativePath)
+        } catch let CheckpointError.unwritable(_, reason) {
+            throw UpscaleError.cannotWrite(path: path, reason: reason)
         }
     }
 
@@ -111,10 +119,4 @@ struct StagedDirectory {
     }
 
     private static func systemMessage() -> String { String(cString: strerror(errno)) }
-
-    static func reason(_ error: Error) -> String {
-        if let error = error as? CheckpointError { return error.description }
-        if let error = error as? UpscaleError { return error.description }
-        return (error as NSError).localizedDescription
-    }
 }

@@ -6,8 +6,8 @@ import Foundation
 /// any weight is read — the same ``CompatibilityCheck`` as `smile-inspect check`.
 enum CompatibilityGate {
     /// Checks `family`, its tensors judged for `selection` (the command's `--include/--exclude`: a tensor
-    /// missing or reshaped outside it is a note). On an incompatible finding, prints its line (`error: file: incompatible: …`, with
-    /// how many more there are) and throws exit status 3; prints each warning on standard error as
+    /// missing or reshaped outside it is a note). On an incompatible finding, throws its line (`error: file: incompatible: …`, with
+    /// how many more there are) as an ``InputError`` (exit 3); prints each warning on standard error as
     /// `warning: model: file: warning: …`; returns the report for the command's output.
     static func check(_ family: FamilyArguments, selection: TensorSelection) throws -> CompatibilityReport {
         try family.requireFamily()
@@ -15,11 +15,10 @@ enum CompatibilityGate {
         let incompatible = report.findings(.incompatible)
         if let first = incompatible.first {
             let more = incompatible.count > 1 ? " (and \(incompatible.count - 1) more incompatible finding(s); see smile-inspect check)" : ""
-            FileHandle.standardError.write(Data("error: \(first.model): \(first.finding.line)\(more)\n".utf8))
-            throw ExitCode.inputError
+            throw InputError("\(first.model): \(first.finding.line)\(more)")
         }
         for (model, finding) in report.findings(.warning) {
-            FileHandle.standardError.write(Data("warning: \(model): \(finding.line)\n".utf8))
+            ReportOutput.note("warning: \(model): \(finding.line)\n")
         }
         return report
     }

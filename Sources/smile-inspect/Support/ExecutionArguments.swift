@@ -5,7 +5,7 @@ import Foundation
 /// How a family command uses the machine: parallel layers and a memory ceiling. Results never depend on
 /// these.
 struct ExecutionArguments: ParsableArguments {
-    @Option(help: ArgumentHelp("Layers analysed in parallel by model and mergeable (default: one per core; layer analyses one). Each layer gets cores / min(cores, layers) OpenBLAS threads whatever --jobs is, so results are identical for every value; --jobs 1 uses the least memory.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Layers analysed in parallel by model and mergeable (default: one per core; layer analyses one). Each layer gets cores / min(cores, layers) OpenBLAS threads whatever --jobs is, so results are identical for every value; --jobs 1 uses the least memory.", valueName: "n"))
     var jobs: Int?
 
     @Option(help: ArgumentHelp("Memory ceiling, e.g. 8G, 512M or bytes: layers run in parallel only while their estimated working sets fit, and a layer that alone would exceed it is refused before anything is read.", valueName: "size"))
@@ -25,7 +25,7 @@ struct ExecutionArguments: ParsableArguments {
     /// The performance line on standard error (unless quiet).
     static func report(_ performance: PerformanceReport, quiet: Bool) {
         guard !quiet else { return }
-        FileHandle.standardError.write(Data((performance.summaryLine + "\n").utf8))
+        ReportOutput.note(performance.summaryLine + "\n")
     }
 }
 

@@ -45,28 +45,28 @@ struct AnalysisArguments: ParsableArguments {
     @Option(help: "How the top zone is cut: sigma-sum (SMILE/FusionBench: k = 1 + #{j : cumsum σ_j < f·Σσ}), energy (σ² instead of σ) or rank (explicit k). Default sigma-sum.")
     var zoneRule: ZoneRuleName?
 
-    @Option(help: "The fraction f for sigma-sum and energy zone rules (default 0.5).")
+    @Option(parsing: .unconditional, help: "The fraction f for sigma-sum and energy zone rules (default 0.5).")
     var zoneFraction: Double?
 
-    @Option(help: "The explicit k for --zone-rule rank (default 1).")
+    @Option(parsing: .unconditional, help: "The explicit k for --zone-rule rank (default 1).")
     var zoneRank: Int?
 
-    @Option(help: "Also split the middle zone at this fraction (same rule), giving a 4-way map top / middle / low / null.")
+    @Option(parsing: .unconditional, help: "Also split the middle zone at this fraction (same rule), giving a 4-way map top / middle / low / null.")
     var lowFraction: Double?
 
-    @Option(help: "Fraction of each update's energy whose input subspace stands for the task's data in the interference objective (default 0.9).")
+    @Option(parsing: .unconditional, help: "Fraction of each update's energy whose input subspace stands for the task's data in the interference objective (default 0.9).")
     var interferenceEnergy: Double?
 
-    @Option(help: "Energy a SMILE expert keeps when sizing its rank (default 0.99).")
+    @Option(parsing: .unconditional, help: "Energy a SMILE expert keeps when sizing its rank (default 0.99).")
     var expertEnergy: Double?
 
     @Flag(help: "Skip intruder dimensions (saves one SVD of every fine-tuned weight).")
     var noIntruders = false
 
-    @Option(help: "Top singular directions of W_ft checked for intruders (default 10).")
+    @Option(parsing: .unconditional, help: "Top singular directions of W_ft checked for intruders (default 10).")
     var intruderTop: Int?
 
-    @Option(help: "|cos| below which a direction of W_ft is an intruder (default 0.5).")
+    @Option(parsing: .unconditional, help: "|cos| below which a direction of W_ft is an intruder (default 0.5).")
     var intruderThreshold: Double?
 
     func validate() throws {
@@ -75,8 +75,9 @@ struct AnalysisArguments: ParsableArguments {
             guard value > 0, value <= 1 else { throw ValidationError("\(name) must be in (0, 1], got \(value)") }
         }
         if let low = lowFraction, !(low > fraction && low <= 1) { throw ValidationError("--low-fraction must be in (zone fraction, 1], got \(low)") }
-        if let zoneRank, zoneRank < 1 { throw ValidationError("--zone-rank must be at least 1") }
+        if let zoneRank, zoneRank < 1 { throw ValidationError("--zone-rank must be at least 1, got \(zoneRank)") }
         if let intruderTop, intruderTop < 1 { throw ValidationError("--intruder-top must be at least 1, got \(intruderTop)") }
+        if let intruderThreshold, !(intruderThreshold >= 0 && intruderThreshold <= 1) { throw ValidationError("--intruder-threshold must be in [0, 1], got \(intruderThreshold)") }
     }
 
     private var fraction: Double { zoneFraction ?? 0.5 }
@@ -144,8 +145,17 @@ struct ReportArguments: ParsableArguments {
     @Option(name: .shortAndLong, help: ArgumentHelp("Write the report to this file (atomically) instead of standard output.", valueName: "file"), completion: .file())
     var output: String?
 
-    /// Prints `text`, or writes it atomically to `--output`.
+    /// Prints `text`, or writes it to `--output`.
     func emit(_ text: String) throws { try ReportOutput.emit(text, to: output) }
+
+    /// Whether standard output is read by a human: the text report printed there. Otherwise it carries
+    /// exactly one document of the chosen format (or nothing, with -o), and plans go to standard error.
+    var leavesStandardOutputToHumans: Bool { output == nil && format == .text }
+
+    /// Checks `--output` before anything is computed (exit 5 when it cannot be written).
+    func check() throws {
+        if let output { try OutputPath.checkFile(output) }
+    }
 }
 
 /// Report format and destination, and where figures go.
@@ -157,6 +167,12 @@ struct OutputArguments: ParsableArguments {
 
     var format: ReportArguments.ReportFormat { report.format }
     var output: String? { report.output }
+
+    /// Checks `--output` and `--plots` before anything is computed (exit 5 when one cannot be written).
+    func check() throws {
+        try report.check()
+        if let plots { try OutputPath.checkDirectory(plots) }
+    }
 }
 
 /// Which weights a family command looks at, and whether it shows progress.

@@ -25,7 +25,7 @@ struct MergekitArguments: ParsableArguments {
     /// - Throws: ``MergekitConfigError`` naming the key.
     func resolve(_ family: FamilyArguments) throws -> Resolved? {
         guard let path = mergekit else { return nil }
-        let config = try MergekitConfig(yaml: try String(contentsOfFile: path, encoding: .utf8), file: path)
+        let config = try MergekitConfig(contentsOfFile: path)
         var family = family
         if family.base == nil {
             let arguments = try config.checkpointArguments(file: path)

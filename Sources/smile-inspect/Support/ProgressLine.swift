@@ -16,11 +16,11 @@ final class ProgressLine: @unchecked Sendable {
         let eta = progress.done > 0 ? elapsed / Double(progress.done) * Double(progress.total - progress.done) : nil
         let etaText = eta.map { String(format: "ETA %d:%02d", Int($0) / 60, Int($0) % 60) } ?? "ETA –"
         let name = progress.current.count > 50 ? "…" + progress.current.suffix(49) : progress.current
-        lock.withLock { FileHandle.standardError.write(Data("\r\u{1B}[2K[\(progress.done)/\(progress.total)] \(name)  \(etaText)".utf8)) }
+        lock.withLock { ReportOutput.note("\r\u{1B}[2K[\(progress.done)/\(progress.total)] \(name)  \(etaText)") }
     }
 
     func finish() {
         guard enabled else { return }
-        lock.withLock { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+        lock.withLock { ReportOutput.note("\r\u{1B}[2K") }
     }
 }

@@ -1,7 +1,8 @@
 import Analysis
 import Foundation
 
-/// Writes a report to standard output, or atomically to a file.
+/// Writes a report to standard output or to a file (``AtomicFile``: atomically for a regular file,
+/// written through for a device, FIFO or socket), and human notes to standard error.
 enum ReportOutput {
     /// Encodes a result as a JSON document of the contract (docs/json.md): the value's keys plus
     /// `schemaVersion` and `command`; sorted keys, pretty printed, non-finite numbers as the strings
@@ -18,16 +19,21 @@ enum ReportOutput {
         return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
     }
 
-    /// Prints `text`, or writes it to `path` through a temp file and rename.
+    /// Prints `text`, or writes it to `path`.
+    /// - Throws: ``CheckpointError/unwritable(file:reason:)`` (exit 5) when standard output or the file
+    ///   cannot take it (a full disk, a closed descriptor). A closed pipe ends the process by SIGPIPE,
+    ///   quietly, as for any Unix tool (`… | head -1`).
     static func emit(_ text: String, to path: String?) throws {
         guard let path else {
-            FileHandle.standardOutput.write(Data(text.utf8))
+            try AtomicFile.Sink.standardOutput.write(text)
             return
         }
-        do {
-            try AtomicFile.write(data: Data(text.utf8), to: URL(fileURLWithPath: path))
-        } catch {
-            throw OutputError(path: path, underlying: "\(error)")
-        }
+        try AtomicFile.write(data: Data(text.utf8), to: URL(fileURLWithPath: path))
+    }
+
+    /// Writes a human line (progress, a plan, a warning) to standard error. A failure to write there is
+    /// ignored: there is nowhere left to report it.
+    static func note(_ text: String) {
+        try? AtomicFile.Sink.standardError.write(text)
     }
 }

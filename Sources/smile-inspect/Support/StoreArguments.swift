@@ -11,7 +11,7 @@ struct StoreArguments: ParsableArguments {
     @Option(help: ArgumentHelp("Analyse only part i of N (0 ≤ i < N) of the tensors, balanced by estimated cost, into --store; combine with `smile-inspect report --store`. `auto` takes i from a Slurm job array (SLURM_ARRAY_TASK_ID; N from --shard-count, or SLURM_ARRAY_TASK_COUNT when the array is 0-(N-1)) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX with --shard-count).", valueName: "i/N|auto"))
     var shard: String?
 
-    @Option(help: ArgumentHelp("The number of shards for --shard auto: a Kubernetes Indexed Job's completions, or the first Slurm array's size (needed when resubmitting some of its indices, e.g. sbatch --array=1).", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("The number of shards for --shard auto: a Kubernetes Indexed Job's completions, or the first Slurm array's size (needed when resubmitting some of its indices, e.g. sbatch --array=1).", valueName: "N"))
     var shardCount: Int?
 
     func validate() throws {
@@ -71,11 +71,11 @@ enum FamilyOutcome {
         progress.finish()
         ExecutionArguments.report(run.performance, quiet: selection.quiet)
         if store.store != nil, !selection.quiet {
-            FileHandle.standardError.write(Data((run.resume.summaryLine + "\n").utf8))
+            ReportOutput.note(run.resume.summaryLine + "\n")
         }
         guard var report = run.report else {
             let shard = analyzer.shard.map(\.description) ?? ""
-            FileHandle.standardError.write(Data("shard \(shard) done: \(run.resume.assigned) tensors in \(store.store ?? ""); when every shard is done: smile-inspect report --store \(store.store ?? "")\n".utf8))
+            ReportOutput.note("shard \(shard) done: \(run.resume.assigned) tensors in \(store.store ?? ""); when every shard is done: smile-inspect report --store \(store.store ?? "")\n")
             return .shardDone
         }
         report.attach(compatibility)
@@ -109,7 +109,7 @@ enum FamilyOutcome {
     /// For an incomplete store: the warning on standard error and exit status 6, after the report was written.
     static func finish(missing: [String]) throws {
         guard !missing.isEmpty else { return }
-        FileHandle.standardError.write(Data("warning: \(missing.count) selected tensors have no result in the store yet (a shard has not finished?): \(missing.prefix(10).joined(separator: ", "))\(missing.count > 10 ? ", …" : "")\n".utf8))
+        ReportOutput.note("warning: \(missing.count) selected tensors have no result in the store yet (a shard has not finished?): \(missing.prefix(10).joined(separator: ", "))\(missing.count > 10 ? ", …" : "")\n")
         throw ExitCode.incompleteStore
     }
 }

@@ -22,7 +22,8 @@ enum CommandRunner {
     }()
 
     /// Runs `smile-inspect arguments…` to completion; `environment` entries are added to this process's.
-    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Result {
+    /// `standardOutput` replaces the captured pipe (e.g. a handle on `/dev/full`); stdout is then "".
+    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:], standardOutput: FileHandle? = nil) throws -> Result {
         guard let executable else { throw RunnerError.binaryNotBuilt }
         let process = Process()
         process.executableURL = executable
@@ -30,10 +31,10 @@ enum CommandRunner {
         if let directory { process.currentDirectoryURL = directory }
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe(), err = Pipe()
-        process.standardOutput = out
+        process.standardOutput = standardOutput ?? out
         process.standardError = err
         try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stdout = standardOutput == nil ? out.fileHandleForReading.readDataToEndOfFile() : Data()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
