@@ -88,6 +88,10 @@ struct UpscaleCommand: ParsableCommand {
     var layout = UpscaleLayout.smileMoELinear.rawValue
     @Option(help: ArgumentHelp("Probe subspace rank p (default: each layer's k).", valueName: "p"))
     var probeRank: Int?
+    @Option(help: ArgumentHelp("Shared path: pretrained (FusionBench: W_pre, experts on ΔWᵢ), merged (W_pre + λ*ΣΔWⱼ with the layer's λ*, experts on the residuals) or merged:λ.", valueName: "path"))
+    var shared = "pretrained"
+    @Flag(help: "Balance the router: scale each expert's gate block so every expert gets the same typical logit on inputs shaped like the pretrained weight's.")
+    var balancedRouter = false
     @Option(name: .customLong("top-k"), help: ArgumentHelp("Experts each input is sent to.", valueName: "n"))
     var topK = 1
     @Option(help: ArgumentHelp("Upscale only linear weights whose name matches this regular expression.", valueName: "regex"))
@@ -114,6 +118,7 @@ struct UpscaleCommand: ParsableCommand {
 
     func validate() throws {
         try family.requireFamily()
+        guard SharedPath(argument: shared) != nil else { throw ValidationError("--shared must be pretrained, merged or merged:λ (a number), got \"\(shared)\"") }
         guard OtherTensorPolicy(argument: others) != nil else { throw ValidationError("--others must be average, base or model:NAME, got \"\(others)\"") }
         guard Self.byteCount(maxShardSize) != nil else { throw ValidationError("--max-shard-size must be a positive size such as 2GB, 500MB or 1000000, got \"\(maxShardSize)\"") }
         if let k, k < 1 { throw ValidationError("--k must be at least 1, got \(k)") }
@@ -137,7 +142,8 @@ struct UpscaleCommand: ParsableCommand {
                 expertRank: rank, gateRank: Int(gateK) ?? 1, topK: topK, include: include, exclude: exclude,
                 others: OtherTensorPolicy(argument: others)!, maxShardBytes: Self.byteCount(maxShardSize)!,
                 replaceExisting: force, probeSamples: probeSamples, probeRank: probeRank, seed: seed,
-                routingTarget: gateK == "auto" ? routingTarget : nil, budget: budget, rankFloor: rankFloor, layout: UpscaleLayout(rawValue: layout)!)
+                routingTarget: gateK == "auto" ? routingTarget : nil, budget: budget, rankFloor: rankFloor, layout: UpscaleLayout(rawValue: layout)!,
+                sharedPath: SharedPath(argument: shared)!, balancedRouter: balancedRouter)
             let progress = ProgressLine(enabled: !quiet)
             let report = try SmileUpscaler(options: options).upscale(try family.open(), to: URL(fileURLWithPath: out), progress: { progress.update($0) }) { plan in
                 guard !json, let budget = plan.budget else { return }

@@ -80,6 +80,11 @@ public struct SmileConfig: Codable, Sendable, Equatable {
     public var budget: RankBudgetPlan?
     /// The `--gate-k auto` routing target (nil: fixed gate_k).
     public var routingTarget: Double?
+    /// What the shared path carries, ``SharedPath/argument`` (`pretrained`, `merged`, `merged:λ`; nil in
+    /// files from before the option: `pretrained`).
+    public var sharedPath: String?
+    /// Whether router blocks were balanced (``SmileGate/balanced(weight:)``; nil in older files: no).
+    public var balancedRouter: Bool?
 
     /// The JSON bytes as written to ``fileName``.
     public func encoded() throws -> Data { try Self.snakeCaseJSON(self) }
@@ -130,6 +135,9 @@ public struct UpscaledLayer: Codable, Sendable, Equatable {
     /// Routing on task and neutral probes for this layer's gate rank and FusionBench's default 1 (nil
     /// when not measured or the layer has no updates).
     public var routing: LayerRouting?
+    /// The shared path's λ: `pretrained_model` holds W_pre + λ ΣΔWⱼ and the experts, ``energyKept`` and
+    /// ``updateRanks`` refer to the residuals ΔWᵢ − λ ΣΔWⱼ (nil or 0: W_pre and ΔWᵢ, FusionBench's SMILE).
+    public var sharedLambda: Double?
 }
 
 /// The result of ``SmileUpscaler/upscale(_:to:progress:)``: where the model went and its configuration.

@@ -36,13 +36,21 @@ public struct SmileUpscaleOptions: Sendable, Equatable {
     public var probeRank: Int?
     /// Seed of the probes.
     public var seed: UInt64
+    /// What the shared path carries (``SharedPath``); FusionBench: ``SharedPath/pretrained``.
+    public var sharedPath: SharedPath
+    /// Scale each expert's router block so experts get the same typical logit on inputs shaped like the
+    /// pretrained weight's (``SmileGate/balanced(weight:)``); FusionBench: false.
+    public var balancedRouter: Bool
 
     public init(
         expertRank: ExpertRankRule = .fusionBenchDefault, gateRank: Int = 1, topK: Int = 1, include: String? = nil,
         exclude: String? = nil, others: OtherTensorPolicy = .average, maxShardBytes: Int = 2_000_000_000,
         replaceExisting: Bool = false, probeSamples: Int = 32, probeRank: Int? = nil, seed: UInt64 = 20_240_810,
-        routingTarget: Double? = nil, budget: Double? = nil, rankFloor: Int = 1, layout: UpscaleLayout = .smileMoELinear
+        routingTarget: Double? = nil, budget: Double? = nil, rankFloor: Int = 1, layout: UpscaleLayout = .smileMoELinear,
+        sharedPath: SharedPath = .pretrained, balancedRouter: Bool = false
     ) {
+        self.sharedPath = sharedPath
+        self.balancedRouter = balancedRouter
         self.expertRank = expertRank
         self.gateRank = gateRank
         self.routingTarget = routingTarget

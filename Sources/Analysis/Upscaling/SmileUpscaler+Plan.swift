@@ -66,10 +66,12 @@ extension SmileUpscaler {
         var spectra = [LayerSpectra](), gates = [Int]()
         for (index, name) in names.enumerated() {
             progress?(FamilyAnalyzer.Progress(done: index, total: names.count, current: "planning \(name)"))
-            let inputs = try inputs(family, weight: name, bias: selected[name]!)
-            let decompositions = try SmileLayer.decompose(inputs.updates, context: name)
-            let zero = decompositions.allSatisfy(\.isZero)
-            if zero && !hf { continue }
+            let original = try inputs(family, weight: name, bias: selected[name]!)
+            let split = try split(original, context: name)
+            if split == nil && !hf { continue }
+            let zero = split == nil
+            let inputs = split?.inputs ?? original
+            let decompositions = try split?.decompositions ?? SmileLayer.decompose(original.updates, context: name)
             let module = SmileStateDict.moduleName(forWeight: name)
             var g = options.gateRank
             if let target = options.routingTarget, !zero {
