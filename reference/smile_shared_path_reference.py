@@ -7,8 +7,8 @@ merged[:λ] --balanced-router`, Sources/Analysis/Upscaling/SharedPath.swift, Smi
         T = sum_j dW_j;  a_i = ||T V_i||^2,  b_i = <T V_i, dW_i V_i>,  c_i = ||dW_i V_i||^2
         λ* = (sum_i b_i / c_i) / (sum_i a_i / c_i)
     shared path:  W_s = W_pre + λ T,  b_s = b_pre + λ sum_j (b_j - b_pre)
-    experts:      R_i = dW_i - λ T, cut exactly as FusionBench cuts dW_i (u = U_:k, svh = S_:k V_:k^T,
-                  gate block i = V_i[:, :g]^T of R_i), expert bias b_i - b_s
+    experts:      R_i = dW_i - λ T, cut exactly as FusionBench cuts dW_i (u = U_:k, svh = S_:k V_:k^T),
+                  expert bias b_i - b_s; the router is FusionBench's, on dW_i (gate block i = V_i[:, :g]^T of dW_i)
     balanced:     c_i = ||W_pre G_i^T||_F (G_i = gate block i); block i scaled by mean(c) / c_i
     forward:      y = W_s x + b_s + sum_{i in top} w_i (u_i svh_i x + bias_i)   (FusionBench's forward)
 
@@ -56,6 +56,8 @@ def split_layer(w_pre, b_pre, deltas, bias_deltas, k, gate_k, top_k, lam, balanc
     residuals = [d - lam * total for d in deltas]
     res_bias = None if b_pre is None else [db - lam * sum(bias_deltas) for db in bias_deltas]
     layer = ref.smile_layer(w_s, b_s, residuals, res_bias, k, gate_k, top_k)
+    # The router reads the updates themselves: gate block i = V_i[:, :g]^T of dW_i (FusionBench's gate).
+    layer["gate"] = ref.smile_layer(w_pre, b_pre, deltas, bias_deltas, k, gate_k, top_k)["gate"]
     if balanced and len(deltas) > 1:
         g = layer["g"]
         scales = [np.linalg.norm(w_pre @ layer["gate"][i * g:(i + 1) * g].T) for i in range(len(deltas))]

@@ -8,13 +8,14 @@
 ///   misses of each task,
 ///
 ///       W_shared = W_pre + λ Σⱼ ΔWⱼ,   b_shared = b_pre + λ Σⱼ Δbⱼ,
-///       Rᵢ = ΔWᵢ − λ Σⱼ ΔWⱼ  (expert i and router block i from the SVD of Rᵢ),  expert bias bᵢ − b_shared,
+///       Rᵢ = ΔWᵢ − λ Σⱼ ΔWⱼ  (expert i from the SVD of Rᵢ),  expert bias bᵢ − b_shared,
 ///
 ///   so W_shared + Rᵢ = Wᵢ exactly as before, but the shared path now holds, at full rank and at no
-///   parameter cost (it replaces W_pre), what the tasks have in common; each expert's rank-k budget goes to
-///   what is its own; and the router looks at directions that tell the tasks apart (the common
-///   direction every update shares — the mean of the hidden states — is removed from every Rᵢ, so it no
-///   longer decides the route). λ = nil takes, per layer, the data-free task-arithmetic optimum λ* of
+///   parameter cost (it replaces W_pre), what the tasks have in common, and each expert's rank-k budget
+///   goes to what is its own. The router still reads each task's own update ΔWᵢ (gate block i =
+///   V_{i,:g}ᵀ of ΔWᵢ, as FusionBench): it asks which task's inputs x looks like, and the residuals are a
+///   poor proxy for that — with two tasks and λ = ½, R₁ = −R₂ span the same directions and cannot be told
+///   apart. λ = nil takes, per layer, the data-free task-arithmetic optimum λ* of
 ///   ``TaskInterference`` (inputs proxied by each update's top right subspace holding 0.9 of its energy),
 ///   the same λ* the `mergeable` verdict reports for that layer.
 ///

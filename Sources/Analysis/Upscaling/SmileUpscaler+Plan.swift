@@ -72,10 +72,11 @@ extension SmileUpscaler {
             let zero = split == nil
             let inputs = split?.inputs ?? original
             let decompositions = try split?.decompositions ?? SmileLayer.decompose(original.updates, context: name)
+            let router = split?.routerDecompositions ?? decompositions
             let module = SmileStateDict.moduleName(forWeight: name)
             var g = options.gateRank
             if let target = options.routingTarget, !zero {
-                let found = searchGateRank(try probes(inputs, decompositions, index: spectra.count, context: name), decompositions, target: target)
+                let found = searchGateRank(try probes(original, router, index: spectra.count, context: name), router, target: target)
                 g = found.gateK
                 plan.gateRanks[module] = g
                 plan.searches[module] = found.search

@@ -38,7 +38,10 @@ extension SmileUpscaler {
     /// (the router's input model, ``SmileGate/balanced(weight:)``). Nil when every update is zero.
     struct SplitLayer {
         var inputs: LayerInputs
+        /// Of the residuals Rᵢ (the experts are cut from them).
         var decompositions: [UpdateDecomposition]
+        /// Of the updates ΔWᵢ themselves: the router and its probes read these (``SharedPath``).
+        var routerDecompositions: [UpdateDecomposition]
         var lambda: Double
         var pretrainedWeight: MatrixF
     }
@@ -49,10 +52,13 @@ extension SmileUpscaler {
         let decompositions = try SmileLayer.decompose(inputs.updates, context: context)
         guard !decompositions.allSatisfy(\.isZero) else { return nil }
         let lambda = options.sharedPath.lambda(updates: inputs.updates, decompositions: decompositions)
-        guard lambda != 0 else { return SplitLayer(inputs: inputs, decompositions: decompositions, lambda: 0, pretrainedWeight: inputs.base.weight) }
+        guard lambda != 0 else {
+            return SplitLayer(inputs: inputs, decompositions: decompositions, routerDecompositions: decompositions, lambda: 0, pretrainedWeight: inputs.base.weight)
+        }
         let (shared, residuals) = SharedPath.split(base: inputs.base, updates: inputs.updates, fineTunedBiases: inputs.fineTunedBiases, lambda: lambda)
         let split = LayerInputs(base: shared, updates: residuals, fineTunedBiases: inputs.fineTunedBiases)
-        return SplitLayer(inputs: split, decompositions: try SmileLayer.decompose(residuals, context: context), lambda: lambda, pretrainedWeight: inputs.base.weight)
+        return SplitLayer(inputs: split, decompositions: try SmileLayer.decompose(residuals, context: context), routerDecompositions: decompositions,
+                          lambda: lambda, pretrainedWeight: inputs.base.weight)
     }
 
     /// Builds the SMILE layer for `original` (module `module`, the `index`-th upscaled, which seeds its
@@ -60,20 +66,21 @@ extension SmileUpscaler {
     /// searched here). Nil when every update is zero.
     func build(_ original: LayerInputs, module: String, plan: UpscalePlan, index: Int) throws -> BuiltLayer? {
         guard let split = try split(original, context: module) else { return nil }
-        let (inputs, decompositions) = (split.inputs, split.decompositions)
+        let (inputs, decompositions, router) = (split.inputs, split.decompositions, split.routerDecompositions)
         let measure = options.probeSamples > 0
-        let probes = measure ? try probes(inputs, decompositions, index: index, context: module) : nil
+        let probes = measure ? try probes(original, router, index: index, context: module) : nil
         var gateRank = plan.uniformGateRank ?? plan.gateRanks[module] ?? options.gateRank
         var search = plan.searches[module]
         if let target = options.routingTarget, let probes, plan.uniformGateRank == nil, plan.gateRanks[module] == nil {
-            (gateRank, search) = searchGateRank(probes, decompositions, target: target)
+            (gateRank, search) = searchGateRank(probes, router, target: target)
         }
         var layer = SmileLayer(
             base: inputs.base, decompositions: decompositions,
             biasDeltas: SmileLayer.biasDeltas(base: inputs.base, fineTunedBiases: inputs.fineTunedBiases),
             rank: plan.uniformRank ?? plan.ranks[module] ?? options.expertRank.rank(for: decompositions), gateRank: gateRank, topK: options.topK)
+        if split.lambda != 0 { layer.gate = SmileGate(decompositions: router, gateRank: gateRank) }
         if options.balancedRouter { layer.gate = layer.gate.balanced(weight: split.pretrainedWeight) }
-        let routing = probes.map { LayerRouting($0, decompositions: decompositions, gateK: layer.gate.gateRank, topK: options.topK, samples: options.probeSamples, search: search) }
+        let routing = probes.map { LayerRouting($0, decompositions: router, gateK: layer.gate.gateRank, topK: options.topK, samples: options.probeSamples, search: search) }
         return BuiltLayer(layer: layer, decompositions: decompositions, lambda: split.lambda, routing: routing)
     }
 
