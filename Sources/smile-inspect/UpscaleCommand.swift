@@ -9,24 +9,34 @@ struct UpscaleCommand: ParsableCommand {
         abstract: "Build a SMILE mixture-of-experts model from a base and its fine-tunes (FusionBench SmileMoELinear layout).",
         discussion: """
             Every selected linear layer (a 2-D .weight, with its .bias when there is one) becomes a SMILE \
-            layer: the pretrained layer, one rank-k expert per model built from the SVD of its update \
-            ΔWᵢ = Wᵢ − W_pre (u = U_{i,:k}, svh = diag(S_{i,:k}) V_{i,:k}ᵀ, bias = bᵢ − b_pre; LoRA adapters are \
-            decomposed from their factors), and a router whose logit for expert i is ‖V_{i,:gate_k}ᵀ x‖₂; the \
-            softmax over experts keeps the top_k and renormalises. Defaults are FusionBench's: k 128, gate_k \
-            1, top_k 1. k is clamped to each layer's largest update rank; --rank-for-energy F instead picks, \
-            per layer, the rank keeping F of every expert's energy (--k then caps it).
+            layer: a shared path, one rank-k expert per model, and a router whose logit for expert i is \
+            ‖V_{i,:gate_k}ᵀ x‖₂ (V_i from the SVD of the update ΔWᵢ = Wᵢ − W_pre; LoRA adapters are decomposed \
+            from their factors); the softmax over experts keeps the top_k and renormalises. By default \
+            (--shared merged) the shared path is the task-arithmetic merge W_pre + λ*ΣΔWⱼ, λ* the layer's \
+            data-free optimum, and expert i holds the rank-k SVD of the residual ΔWᵢ − λ*ΣΔWⱼ (u, svh, bias \
+            bᵢ − b_shared): the shared path carries what the tasks share at full rank and no parameter cost, \
+            the experts what is their own, and a token sent to the wrong expert loses less. --shared \
+            pretrained is FusionBench's SMILE (W_pre, experts on ΔWᵢ), --shared merged:λ a fixed λ. The \
+            router's rank defaults to each layer's k (--gate-k k): it reads exactly the directions its expert \
+            acts on. With --shared pretrained --gate-k 1 the output is FusionBench's own upscaling (k 128, \
+            gate_k 1, top_k 1 are its defaults). k is clamped to each layer's largest update rank; \
+            --rank-for-energy F instead picks, per layer, the rank keeping F of every expert's energy (--k then \
+            caps it). --balanced-router scales each expert's gate block to the same typical logit on inputs \
+            shaped like W_pre's (measured: no gain on real tokens, kept as an option).
 
             --budget F spends at most F × the upscaled layers' base parameters on routers, experts and expert \
             biases, choosing k per layer by greedy water-filling over the experts' singular values: each \
             extra rank of a layer costs E·(m+n) and buys Σᵢ σᵢ²/‖ΔWᵢ‖², the sum of per-expert energy shares \
-            (scale-free, so no task or layer takes the ranks because its weights are larger); --k then means \
-            "at most k", --rank-floor the least k of every layer. The plan (per layer: k, energy kept, cost, \
+            (scale-free, so no task or layer takes the ranks because its weights are larger); with --gate-k k \
+            a rank also pays its router row, E·(m+2n). --k then means "at most k", --rank-floor the least k \
+            of every layer. The plan (per layer: k, energy kept, cost, \
             and the best uniform k for the same budget) is printed before anything is written and recorded \
             in smile_config.json.
 
             --gate-k auto picks, per layer, the smallest router rank whose routing accuracy on probe inputs \
             reaches --routing-target (default 0.9). Probes of task i are x = V_{i,:p} z, z ~ N(0, I), from \
-            the subspace its rank-p expert acts on (p = --probe-rank, default the layer's k); neutral probes \
+            the subspace its rank-p expert acts on (p = --probe-rank, default the layer's k; a budget's planning \
+            pass searches before k is known and uses min(128, update rank)); neutral probes \
             x = V_{pre,:p} z come from the pretrained weight's top input directions, where no expert should \
             be strongly preferred: their mean max-probability and normalised entropy are reported. Each \
             layer reports the accuracy at its gate rank and at FusionBench's default 1.
@@ -61,8 +71,9 @@ struct UpscaleCommand: ParsableCommand {
             error (DIR exists, cannot write); 64 usage error.
 
             EXAMPLES:
-              smile-inspect upscale --base base/ --models full-a lora-b --out moe/
+              smile-inspect upscale --base base/ --models full-a lora-b --out moe/ --budget 0.5
               smile-inspect upscale --base base/ --models a b --out moe/ --k 32 --top-k 2
+              smile-inspect upscale --base base/ --models a b --out moe/ --shared pretrained --gate-k 1   # FusionBench's SMILE
               smile-inspect upscale --base base/ --models a b --out moe/ --others base
               smile-inspect upscale --base base/ --models a b --out moe/ --force \\
                   --rank-for-energy 0.99 --include 'attention'
@@ -76,8 +87,8 @@ struct UpscaleCommand: ParsableCommand {
     var out: String
     @Option(name: .customLong("k"), help: ArgumentHelp("Expert rank k (default 128; with --rank-for-energy, the cap).", valueName: "k"))
     var k: Int?
-    @Option(name: .customLong("gate-k"), help: ArgumentHelp("Right singular vectors per expert in the router, or auto (see --routing-target).", valueName: "g|auto"))
-    var gateK = "1"
+    @Option(name: .customLong("gate-k"), help: ArgumentHelp("Right singular vectors per expert in the router: a number, k (each layer's expert rank; the default), or auto (see --routing-target).", valueName: "g|k|auto"))
+    var gateK = "k"
     @Option(help: ArgumentHelp("With --gate-k auto: the mean probe routing accuracy each layer's router must reach.", valueName: "fraction"))
     var routingTarget = 0.9
     @Option(help: ArgumentHelp("Parameter overhead over the upscaled base layers to spend on routers and experts (0.5: +50%).", valueName: "F"))
@@ -88,8 +99,8 @@ struct UpscaleCommand: ParsableCommand {
     var layout = UpscaleLayout.smileMoELinear.rawValue
     @Option(help: ArgumentHelp("Probe subspace rank p (default: each layer's k).", valueName: "p"))
     var probeRank: Int?
-    @Option(help: ArgumentHelp("Shared path: pretrained (FusionBench: W_pre, experts on ΔWᵢ), merged (W_pre + λ*ΣΔWⱼ with the layer's λ*, experts on the residuals) or merged:λ.", valueName: "path"))
-    var shared = "pretrained"
+    @Option(help: ArgumentHelp("Shared path: merged (default: W_pre + λ*ΣΔWⱼ with the layer's λ*, experts on the residuals), merged:λ, or pretrained (FusionBench: W_pre, experts on ΔWᵢ).", valueName: "path"))
+    var shared = "merged"
     @Flag(help: "Balance the router: scale each expert's gate block so every expert gets the same typical logit on inputs shaped like the pretrained weight's.")
     var balancedRouter = false
     @Option(name: .customLong("top-k"), help: ArgumentHelp("Experts each input is sent to.", valueName: "n"))
@@ -123,7 +134,7 @@ struct UpscaleCommand: ParsableCommand {
         guard Self.byteCount(maxShardSize) != nil else { throw ValidationError("--max-shard-size must be a positive size such as 2GB, 500MB or 1000000, got \"\(maxShardSize)\"") }
         if let k, k < 1 { throw ValidationError("--k must be at least 1, got \(k)") }
         if let f = rankForEnergy, !(f > 0 && f <= 1) { throw ValidationError("--rank-for-energy must be in (0, 1], got \(f)") }
-        guard gateK == "auto" || (Int(gateK) ?? 0) >= 1 else { throw ValidationError("--gate-k must be a positive integer or auto, got \"\(gateK)\"") }
+        guard gateK == "auto" || gateK == "k" || (Int(gateK) ?? 0) >= 1 else { throw ValidationError("--gate-k must be a positive integer, k or auto, got \"\(gateK)\"") }
         guard UpscaleLayout(rawValue: layout) != nil else { throw ValidationError("--layout must be \(UpscaleLayout.allCases.map(\.rawValue).joined(separator: " or ")), got \"\(layout)\"") }
         if let budget, !(budget >= 0 && budget.isFinite) { throw ValidationError("--budget must be a non-negative fraction such as 0.5, got \(budget)") }
         if budget != nil, rankForEnergy != nil { throw ValidationError("--budget and --rank-for-energy both choose k; pass one of them") }
@@ -143,10 +154,10 @@ struct UpscaleCommand: ParsableCommand {
                 others: OtherTensorPolicy(argument: others)!, maxShardBytes: Self.byteCount(maxShardSize)!,
                 replaceExisting: force, probeSamples: probeSamples, probeRank: probeRank, seed: seed,
                 routingTarget: gateK == "auto" ? routingTarget : nil, budget: budget, rankFloor: rankFloor, layout: UpscaleLayout(rawValue: layout)!,
-                sharedPath: SharedPath(argument: shared)!, balancedRouter: balancedRouter)
+                sharedPath: SharedPath(argument: shared)!, balancedRouter: balancedRouter, gateRankTiedToK: gateK == "k")
             let progress = ProgressLine(enabled: !quiet)
             let report = try SmileUpscaler(options: options).upscale(try family.open(), to: URL(fileURLWithPath: out), progress: { progress.update($0) }) { plan in
-                guard !json, let budget = plan.budget else { return }
+                guard !json, self.report.format == .text || self.report.format == .markdown, let budget = plan.budget else { return }
                 progress.finish()
                 FileHandle.standardOutput.write(Data(Self.planSummary(budget).utf8))
             }

@@ -83,6 +83,8 @@ public struct SmileConfig: Codable, Sendable, Equatable {
     /// What the shared path carries, ``SharedPath/argument`` (`pretrained`, `merged`, `merged:λ`; nil in
     /// files from before the option: `pretrained`).
     public var sharedPath: String?
+    /// Whether each layer's gate rank is its k (`--gate-k k`; nil in older files: no).
+    public var gateKTiedToK: Bool?
     /// Whether router blocks were balanced (``SmileGate/balanced(weight:)``; nil in older files: no).
     public var balancedRouter: Bool?
 

@@ -3,8 +3,11 @@ public struct SmileUpscaleOptions: Sendable, Equatable {
     /// How many triplets each expert keeps (``ExpertRankRule``).
     public var expertRank: ExpertRankRule
     /// g = gate_k: right singular vectors per expert in the router (with ``routingTarget``, the search's
-    /// upper limit is min(p, m, n) instead).
+    /// upper limit is min(p, m, n) instead; with ``gateRankTiedToK``, ignored).
     public var gateRank: Int
+    /// `--gate-k k`: every layer's router rank is its expert rank k, so the router reads exactly the
+    /// subspace each expert acts on (a budget then prices a rank at E·(m + 2n)).
+    public var gateRankTiedToK: Bool
     /// `--gate-k auto`: per layer the smallest gate rank whose mean routing accuracy on task probes
     /// reaches this target (``LayerRouting``); nil: ``gateRank`` everywhere.
     public var routingTarget: Double?
@@ -47,8 +50,9 @@ public struct SmileUpscaleOptions: Sendable, Equatable {
         exclude: String? = nil, others: OtherTensorPolicy = .average, maxShardBytes: Int = 2_000_000_000,
         replaceExisting: Bool = false, probeSamples: Int = 32, probeRank: Int? = nil, seed: UInt64 = 20_240_810,
         routingTarget: Double? = nil, budget: Double? = nil, rankFloor: Int = 1, layout: UpscaleLayout = .smileMoELinear,
-        sharedPath: SharedPath = .pretrained, balancedRouter: Bool = false
+        sharedPath: SharedPath = .pretrained, balancedRouter: Bool = false, gateRankTiedToK: Bool = false
     ) {
+        self.gateRankTiedToK = gateRankTiedToK
         self.sharedPath = sharedPath
         self.balancedRouter = balancedRouter
         self.expertRank = expertRank
@@ -87,5 +91,6 @@ public struct SmileUpscaleOptions: Sendable, Equatable {
         if let budget, !(budget >= 0 && budget.isFinite) { throw fail("the budget must be a non-negative fraction of the base layers' parameters, got \(budget)") }
         guard rankFloor >= 1 else { throw fail("the rank floor must be at least 1, got \(rankFloor)") }
         if budget != nil, case .energy = expertRank { throw fail("--budget and --rank-for-energy both choose k; pass one of them") }
+        if gateRankTiedToK, routingTarget != nil { throw fail("the gate rank is either tied to k or searched (auto), not both") }
     }
 }

@@ -68,16 +68,18 @@ extension SmileUpscaler {
         guard let split = try split(original, context: module) else { return nil }
         let (inputs, decompositions, router) = (split.inputs, split.decompositions, split.routerDecompositions)
         let measure = options.probeSamples > 0
-        let probes = measure ? try probes(original, router, index: index, context: module) : nil
+        let rank = plan.uniformRank ?? plan.ranks[module] ?? options.expertRank.rank(for: decompositions)
+        let probes = measure ? try probes(original, router, rank: options.probeRank ?? rank, index: index, context: module) : nil
         var gateRank = plan.uniformGateRank ?? plan.gateRanks[module] ?? options.gateRank
         var search = plan.searches[module]
         if let target = options.routingTarget, let probes, plan.uniformGateRank == nil, plan.gateRanks[module] == nil {
             (gateRank, search) = searchGateRank(probes, router, target: target)
         }
+        if options.gateRankTiedToK { gateRank = rank }
         var layer = SmileLayer(
             base: inputs.base, decompositions: decompositions,
             biasDeltas: SmileLayer.biasDeltas(base: inputs.base, fineTunedBiases: inputs.fineTunedBiases),
-            rank: plan.uniformRank ?? plan.ranks[module] ?? options.expertRank.rank(for: decompositions), gateRank: gateRank, topK: options.topK)
+            rank: rank, gateRank: gateRank, topK: options.topK)
         if split.lambda != 0 { layer.gate = SmileGate(decompositions: router, gateRank: gateRank) }
         if options.balancedRouter { layer.gate = layer.gate.balanced(weight: split.pretrainedWeight) }
         let routing = probes.map { LayerRouting($0, decompositions: router, gateK: layer.gate.gateRank, topK: options.topK, samples: options.probeSamples, search: search) }

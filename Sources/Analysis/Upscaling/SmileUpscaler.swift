@@ -169,7 +169,7 @@ public struct SmileUpscaler: Sendable {
             routingProbe: SmileConfig.Probe(samples: options.probeSamples, probeRank: options.probeRank, seed: options.seed),
             files: files + sideFiles, notes: family.notes + family.skipped.map { "\($0.model) lacks \($0.tensor); the base value was written" } + paddingNote(modules, tasks: family.taskNames),
             layout: options.layout.rawValue, budget: plan.budget, routingTarget: options.routingTarget,
-            sharedPath: options.sharedPath.argument, balancedRouter: options.balancedRouter)
+            sharedPath: options.sharedPath.argument, gateKTiedToK: options.gateRankTiedToK, balancedRouter: options.balancedRouter)
         try AtomicFile.write(data: try config.encoded(), to: staging.appendingPathComponent(SmileConfig.fileName))
         try AtomicFile.write(data: Data(UpscaleReadme.markdown(config).utf8), to: staging.appendingPathComponent("README.md"))
         return config
