@@ -22,7 +22,9 @@ struct UpscaleCommand: ParsableCommand {
             gate_k 1, top_k 1 are its defaults). k is clamped to each layer's largest update rank; \
             --rank-for-energy F instead picks, per layer, the rank keeping F of every expert's energy (--k then \
             caps it). --balanced-router scales each expert's gate block to the same typical logit on inputs \
-            shaped like W_pre's (measured: no gain on real tokens, kept as an option).
+            shaped like W_pre's (measured: no gain on real tokens, kept as an option). When every model is a \
+            LoRA adapter the defaults are FusionBench's (--shared pretrained --gate-k 1): on the realtasks LoRA \
+            family neither the merged path nor the tied router rank beat it on every task.
 
             --budget F spends at most F × the upscaled layers' base parameters on routers, experts and expert \
             biases, choosing k per layer by greedy water-filling over the experts' singular values: each \
@@ -87,8 +89,8 @@ struct UpscaleCommand: ParsableCommand {
     var out: String
     @Option(name: .customLong("k"), help: ArgumentHelp("Expert rank k (default 128; with --rank-for-energy, the cap).", valueName: "k"))
     var k: Int?
-    @Option(name: .customLong("gate-k"), help: ArgumentHelp("Right singular vectors per expert in the router: a number, k (each layer's expert rank; the default), or auto (see --routing-target).", valueName: "g|k|auto"))
-    var gateK = "k"
+    @Option(name: .customLong("gate-k"), help: ArgumentHelp("Right singular vectors per expert in the router: a number, k (each layer's expert rank; the default unless every model is a LoRA adapter, then 1), or auto (see --routing-target).", valueName: "g|k|auto"))
+    var gateK: String?
     @Option(help: ArgumentHelp("With --gate-k auto: the mean probe routing accuracy each layer's router must reach.", valueName: "fraction"))
     var routingTarget = 0.9
     @Option(help: ArgumentHelp("Parameter overhead over the upscaled base layers to spend on routers and experts (0.5: +50%).", valueName: "F"))
@@ -99,8 +101,8 @@ struct UpscaleCommand: ParsableCommand {
     var layout = UpscaleLayout.smileMoELinear.rawValue
     @Option(help: ArgumentHelp("Probe subspace rank p (default: each layer's k).", valueName: "p"))
     var probeRank: Int?
-    @Option(help: ArgumentHelp("Shared path: merged (default: W_pre + λ*ΣΔWⱼ with the layer's λ*, experts on the residuals), merged:λ, or pretrained (FusionBench: W_pre, experts on ΔWᵢ).", valueName: "path"))
-    var shared = "merged"
+    @Option(help: ArgumentHelp("Shared path: merged (W_pre + λ*ΣΔWⱼ with the layer's λ*, experts on the residuals; the default unless every model is a LoRA adapter), merged:λ, or pretrained (FusionBench: W_pre, experts on ΔWᵢ; the default for adapters only).", valueName: "path"))
+    var shared: String?
     @Flag(help: "Balance the router: scale each expert's gate block so every expert gets the same typical logit on inputs shaped like the pretrained weight's.")
     var balancedRouter = false
     @Option(name: .customLong("top-k"), help: ArgumentHelp("Experts each input is sent to.", valueName: "n"))
@@ -129,7 +131,8 @@ struct UpscaleCommand: ParsableCommand {
 
     func validate() throws {
         try family.requireFamily()
-        guard SharedPath(argument: shared) != nil else { throw ValidationError("--shared must be pretrained, merged or merged:λ (a number), got \"\(shared)\"") }
+        if let shared, SharedPath(argument: shared) == nil { throw ValidationError("--shared must be pretrained, merged or merged:λ (a number), got \"\(shared)\"") }
+        let gateK = self.gateK ?? "k"
         guard OtherTensorPolicy(argument: others) != nil else { throw ValidationError("--others must be average, base or model:NAME, got \"\(others)\"") }
         guard Self.byteCount(maxShardSize) != nil else { throw ValidationError("--max-shard-size must be a positive size such as 2GB, 500MB or 1000000, got \"\(maxShardSize)\"") }
         if let k, k < 1 { throw ValidationError("--k must be at least 1, got \(k)") }
@@ -140,7 +143,7 @@ struct UpscaleCommand: ParsableCommand {
         if budget != nil, rankForEnergy != nil { throw ValidationError("--budget and --rank-for-energy both choose k; pass one of them") }
         guard rankFloor >= 1 else { throw ValidationError("--rank-floor must be at least 1, got \(rankFloor)") }
         guard routingTarget > 0, routingTarget <= 1 else { throw ValidationError("--routing-target must be in (0, 1], got \(routingTarget)") }
-        if gateK == "auto", probeSamples == 0 { throw ValidationError("--gate-k auto measures routing on probes; --probe-samples must be positive") }
+        if self.gateK == "auto", probeSamples == 0 { throw ValidationError("--gate-k auto measures routing on probes; --probe-samples must be positive") }
         if let probeRank, probeRank < 1 { throw ValidationError("--probe-rank must be at least 1, got \(probeRank)") }
         guard topK >= 1 else { throw ValidationError("--top-k must be at least 1, got \(topK)") }
         guard probeSamples >= 0 else { throw ValidationError("--probe-samples must not be negative") }
@@ -149,14 +152,17 @@ struct UpscaleCommand: ParsableCommand {
     func run() throws {
         do {
             let rank: ExpertRankRule = rankForEnergy.map { .energy($0, maximum: k) } ?? .fixed(k ?? (budget == nil ? 128 : Int.max))
+            let opened = try family.open()
+            let defaults = SmileUpscaleOptions.measuredDefaults(kinds: opened.modelKinds)
+            let gateK = self.gateK ?? (defaults.gateRankTiedToK ? "k" : "1")
             let options = SmileUpscaleOptions(
                 expertRank: rank, gateRank: Int(gateK) ?? 1, topK: topK, include: include, exclude: exclude,
                 others: OtherTensorPolicy(argument: others)!, maxShardBytes: Self.byteCount(maxShardSize)!,
                 replaceExisting: force, probeSamples: probeSamples, probeRank: probeRank, seed: seed,
                 routingTarget: gateK == "auto" ? routingTarget : nil, budget: budget, rankFloor: rankFloor, layout: UpscaleLayout(rawValue: layout)!,
-                sharedPath: SharedPath(argument: shared)!, balancedRouter: balancedRouter, gateRankTiedToK: gateK == "k")
+                sharedPath: shared.flatMap(SharedPath.init(argument:)) ?? defaults.sharedPath, balancedRouter: balancedRouter, gateRankTiedToK: gateK == "k")
             let progress = ProgressLine(enabled: !quiet)
-            let report = try SmileUpscaler(options: options).upscale(try family.open(), to: URL(fileURLWithPath: out), progress: { progress.update($0) }) { plan in
+            let report = try SmileUpscaler(options: options).upscale(opened, to: URL(fileURLWithPath: out), progress: { progress.update($0) }) { plan in
                 guard !json, self.report.format == .text || self.report.format == .markdown, let budget = plan.budget else { return }
                 progress.finish()
                 FileHandle.standardOutput.write(Data(Self.planSummary(budget).utf8))

@@ -72,6 +72,15 @@ public struct SmileUpscaleOptions: Sendable, Equatable {
         self.seed = seed
     }
 
+    /// The command's defaults, chosen by measurement on the realtasks family (`benchmarks/realtasks-smile.md`):
+    /// with any full (dense) fine-tune, the merged shared path and the router rank tied to k (full
+    /// fine-tunes: 0.962 normalized at `--budget 0.5` against 0.880 for FusionBench's choice); with LoRA
+    /// adapters only, FusionBench's pretrained path and gate_k 1 (every setting measured kept 0.905–0.919
+    /// and none beat it on every task).
+    public static func measuredDefaults(kinds: [ModelKind]) -> (sharedPath: SharedPath, gateRankTiedToK: Bool) {
+        kinds.allSatisfy { $0 == .lora } ? (.pretrained, false) : (.merged(lambda: nil), true)
+    }
+
     /// Checks ranges that do not depend on the family. Throws ``UpscaleError/invalidOption(_:)``.
     public func validate(expertCount: Int) throws {
         func fail(_ reason: String) -> UpscaleError { .invalidOption(reason) }

@@ -35,4 +35,12 @@ import Testing
             try SmileUpscaleOptions(probeSamples: 4, routingTarget: 0.9, gateRankTiedToK: true).validate(expertCount: 2)
         }
     }
+
+    /// The command's measured defaults: merged path and tied router with any full fine-tune, FusionBench's
+    /// choice for adapters only.
+    @Test func measuredDefaultsFollowTheFamilyKind() {
+        #expect(SmileUpscaleOptions.measuredDefaults(kinds: [.full, .full]) == (.merged(lambda: nil), true))
+        #expect(SmileUpscaleOptions.measuredDefaults(kinds: [.lora, .full]) == (.merged(lambda: nil), true))
+        #expect(SmileUpscaleOptions.measuredDefaults(kinds: [.lora, .lora]) == (.pretrained, false))
+    }
 }
