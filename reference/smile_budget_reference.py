@@ -40,14 +40,23 @@ def numerical_rank(s, m, n):
     return int(np.sum(s > tol))
 
 
-def allocate(layers, budget_params, floor, cap):
+def layer_costs(L, tied):
+    """(fixed, per-rank step) of one layer; tied (--gate-k k): the router grows with k, E*n per rank."""
+    E, m, n = len(L["sigmas"]), L["m"], L["n"]
+    biases = E * m if L["bias"] else 0
+    if tied:
+        return biases, E * (m + 2 * n)
+    return E * min(L["g"], min(m, n)) * n + biases, E * (m + n)
+
+
+def allocate(layers, budget_params, floor, cap, tied=False):
     units = []
     for L in layers:
         E, m, n = len(L["sigmas"]), L["m"], L["n"]
         max_rank = max(numerical_rank(np.array(s), m, n) for s in L["sigmas"])
         limit = max(1, min(cap if cap else 10 ** 9, max_rank))
-        fixed = E * min(L["g"], min(m, n)) * n + (E * m if L["bias"] else 0)
-        units.append(dict(step=E * (m + n), fixed=fixed, floor=min(floor, limit), gains=shares_gain([np.array(s) for s in L["sigmas"]], limit)))
+        fixed, step = layer_costs(L, tied)
+        units.append(dict(step=step, fixed=fixed, floor=min(floor, limit), gains=shares_gain([np.array(s) for s in L["sigmas"]], limit)))
     spent = sum(u["fixed"] + u["floor"] * u["step"] for u in units)
     if spent > budget_params:
         return None
@@ -79,7 +88,7 @@ def mean_share(layers, ranks):
     return float(np.mean(shares))
 
 
-def uniform_at_budget(layers, budget_params):
+def uniform_at_budget(layers, budget_params, tied=False):
     best = None
     largest = max(max(numerical_rank(np.array(s), L["m"], L["n"]) for s in L["sigmas"]) for L in layers)
     for k in range(1, largest + 1):
@@ -88,7 +97,8 @@ def uniform_at_budget(layers, budget_params):
             E, m, n = len(L["sigmas"]), L["m"], L["n"]
             kr = max(1, min(k, max(numerical_rank(np.array(s), m, n) for s in L["sigmas"])))
             ranks.append(kr)
-            cost += E * min(L["g"], min(m, n)) * n + (E * m if L["bias"] else 0) + kr * E * (m + n)
+            fixed, step = layer_costs(L, tied)
+            cost += fixed + kr * step
         if cost <= budget_params:
             best = dict(k=k, cost=cost, energy_kept=mean_share(layers, ranks))
     return best
@@ -115,9 +125,10 @@ def make_layers(rng, count, experts):
 
 def main():
     rng = np.random.default_rng(20240810)
-    cases = []
+    cases, families = [], []
     for c in range(6):
         layers = make_layers(rng, int(rng.integers(2, 7)), int(rng.integers(2, 5)))
+        families.append(layers)
         base = sum(L["m"] * L["n"] + (L["m"] if L["bias"] else 0) for L in layers)
         for budget in [0.3, 0.8, 1.5, 3.0]:
             for floor, cap in [(1, None), (2, 5)]:
@@ -132,6 +143,18 @@ def main():
                     if cap is None:
                         case["uniform"] = uniform_at_budget(layers, allowed)
                 cases.append(case)
+    # --gate-k k: the same families with the router's rank tied to k (fixed cost: biases; step E(m + 2n)).
+    for c, layers in enumerate(families):
+        base = sum(L["m"] * L["n"] + (L["m"] if L["bias"] else 0) for L in layers)
+        for budget in [0.3, 0.8, 1.5]:
+            allowed = int(np.floor(budget * base))
+            got = allocate(layers, allowed, 1, None, tied=True)
+            case = dict(name=f"case{c}-b{budget}-tied", layers=layers, budget=budget, floor=1, cap=None, base_parameters=base, tied=True, refused=got is None)
+            if got is not None:
+                ranks, spent, value = got
+                case.update(ranks=ranks, overhead_parameters=spent, value=value, energy_kept=mean_share(layers, ranks),
+                            uniform=uniform_at_budget(layers, allowed, tied=True))
+            cases.append(case)
     with open(OUT, "w") as f:
         json.dump(dict(generator="reference/smile_budget_reference.py", cases=cases), f)
         f.write("\n")

@@ -348,13 +348,25 @@ def check_output(directory, base_path, model_paths, samples=16, seed=5):
         w_pre = base[x_name + ".weight"]
         b_pre = base.get(x_name + ".bias")
         m, n = w_pre.shape
-        assert np.array_equal(out[x_name + ".pretrained_model.weight"], w_pre)
         assert out[x_name + ".gate.weights"].shape == (e * g, n)
         deltas = [mo[x_name + ".weight"] - w_pre for mo in models]
         bias_deltas = [mo[x_name + ".bias"] - b_pre for mo in models] if b_pre is not None else None
-        ref = smile_layer(w_pre, b_pre, deltas, bias_deltas, k, g, top_k)
+        lam = module.get("shared_lambda") or 0.0
+        if lam or config.get("balanced_router"):
+            # Merged shared path / balanced router: reference/smile_shared_path_reference.py's layer.
+            import smile_shared_path_reference as shared
+            fixed = None if config.get("shared_path") == "merged" else lam
+            ref, lam_ref, _ = shared.split_layer(w_pre, b_pre, deltas, bias_deltas, k, g, top_k, fixed, bool(config.get("balanced_router")))
+            worst["lambda"] = max(worst.get("lambda", 0.0), abs(lam_ref - lam))
+            deltas = [d - lam_ref * sum(deltas) for d in deltas]
+            if b_pre is not None:
+                bias_deltas = [db - lam_ref * sum(bias_deltas) for db in bias_deltas]
+            worst["shared"] = max(worst.get("shared", 0.0), float(np.max(np.abs(out[x_name + ".pretrained_model.weight"] - ref["w"]))))
+        else:
+            assert np.array_equal(out[x_name + ".pretrained_model.weight"], w_pre)
+            ref = smile_layer(w_pre, b_pre, deltas, bias_deltas, k, g, top_k)
         assert ref["k"] == k, f"{x_name}: k {k} but the reference picks {ref['k']}"
-        written = {"w": w_pre, "b": b_pre, "g": g, "top_k": top_k, "k": k,
+        written = {"w": out[x_name + ".pretrained_model.weight"], "b": out.get(x_name + ".pretrained_model.bias"), "g": g, "top_k": top_k, "k": k,
                    "gate": out[x_name + ".gate.weights"], "experts": []}
         for i in range(e):
             u, svh = out[f"{x_name}.experts.{i}.u"], out[f"{x_name}.experts.{i}.svh"]
@@ -370,7 +382,7 @@ def check_output(directory, base_path, model_paths, samples=16, seed=5):
             for j in range(g):
                 row, expect = written["gate"][i * g + j], ref["gate"][i * g + j]
                 if np.linalg.norm(expect) > 0:
-                    worst["gate"] = max(worst["gate"], 1 - abs(float(row @ expect)))
+                    worst["gate"] = max(worst["gate"], 1 - abs(float(row @ expect)) / float(expect @ expect))
         x = rng.standard_normal((samples, n))
         _, probs, _, _ = route(ref, x)
         keep = probs.shape[1] <= top_k or np.sort(probs, axis=1)[:, -top_k] - np.sort(probs, axis=1)[:, -top_k - 1] > 1e-3
@@ -396,7 +408,8 @@ def check_output(directory, base_path, model_paths, samples=16, seed=5):
     print(f"{len(config['modules'])} modules checked; {len(names)} other tensors checked ({policy})")
     for key, value in worst.items():
         print(f"  worst {key:8s} {value:.3e}")
-    ok = worst["u_svh"] < 1e-4 and worst["gate"] < 1e-4 and worst["forward"] < 1e-4 and worst["bias"] < 1e-6 and worst.get("others", 0) < 1e-6
+    ok = worst["u_svh"] < 1e-4 and worst["gate"] < 1e-4 and worst["forward"] < 1e-4 and worst["bias"] < 1e-6 and worst.get("others", 0) < 1e-6 \
+        and worst.get("lambda", 0) < 1e-4 and worst.get("shared", 0) < 1e-5
     print("OK" if ok else "MISMATCH")
     return 0 if ok else 1
 

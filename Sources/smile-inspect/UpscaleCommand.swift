@@ -9,25 +9,37 @@ struct UpscaleCommand: ParsableCommand {
         abstract: "Build a SMILE mixture-of-experts model from a base and its fine-tunes (FusionBench SmileMoELinear layout).",
         discussion: """
             Every selected linear layer (a 2-D .weight, with its .bias when there is one) becomes a SMILE \
-            layer: the pretrained layer, one rank-k expert per model built from the SVD of its update \
-            ΔWᵢ = Wᵢ − W_pre (u = U_{i,:k}, svh = diag(S_{i,:k}) V_{i,:k}ᵀ, bias = bᵢ − b_pre; LoRA adapters are \
-            decomposed from their factors), and a router whose logit for expert i is ‖V_{i,:gate_k}ᵀ x‖₂; the \
-            softmax over experts keeps the top_k and renormalises. Defaults are FusionBench's: k 128, gate_k \
-            1, top_k 1. k is clamped to each layer's largest update rank; --rank-for-energy F instead picks, \
-            per layer, the rank keeping F of every expert's energy (--k then caps it).
+            layer: a shared path, one rank-k expert per model, and a router whose logit for expert i is \
+            ‖V_{i,:gate_k}ᵀ x‖₂ (V_i from the SVD of the update ΔWᵢ = Wᵢ − W_pre; LoRA adapters are decomposed \
+            from their factors); the softmax over experts keeps the top_k and renormalises. By default \
+            (--shared merged) the shared path is the task-arithmetic merge W_pre + λ*ΣΔWⱼ, λ* the layer's \
+            data-free optimum, and expert i holds the rank-k SVD of the residual ΔWᵢ − λ*ΣΔWⱼ (u, svh, bias \
+            bᵢ − b_shared): the shared path carries what the tasks share at full rank and no parameter cost, \
+            the experts what is their own, and a token sent to the wrong expert loses less. --shared \
+            pretrained is FusionBench's SMILE (W_pre, experts on ΔWᵢ), --shared merged:λ a fixed λ. The \
+            router's rank defaults to each layer's k (--gate-k k): it reads exactly the directions its expert \
+            acts on. With --shared pretrained --gate-k 1 the output is FusionBench's own upscaling (k 128, \
+            gate_k 1, top_k 1 are its defaults). k is clamped to each layer's largest update rank; \
+            --rank-for-energy F instead picks, per layer, the rank keeping F of every expert's energy (--k then \
+            caps it). --balanced-router scales each expert's gate block to the same typical logit on inputs \
+            shaped like W_pre's (measured: no gain on real tokens, kept as an option). When every model is a \
+            LoRA adapter the defaults are FusionBench's (--shared pretrained --gate-k 1): on the realtasks LoRA \
+            family neither the merged path nor the tied router rank beat it on every task.
 
             --budget F spends at most F × the upscaled layers' base parameters on routers, experts and expert \
             biases, choosing k per layer by greedy water-filling over the experts' singular values: each \
             extra rank of a layer costs E·(m+n) and buys Σᵢ σᵢ²/‖ΔWᵢ‖², the sum of per-expert energy shares \
-            (scale-free, so no task or layer takes the ranks because its weights are larger); --k then means \
-            "at most k", --rank-floor the least k of every layer. The plan (per layer: k, energy kept, cost, \
-            and the best uniform k for the same budget) is printed before anything is written — on standard \
-            output above a text report, on standard error when standard output carries markdown, json or csv \
-            or the report goes to -o — and recorded in smile_config.json.
+            (scale-free, so no task or layer takes the ranks because its weights are larger); with --gate-k k \
+            a rank also pays its router row, E·(m+2n). --k then means "at most k", --rank-floor the least k \
+            of every layer. The plan (per layer: k, energy kept, cost, and the best uniform k for the same \
+            budget) is printed before anything is written — on standard output above a text report, on \
+            standard error when standard output carries markdown, json or csv or the report goes to -o — and \
+            recorded in smile_config.json.
 
             --gate-k auto picks, per layer, the smallest router rank whose routing accuracy on probe inputs \
             reaches --routing-target (default 0.9). Probes of task i are x = V_{i,:p} z, z ~ N(0, I), from \
-            the subspace its rank-p expert acts on (p = --probe-rank, default the layer's k); neutral probes \
+            the subspace its rank-p expert acts on (p = --probe-rank, default the layer's k; a budget's planning \
+            pass searches before k is known and uses min(128, update rank)); neutral probes \
             x = V_{pre,:p} z come from the pretrained weight's top input directions, where no expert should \
             be strongly preferred: their mean max-probability and normalised entropy are reported. Each \
             layer reports the accuracy at its gate rank and at FusionBench's default 1.
@@ -64,6 +76,8 @@ struct UpscaleCommand: ParsableCommand {
             EXAMPLES:
               smile-inspect upscale --base base/ --models full-a lora-b --out moe/
               smile-inspect upscale --base base/ --models a b --out moe32/ --k 32 --top-k 2
+              smile-inspect upscale --base base/ --models a b --out moe-fb/ \
+                  --shared pretrained --gate-k 1       # FusionBench's own SMILE
               smile-inspect upscale --base base/ --models a b --out moe-base/ --others base
               smile-inspect upscale --base base/ --models a b --out moe/ --force \\
                   --rank-for-energy 0.99 --include 'attention'
@@ -80,8 +94,8 @@ struct UpscaleCommand: ParsableCommand {
     var out: String
     @Option(name: .customLong("k"), parsing: .unconditional, help: ArgumentHelp("Expert rank k (default 128; with --rank-for-energy, the cap).", valueName: "k"))
     var k: Int?
-    @Option(name: .customLong("gate-k"), help: ArgumentHelp("Right singular vectors per expert in the router, or auto (see --routing-target).", valueName: "g|auto"))
-    var gateK = "1"
+    @Option(name: .customLong("gate-k"), help: ArgumentHelp("Right singular vectors per expert in the router: a number, k (each layer's expert rank; the default unless every model is a LoRA adapter, then 1), or auto (see --routing-target).", valueName: "g|k|auto"))
+    var gateK: String?
     @Option(parsing: .unconditional, help: ArgumentHelp("With --gate-k auto: the mean probe routing accuracy each layer's router must reach.", valueName: "fraction"))
     var routingTarget = 0.9
     @Option(parsing: .unconditional, help: ArgumentHelp("Parameter overhead over the upscaled base layers to spend on routers and experts (0.5: +50%).", valueName: "F"))
@@ -92,6 +106,10 @@ struct UpscaleCommand: ParsableCommand {
     var layout = UpscaleLayout.smileMoELinear.rawValue
     @Option(parsing: .unconditional, help: ArgumentHelp("Probe subspace rank p (default: each layer's k).", valueName: "p"))
     var probeRank: Int?
+    @Option(help: ArgumentHelp("Shared path: merged (W_pre + λ*ΣΔWⱼ with the layer's λ*, experts on the residuals; the default unless every model is a LoRA adapter), merged:λ, or pretrained (FusionBench: W_pre, experts on ΔWᵢ; the default for adapters only).", valueName: "path"))
+    var shared: String?
+    @Flag(help: "Balance the router: scale each expert's gate block so every expert gets the same typical logit on inputs shaped like the pretrained weight's.")
+    var balancedRouter = false
     @Option(name: .customLong("top-k"), parsing: .unconditional, help: ArgumentHelp("Experts each input is sent to.", valueName: "n"))
     var topK = 1
     @Option(help: ArgumentHelp("Upscale only linear weights whose name matches this regular expression (a tensor a model lacks or stores reshaped outside the selection is then a note, and its base value is written).", valueName: "regex"))
@@ -118,17 +136,19 @@ struct UpscaleCommand: ParsableCommand {
 
     func validate() throws {
         try family.requireFamily()
+        if let shared, SharedPath(argument: shared) == nil { throw ValidationError("--shared must be pretrained, merged or merged:λ (a number), got \"\(shared)\"") }
+        let gateK = self.gateK ?? "k"
         guard OtherTensorPolicy(argument: others) != nil else { throw ValidationError("--others must be average, base or model:NAME, got \"\(others)\"") }
         guard MemoryAccounting.parse(maxShardSize) != nil else { throw ValidationError("--max-shard-size must be a size such as 2GB, 500MB, 8G or a number of bytes, got \"\(maxShardSize)\"") }
         if let k, k < 1 { throw ValidationError("--k must be at least 1, got \(k)") }
         if let f = rankForEnergy, !(f > 0 && f <= 1) { throw ValidationError("--rank-for-energy must be in (0, 1], got \(f)") }
-        guard gateK == "auto" || (Int(gateK) ?? 0) >= 1 else { throw ValidationError("--gate-k must be a positive integer or auto, got \"\(gateK)\"") }
+        guard gateK == "auto" || gateK == "k" || (Int(gateK) ?? 0) >= 1 else { throw ValidationError("--gate-k must be a positive integer, k or auto, got \"\(gateK)\"") }
         guard UpscaleLayout(rawValue: layout) != nil else { throw ValidationError("--layout must be \(UpscaleLayout.allCases.map(\.rawValue).joined(separator: " or ")), got \"\(layout)\"") }
         if let budget, !(budget >= 0 && budget.isFinite) { throw ValidationError("--budget must be a non-negative fraction such as 0.5, got \(budget)") }
         if budget != nil, rankForEnergy != nil { throw ValidationError("--budget and --rank-for-energy both choose k; pass one of them") }
         guard rankFloor >= 1 else { throw ValidationError("--rank-floor must be at least 1, got \(rankFloor)") }
         guard routingTarget > 0, routingTarget <= 1 else { throw ValidationError("--routing-target must be in (0, 1], got \(routingTarget)") }
-        if gateK == "auto", probeSamples == 0 { throw ValidationError("--gate-k auto measures routing on probes; --probe-samples must be positive") }
+        if self.gateK == "auto", probeSamples == 0 { throw ValidationError("--gate-k auto measures routing on probes; --probe-samples must be positive") }
         if let probeRank, probeRank < 1 { throw ValidationError("--probe-rank must be at least 1, got \(probeRank)") }
         guard topK >= 1 else { throw ValidationError("--top-k must be at least 1, got \(topK)") }
         guard probeSamples >= 0 else { throw ValidationError("--probe-samples must not be negative") }
@@ -140,16 +160,20 @@ struct UpscaleCommand: ParsableCommand {
             let selection = try TensorSelection(include: include, exclude: exclude)
             let compatibility = try CompatibilityGate.check(family, selection: selection)
             let rank: ExpertRankRule = rankForEnergy.map { .energy($0, maximum: k) } ?? .fixed(k ?? (budget == nil ? 128 : Int.max))
+            let opened = try family.open(selection: selection)
+            let defaults = SmileUpscaleOptions.measuredDefaults(kinds: opened.modelKinds)
+            let gateK = self.gateK ?? (defaults.gateRankTiedToK ? "k" : "1")
             let options = SmileUpscaleOptions(
                 expertRank: rank, gateRank: Int(gateK) ?? 1, topK: topK, include: include, exclude: exclude,
                 others: OtherTensorPolicy(argument: others)!, maxShardBytes: MemoryAccounting.parse(maxShardSize)!,
                 replaceExisting: force, probeSamples: probeSamples, probeRank: probeRank, seed: seed,
-                routingTarget: gateK == "auto" ? routingTarget : nil, budget: budget, rankFloor: rankFloor, layout: UpscaleLayout(rawValue: layout)!)
+                routingTarget: gateK == "auto" ? routingTarget : nil, budget: budget, rankFloor: rankFloor, layout: UpscaleLayout(rawValue: layout)!,
+                sharedPath: shared.flatMap(SharedPath.init(argument:)) ?? defaults.sharedPath, balancedRouter: balancedRouter, gateRankTiedToK: gateK == "k")
             let progress = ProgressLine(enabled: !quiet)
             // The plan is human text: on standard output only when the report there is human text too
             // (a failure to print it there shows again, as exit 5, when the report is printed).
             let planToStandardOutput = !json && report.leavesStandardOutputToHumans
-            let report = try SmileUpscaler(options: options).upscale(try family.open(selection: selection), to: URL(fileURLWithPath: out), progress: { progress.update($0) }) { plan in
+            let report = try SmileUpscaler(options: options).upscale(opened, to: URL(fileURLWithPath: out), progress: { progress.update($0) }) { plan in
                 guard let budget = plan.budget else { return }
                 progress.finish()
                 let text = Self.planSummary(budget)

@@ -34,6 +34,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: root) }
         let run = try CommandRunner.run(try Self.family(root) + ["--out", root.appendingPathComponent("smile").path, "--budget", "0.5", "--json"])
         #expect(run.status == 0, "\(run.stderr)")
+        // --format json too: standard output holds the JSON document only (the plan is not printed before it).
+        let format = try CommandRunner.run(try Self.family(root) + ["--out", root.appendingPathComponent("smile2").path, "--budget", "0.5", "--format", "json"])
+        #expect(format.status == 0 && (try? JSONSerialization.jsonObject(with: Data(format.stdout.utf8))) != nil, "\(format.stdout.prefix(200))")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         #expect(Set(object.keys) == ["schemaVersion", "command", "output", "config", "compatibility"])
         let config = try #require(object["config"] as? [String: Any])
@@ -51,7 +54,8 @@ import Testing
             (["--budget", "0.0001"], "below the routers' own cost"),
             (["--gate-k", "100000"], "is larger than"),
             (["--layout", "fusionbench-hf"], "config.json"),
-            (["--gate-k", "zero"], "--gate-k must be a positive integer or auto"),
+            (["--gate-k", "zero"], "--gate-k must be a positive integer, k or auto"),
+            (["--shared", "merged:x"], "--shared must be pretrained, merged or merged:λ"),
             (["--budget", "0.5", "--rank-for-energy", "0.9"], "pass one of them"),
         ]
         for (flags, message) in cases {

@@ -23,6 +23,9 @@ public struct LayerSpectra: Sendable, Equatable {
     /// Per expert, the energy beyond its listed σ (0 when all are listed; a leading spectrum's
     /// ``UpdateSpectrum/uncapturedEnergy``): ‖ΔWᵢ‖² = Σⱼ σ_{i,j}² + this.
     public var uncapturedEnergy: [Double]
+    /// The router's rank is the experts' k (`--gate-k k`): each rank then also buys one gate row per
+    /// expert, so it costs E·(m + 2n) and the router costs nothing up front.
+    public var tiedGate = false
     /// Per expert, shareᵢ(k) at index k − 1 (empty for a zero update).
     private var cumulativeShares: [[Double]]
 
@@ -59,11 +62,12 @@ public struct LayerSpectra: Sendable, Equatable {
     public var expertCount: Int { singularValues.count }
     /// m·n (+ m with a bias): the base layer's parameters.
     public var baseParameters: Int { rows * columns + (hasBias ? rows : 0) }
-    /// E·(m + n): one more rank for every expert.
-    public var stepCost: Int { expertCount * (rows + columns) }
-    /// E·g·n router + E·m expert biases, g clamped to min(m, n).
+    /// E·(m + n): one more rank for every expert; E·(m + 2n) with a ``tiedGate`` (one more gate row each).
+    public var stepCost: Int { expertCount * (rows + columns + (tiedGate ? columns : 0)) }
+    /// E·g·n router + E·m expert biases, g clamped to min(m, n); with a ``tiedGate`` the router is paid
+    /// per rank (``stepCost``) and `gateRank` is ignored.
     public func fixedCost(gateRank: Int) -> Int {
-        expertCount * Swift.min(gateRank, Swift.min(rows, columns)) * columns + (hasBias ? expertCount * rows : 0)
+        (tiedGate ? 0 : expertCount * Swift.min(gateRank, Swift.min(rows, columns)) * columns) + (hasBias ? expertCount * rows : 0)
     }
     /// Overhead of rank k and gate rank g over the base layer: router, experts, expert biases.
     public func overhead(rank k: Int, gateRank: Int) -> Int { fixedCost(gateRank: gateRank) + k * stepCost }

@@ -93,7 +93,7 @@ public struct RankBudgetPlan: Codable, Sendable, Equatable {
             ranks = allocation.ranks
         }
         let planned = zip(layers, zip(ranks, gateRanks)).map { layer, kg in
-            Layer(module: layer.module, k: kg.0, gateK: kg.1, overheadParameters: layer.overhead(rank: kg.0, gateRank: kg.1), energyKept: layer.meanEnergyShare(rank: kg.0))
+            Layer(module: layer.module, k: kg.0, gateK: layer.tiedGate ? Swift.min(kg.0, Swift.min(layer.rows, layer.columns)) : kg.1, overheadParameters: layer.overhead(rank: kg.0, gateRank: kg.1), energyKept: layer.meanEnergyShare(rank: kg.0))
         }
         let overhead = planned.reduce(0) { $0 + $1.overheadParameters }
         let uniformPoints = uniformCurve(layers, gateRanks: gateRanks, maxRank: maxRank, clamped: !uniform)

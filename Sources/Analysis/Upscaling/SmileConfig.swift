@@ -83,6 +83,13 @@ public struct SmileConfig: Codable, Sendable, Equatable {
     /// What the user should know before using the output (``SmileUpscaler/costWarnings(_:)``); nil when
     /// nothing to say.
     public var warnings: [String]? = nil
+    /// What the shared path carries, ``SharedPath/argument`` (`pretrained`, `merged`, `merged:λ`; nil in
+    /// files from before the option: `pretrained`).
+    public var sharedPath: String?
+    /// Whether each layer's gate rank is its k (`--gate-k k`; nil in older files: no).
+    public var gateKTiedToK: Bool?
+    /// Whether router blocks were balanced (``SmileGate/balanced(weight:)``; nil in older files: no).
+    public var balancedRouter: Bool?
 
     /// The JSON bytes as written to ``fileName``.
     public func encoded() throws -> Data { try Self.snakeCaseJSON(self) }
@@ -133,6 +140,9 @@ public struct UpscaledLayer: Codable, Sendable, Equatable {
     /// Routing on task and neutral probes for this layer's gate rank and FusionBench's default 1 (nil
     /// when not measured or the layer has no updates).
     public var routing: LayerRouting?
+    /// The shared path's λ: `pretrained_model` holds W_pre + λ ΣΔWⱼ and the experts, ``energyKept`` and
+    /// ``updateRanks`` refer to the residuals ΔWᵢ − λ ΣΔWⱼ (nil or 0: W_pre and ΔWᵢ, FusionBench's SMILE).
+    public var sharedLambda: Double?
 }
 
 /// The result of ``SmileUpscaler/upscale(_:to:progress:)``: where the model went and its configuration.

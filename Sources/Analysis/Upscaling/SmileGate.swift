@@ -75,6 +75,44 @@ public struct SmileGate: Sendable, Equatable {
 
     /// (E·g)·in.
     public var parameterCount: Int { weights.rows * weights.columns }
+
+    /// cᵢ = ‖W Gᵢᵀ‖_F for each expert's block Gᵢ (g×in): the root-mean-square logit of expert i for inputs
+    /// x ~ N(0, WᵀW), i.e. inputs shaped like what `weight` (m×in, the pretrained layer) responds to —
+    /// direction vⱼ of W weighted by its σⱼ. Zero for an all-zero block.
+    public func inputScales(weight: MatrixF) -> [Double] {
+        precondition(weight.columns == inFeatures, "the weight takes \(weight.columns) features, the gate \(inFeatures)")
+        let projected = weight.multiplied(by: weights, transposingOther: true)  // m × (E·g)
+        let g = gateRank
+        var squares = [Double](repeating: 0, count: expertCount)
+        for r in 0..<projected.rows {
+            for e in 0..<expertCount {
+                for j in 0..<g { let p = Double(projected[r, e * g + j]); squares[e] += p * p }
+            }
+        }
+        return squares.map { $0.squareRoot() }
+    }
+
+    /// The gate with each expert's block scaled by c̄/cᵢ (``inputScales(weight:)``, c̄ their mean over
+    /// non-zero blocks): every expert gets the same typical logit, so an expert whose subspace catches
+    /// more of the common input energy no longer wins everywhere, and the mean logit scale — FusionBench's
+    /// softmax temperature — is kept. A per-expert constant folds into the gate rows, so the result is
+    /// still a FusionBench gate. Zero blocks stay zero; with one expert the gate is returned unchanged.
+    public func balanced(weight: MatrixF) -> SmileGate {
+        guard expertCount > 1 else { return self }
+        let scales = inputScales(weight: weight)
+        let live = scales.filter { $0 > 0 }
+        guard !live.isEmpty else { return self }
+        let mean = live.reduce(0, +) / Double(live.count)
+        var out = weights
+        let g = gateRank
+        for e in 0..<expertCount where scales[e] > 0 {
+            let factor = Float(mean / scales[e])
+            for r in (e * g)..<((e + 1) * g) {
+                for c in 0..<inFeatures { out[r, c] *= factor }
+            }
+        }
+        return SmileGate(weights: out, expertCount: expertCount)
+    }
 }
 
 /// How a batch is routed, following FusionBench's `SmileMoELinear.forward`: softmax over **all** experts'

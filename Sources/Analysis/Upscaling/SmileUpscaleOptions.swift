@@ -3,8 +3,11 @@ public struct SmileUpscaleOptions: Sendable, Equatable {
     /// How many triplets each expert keeps (``ExpertRankRule``).
     public var expertRank: ExpertRankRule
     /// g = gate_k: right singular vectors per expert in the router (with ``routingTarget``, the search's
-    /// upper limit is min(p, m, n) instead).
+    /// upper limit is min(p, m, n) instead; with ``gateRankTiedToK``, ignored).
     public var gateRank: Int
+    /// `--gate-k k`: every layer's router rank is its expert rank k, so the router reads exactly the
+    /// subspace each expert acts on (a budget then prices a rank at E·(m + 2n)).
+    public var gateRankTiedToK: Bool
     /// `--gate-k auto`: per layer the smallest gate rank whose mean routing accuracy on task probes
     /// reaches this target (``LayerRouting``); nil: ``gateRank`` everywhere.
     public var routingTarget: Double?
@@ -36,13 +39,22 @@ public struct SmileUpscaleOptions: Sendable, Equatable {
     public var probeRank: Int?
     /// Seed of the probes.
     public var seed: UInt64
+    /// What the shared path carries (``SharedPath``); FusionBench: ``SharedPath/pretrained``.
+    public var sharedPath: SharedPath
+    /// Scale each expert's router block so experts get the same typical logit on inputs shaped like the
+    /// pretrained weight's (``SmileGate/balanced(weight:)``); FusionBench: false.
+    public var balancedRouter: Bool
 
     public init(
         expertRank: ExpertRankRule = .fusionBenchDefault, gateRank: Int = 1, topK: Int = 1, include: String? = nil,
         exclude: String? = nil, others: OtherTensorPolicy = .average, maxShardBytes: Int = 2_000_000_000,
         replaceExisting: Bool = false, probeSamples: Int = 32, probeRank: Int? = nil, seed: UInt64 = 20_240_810,
-        routingTarget: Double? = nil, budget: Double? = nil, rankFloor: Int = 1, layout: UpscaleLayout = .smileMoELinear
+        routingTarget: Double? = nil, budget: Double? = nil, rankFloor: Int = 1, layout: UpscaleLayout = .smileMoELinear,
+        sharedPath: SharedPath = .pretrained, balancedRouter: Bool = false, gateRankTiedToK: Bool = false
     ) {
+        self.gateRankTiedToK = gateRankTiedToK
+        self.sharedPath = sharedPath
+        self.balancedRouter = balancedRouter
         self.expertRank = expertRank
         self.gateRank = gateRank
         self.routingTarget = routingTarget
@@ -58,6 +70,15 @@ public struct SmileUpscaleOptions: Sendable, Equatable {
         self.probeSamples = probeSamples
         self.probeRank = probeRank
         self.seed = seed
+    }
+
+    /// The command's defaults, chosen by measurement on the realtasks family (`benchmarks/realtasks-smile.md`):
+    /// with any full (dense) fine-tune, the merged shared path and the router rank tied to k (full
+    /// fine-tunes: 0.962 normalized at `--budget 0.5` against 0.880 for FusionBench's choice); with LoRA
+    /// adapters only, FusionBench's pretrained path and gate_k 1 (every setting measured kept 0.905–0.919
+    /// and none beat it on every task).
+    public static func measuredDefaults(kinds: [ModelKind]) -> (sharedPath: SharedPath, gateRankTiedToK: Bool) {
+        kinds.allSatisfy { $0 == .lora } ? (.pretrained, false) : (.merged(lambda: nil), true)
     }
 
     /// Checks ranges that do not depend on the family. Throws ``UpscaleError/invalidOption(_:)``.
@@ -79,5 +100,6 @@ public struct SmileUpscaleOptions: Sendable, Equatable {
         if let budget, !(budget >= 0 && budget.isFinite) { throw fail("the budget must be a non-negative fraction of the base layers' parameters, got \(budget)") }
         guard rankFloor >= 1 else { throw fail("the rank floor must be at least 1, got \(rankFloor)") }
         if budget != nil, case .energy = expertRank { throw fail("--budget and --rank-for-energy both choose k; pass one of them") }
+        if gateRankTiedToK, routingTarget != nil { throw fail("the gate rank is either tied to k or searched (auto), not both") }
     }
 }

@@ -25,9 +25,11 @@ extension SmileUpscaler {
         options.probeRank ?? Swift.min(ExpertRankRule.fusionBenchDefault.requestedRank ?? 128, options.expertRank.rank(for: decompositions))
     }
 
-    /// The probes of one layer, seeded by its position among the upscaled layers.
-    func probes(_ inputs: LayerInputs, _ decompositions: [UpdateDecomposition], index: Int, context: String) throws -> RoutingProbes {
-        try RoutingProbes(weight: inputs.base.weight, decompositions: decompositions, rank: probeRank(decompositions), samples: options.probeSamples,
+    /// The probes of one layer, of rank `rank` (default ``probeRank(_:)``), seeded by its position among
+    /// the upscaled layers. When the layer is built its k is known and is the default p (`--probe-rank`
+    /// overrides); the budget's planning pass searches before k is chosen and uses ``probeRank(_:)``.
+    func probes(_ inputs: LayerInputs, _ decompositions: [UpdateDecomposition], rank: Int? = nil, index: Int, context: String) throws -> RoutingProbes {
+        try RoutingProbes(weight: inputs.base.weight, decompositions: decompositions, rank: rank ?? probeRank(decompositions), samples: options.probeSamples,
                           seed: options.seed &+ UInt64(index), neutral: true, context: context)
     }
 
@@ -43,7 +45,7 @@ extension SmileUpscaler {
         for name in selected.sorted() {
             guard let shape = shapes[name], shape.count == 2 else { continue }
             let limit = Swift.min(shape[0], shape[1])
-            if options.routingTarget == nil, options.gateRank > limit {
+            if options.routingTarget == nil, !options.gateRankTiedToK, options.gateRank > limit {
                 throw UpscaleError.invalidOption("--gate-k \(options.gateRank) is larger than \(name) allows (\(shape[0])×\(shape[1]): at most \(limit))")
             }
             if options.layout == .fusionBenchHF, options.budget == nil, case let .fixed(k) = options.expertRank, k > limit {
@@ -58,7 +60,7 @@ extension SmileUpscaler {
         var plan = UpscalePlan()
         if hf, options.budget == nil, options.routingTarget == nil {
             plan.uniformRank = options.expertRank.requestedRank ?? 128
-            plan.uniformGateRank = options.gateRank
+            plan.uniformGateRank = options.gateRankTiedToK ? plan.uniformRank : options.gateRank
             return plan
         }
         guard options.budget != nil || hf else { return plan }
@@ -66,20 +68,25 @@ extension SmileUpscaler {
         var spectra = [LayerSpectra](), gates = [Int]()
         for (index, name) in names.enumerated() {
             progress?(FamilyAnalyzer.Progress(done: index, total: names.count, current: "planning \(name)"))
-            let inputs = try inputs(family, weight: name, bias: selected[name]!)
-            let decompositions = try SmileLayer.decompose(inputs.updates, context: name)
-            let zero = decompositions.allSatisfy(\.isZero)
-            if zero && !hf { continue }
+            let original = try inputs(family, weight: name, bias: selected[name]!)
+            let split = try split(original, context: name)
+            if split == nil && !hf { continue }
+            let zero = split == nil
+            let inputs = split?.inputs ?? original
+            let decompositions = try split?.decompositions ?? SmileLayer.decompose(original.updates, context: name)
+            let router = split?.routerDecompositions ?? decompositions
             let module = SmileStateDict.moduleName(forWeight: name)
             var g = options.gateRank
             if let target = options.routingTarget, !zero {
-                let found = searchGateRank(try probes(inputs, decompositions, index: spectra.count, context: name), decompositions, target: target)
+                let found = searchGateRank(try probes(original, router, index: spectra.count, context: name), router, target: target)
                 g = found.gateK
                 plan.gateRanks[module] = g
                 plan.searches[module] = found.search
             }
             gates.append(g)
-            spectra.append(LayerSpectra(module: module, bias: inputs.base.bias != nil, decompositions: decompositions))
+            var layer = LayerSpectra(module: module, bias: inputs.base.bias != nil, decompositions: decompositions)
+            layer.tiedGate = options.gateRankTiedToK
+            spectra.append(layer)
         }
         if hf {
             let fits = spectra.map { Swift.min($0.rows, $0.columns) }.min() ?? 1
@@ -93,11 +100,13 @@ extension SmileUpscaler {
             plan.budget = planned
             for layer in planned.layers { plan.ranks[layer.module] = layer.k }
             if hf { plan.uniformRank = planned.layers.first?.k }
+            if hf, options.gateRankTiedToK { plan.uniformGateRank = plan.uniformRank }
         } else if hf {
             let k = options.expertRank.requestedRank ?? 128
             let limit = spectra.map { Swift.min($0.rows, $0.columns) }.min() ?? k
             guard k <= limit else { throw UpscaleError.invalidOption("--k \(k) is larger than the smallest projection allows (rank_of_expert at most \(limit))") }
             plan.uniformRank = k
+            if options.gateRankTiedToK { plan.uniformGateRank = k }
         }
         return plan
     }

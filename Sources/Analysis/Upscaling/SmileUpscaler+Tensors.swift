@@ -11,7 +11,10 @@ extension SmileUpscaler {
     /// A built layer with what the report needs about it.
     struct BuiltLayer {
         var layer: SmileLayer
+        /// The decompositions the experts were cut from (of the residuals Rᵢ with a merged shared path).
         var decompositions: [UpdateDecomposition]
+        /// The layer's shared-path λ (0: W_pre).
+        var lambda: Double
         /// Routing on probes for the chosen and the default gate rank (nil without probes).
         var routing: LayerRouting?
     }
@@ -30,25 +33,57 @@ extension SmileUpscaler {
         return LayerInputs(base: PlainLinear(weight: weight, bias: baseBias), updates: try family.updates(for: name), fineTunedBiases: fineTunedBiases)
     }
 
-    /// Builds the SMILE layer for `inputs` (module `module`, the `index`-th upscaled, which seeds its
+    /// A layer split by ``SmileUpscaleOptions/sharedPath``: the shared layer and residual updates
+    /// (``SharedPath/split(base:updates:fineTunedBiases:lambda:)``), their decompositions, λ, and W_pre
+    /// (the router's input model, ``SmileGate/balanced(weight:)``). Nil when every update is zero.
+    struct SplitLayer {
+        var inputs: LayerInputs
+        /// Of the residuals Rᵢ (the experts are cut from them).
+        var decompositions: [UpdateDecomposition]
+        /// Of the updates ΔWᵢ themselves: the router and its probes read these (``SharedPath``).
+        var routerDecompositions: [UpdateDecomposition]
+        var lambda: Double
+        var pretrainedWeight: MatrixF
+    }
+
+    /// Decomposes the updates of `inputs` and, with a merged shared path, splits them (nil when every
+    /// update is zero: the layer stays plain W_pre).
+    func split(_ inputs: LayerInputs, context: String) throws -> SplitLayer? {
+        let decompositions = try SmileLayer.decompose(inputs.updates, context: context)
+        guard !decompositions.allSatisfy(\.isZero) else { return nil }
+        let lambda = options.sharedPath.lambda(updates: inputs.updates, decompositions: decompositions)
+        guard lambda != 0 else {
+            return SplitLayer(inputs: inputs, decompositions: decompositions, routerDecompositions: decompositions, lambda: 0, pretrainedWeight: inputs.base.weight)
+        }
+        let (shared, residuals) = SharedPath.split(base: inputs.base, updates: inputs.updates, fineTunedBiases: inputs.fineTunedBiases, lambda: lambda)
+        let split = LayerInputs(base: shared, updates: residuals, fineTunedBiases: inputs.fineTunedBiases)
+        return SplitLayer(inputs: split, decompositions: try SmileLayer.decompose(residuals, context: context), routerDecompositions: decompositions,
+                          lambda: lambda, pretrainedWeight: inputs.base.weight)
+    }
+
+    /// Builds the SMILE layer for `original` (module `module`, the `index`-th upscaled, which seeds its
     /// probes): k and gate rank from `plan` when it has them, else from the options (an auto gate rank
     /// searched here). Nil when every update is zero.
-    func build(_ inputs: LayerInputs, module: String, plan: UpscalePlan, index: Int) throws -> BuiltLayer? {
-        let decompositions = try SmileLayer.decompose(inputs.updates, context: module)
-        guard !decompositions.allSatisfy(\.isZero) else { return nil }
+    func build(_ original: LayerInputs, module: String, plan: UpscalePlan, index: Int) throws -> BuiltLayer? {
+        guard let split = try split(original, context: module) else { return nil }
+        let (inputs, decompositions, router) = (split.inputs, split.decompositions, split.routerDecompositions)
         let measure = options.probeSamples > 0
-        let probes = measure ? try probes(inputs, decompositions, index: index, context: module) : nil
+        let rank = plan.uniformRank ?? plan.ranks[module] ?? options.expertRank.rank(for: decompositions)
+        let probes = measure ? try probes(original, router, rank: options.probeRank ?? rank, index: index, context: module) : nil
         var gateRank = plan.uniformGateRank ?? plan.gateRanks[module] ?? options.gateRank
         var search = plan.searches[module]
         if let target = options.routingTarget, let probes, plan.uniformGateRank == nil, plan.gateRanks[module] == nil {
-            (gateRank, search) = searchGateRank(probes, decompositions, target: target)
+            (gateRank, search) = searchGateRank(probes, router, target: target)
         }
-        let layer = SmileLayer(
+        if options.gateRankTiedToK { gateRank = rank }
+        var layer = SmileLayer(
             base: inputs.base, decompositions: decompositions,
             biasDeltas: SmileLayer.biasDeltas(base: inputs.base, fineTunedBiases: inputs.fineTunedBiases),
-            rank: plan.uniformRank ?? plan.ranks[module] ?? options.expertRank.rank(for: decompositions), gateRank: gateRank, topK: options.topK)
-        let routing = probes.map { LayerRouting($0, decompositions: decompositions, gateK: layer.gate.gateRank, topK: options.topK, samples: options.probeSamples, search: search) }
-        return BuiltLayer(layer: layer, decompositions: decompositions, routing: routing)
+            rank: rank, gateRank: gateRank, topK: options.topK)
+        if split.lambda != 0 { layer.gate = SmileGate(decompositions: router, gateRank: gateRank) }
+        if options.balancedRouter { layer.gate = layer.gate.balanced(weight: split.pretrainedWeight) }
+        let routing = probes.map { LayerRouting($0, decompositions: router, gateK: layer.gate.gateRank, topK: options.topK, samples: options.probeSamples, search: search) }
+        return BuiltLayer(layer: layer, decompositions: decompositions, lambda: split.lambda, routing: routing)
     }
 
     /// Builds the SMILE layer for the linear weight `name` of `family` (no output written): nil when every

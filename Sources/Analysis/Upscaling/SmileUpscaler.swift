@@ -168,7 +168,8 @@ public struct SmileUpscaler: Sendable {
             parameters: ParameterCounts(base: baseParameters, upscaled: output.parameterCount, keepAll: expertCount * baseParameters),
             routingProbe: SmileConfig.Probe(samples: options.probeSamples, probeRank: options.probeRank, seed: options.seed),
             files: files + sideFiles, notes: family.notes + family.skipped.map { "\($0.model): \($0.tensor) \($0.reason); the base value was written" } + paddingNote(modules, tasks: family.taskNames),
-            layout: options.layout.rawValue, budget: plan.budget, routingTarget: options.routingTarget)
+            layout: options.layout.rawValue, budget: plan.budget, routingTarget: options.routingTarget,
+            sharedPath: options.sharedPath.argument, gateKTiedToK: options.gateRankTiedToK, balancedRouter: options.balancedRouter)
         let warnings = Self.costWarnings(modules)
         config.warnings = warnings.isEmpty ? nil : warnings
         try AtomicFile.write(data: try config.encoded(), to: staging.appendingPathComponent(SmileConfig.fileName))
@@ -228,6 +229,7 @@ public struct SmileUpscaler: Sendable {
             energyKept: built.decompositions.map { $0.energyKept(rank: layer.rank) },
             truncationError: built.decompositions.map { Double($0.truncationError(rank: layer.rank)) },
             parameters: ParameterCounts(base: base, upscaled: layer.parameterCount, keepAll: expertCount * base),
-            routingAccuracy: accuracy, routingAccuracyGateSubspace: gateAccuracy, routing: built.routing)
+            routingAccuracy: accuracy, routingAccuracyGateSubspace: gateAccuracy, routing: built.routing,
+            sharedLambda: built.lambda == 0 ? nil : built.lambda)
     }
 }

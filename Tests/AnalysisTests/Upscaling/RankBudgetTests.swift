@@ -14,7 +14,11 @@ import Testing
             var bias: Bool
             var sigmas: [[Double]]
             var max_rank: Int
-            var spectra: LayerSpectra { LayerSpectra(module: module, rows: m, columns: n, hasBias: bias, singularValues: sigmas, maxRank: max_rank) }
+            func spectra(tied: Bool) -> LayerSpectra {
+                var layer = LayerSpectra(module: module, rows: m, columns: n, hasBias: bias, singularValues: sigmas, maxRank: max_rank)
+                layer.tiedGate = tied
+                return layer
+            }
         }
         struct Uniform: Decodable {
             var k: Int
@@ -27,6 +31,8 @@ import Testing
             var budget: Double
             var floor: Int
             var cap: Int?
+            /// `--gate-k k`: the router's rank is k.
+            var tied: Bool?
             var base_parameters: Int
             var refused: Bool
             var ranks: [Int]?
@@ -40,10 +46,12 @@ import Testing
     @Test func matchesTheNumpyReference() throws {
         let data = try Data(contentsOf: Fixtures.url("upscale/budget_allocation_reference.json"))
         let reference = try JSONDecoder().decode(Reference.self, from: data)
-        #expect(reference.cases.count == 48)
+        #expect(reference.cases.count == 66)
+        #expect(reference.cases.filter { $0.tied == true }.count == 18)
         var planned = 0
         for c in reference.cases {
-            let layers = c.layers.map(\.spectra)
+            let tied = c.tied ?? false
+            let layers = c.layers.map { $0.spectra(tied: tied) }
             let gates = c.layers.map(\.g)
             guard !c.refused else {
                 #expect(throws: UpscaleError.self, "\(c.name)") { try RankBudgetPlan.plan(layers, gateRanks: gates, budget: c.budget, maxRank: c.cap, floor: c.floor, uniform: false) }
@@ -52,6 +60,7 @@ import Testing
             let plan = try RankBudgetPlan.plan(layers, gateRanks: gates, budget: c.budget, maxRank: c.cap, floor: c.floor, uniform: false)
             planned += 1
             #expect(plan.layers.map(\.k) == c.ranks, "\(c.name)")
+            if tied { #expect(plan.layers.allSatisfy { $0.gateK == $0.k }, "\(c.name)") }
             #expect(plan.overheadParameters == c.overhead_parameters, "\(c.name)")
             #expect(plan.baseParameters == c.base_parameters, "\(c.name)")
             #expect(abs(plan.energyKept - (c.energy_kept ?? -1)) < 1e-12, "\(c.name)")
@@ -61,7 +70,7 @@ import Testing
                 #expect(abs(mine.overhead - Double(u.cost) / Double(c.base_parameters)) < 1e-12, "\(c.name)")
             }
         }
-        #expect(planned >= 30)
+        #expect(planned >= 45)
     }
 
     /// Random concave units: gains sorted descending.

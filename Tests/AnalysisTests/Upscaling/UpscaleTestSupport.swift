@@ -53,6 +53,11 @@ enum UpscaleSupport {
 /// `Tests/AnalysisTests/Fixtures/upscale/smile_forward_reference.json`, written by
 /// `reference/smile_upscale_reference.py` (numpy float64, FusionBench semantics).
 struct SmileForwardReference: Decodable {
+    /// A fixture layer's weights: the base and each model (full weights or LoRA factors).
+    protocol LayerWeights {
+        var base: Base { get }
+        var models: [Model] { get }
+    }
     struct Array2D: Decodable {
         var shape: [Int]
         var data: [Double]
@@ -94,22 +99,6 @@ struct SmileForwardReference: Decodable {
         var models: [Model]
         var inputs: Array2D
         var expected: Expected
-
-        /// W_pre, b_pre as a layer.
-        var pretrained: PlainLinear { PlainLinear(weight: base.weight.matrix, bias: base.bias?.floats) }
-
-        /// ΔWᵢ as the project forms them: Wᵢ − W_pre in float32, or the LoRA factors.
-        var updates: [WeightUpdate] {
-            models.map { model in
-                if model.kind == "lora" {
-                    return .lowRank(b: model.lora_b!.matrix, a: model.lora_a!.matrix, scale: Float(model.scale!))
-                }
-                return .dense(model.weight!.matrix - base.weight.matrix)
-            }
-        }
-
-        /// bᵢ per model when the base has a bias.
-        var fineTunedBiases: [[Float]]? { base.bias == nil ? nil : models.map { $0.bias!.floats } }
     }
 
     var cases: [Case]
@@ -117,4 +106,24 @@ struct SmileForwardReference: Decodable {
     static func load() throws -> SmileForwardReference {
         try JSONDecoder().decode(SmileForwardReference.self, from: Data(contentsOf: Fixtures.url("upscale/smile_forward_reference.json")))
     }
+}
+
+extension SmileForwardReference.Case: SmileForwardReference.LayerWeights {}
+
+extension SmileForwardReference.LayerWeights {
+    /// W_pre, b_pre as a layer.
+    var pretrained: PlainLinear { PlainLinear(weight: base.weight.matrix, bias: base.bias?.floats) }
+
+    /// ΔWᵢ as the project forms them: Wᵢ − W_pre in float32, or the LoRA factors.
+    var updates: [WeightUpdate] {
+        models.map { model in
+            if model.kind == "lora" {
+                return .lowRank(b: model.lora_b!.matrix, a: model.lora_a!.matrix, scale: Float(model.scale!))
+            }
+            return .dense(model.weight!.matrix - base.weight.matrix)
+        }
+    }
+
+    /// bᵢ per model when the base has a bias.
+    var fineTunedBiases: [[Float]]? { base.bias == nil ? nil : models.map { $0.bias!.floats } }
 }
