@@ -194,12 +194,15 @@ def check(cli, root, kind, paths, setting, flags, tokenizer_dir=None):
     if decoder:
         rotary = dict(model.named_buffers())["model.rotary_emb.inv_freq"]
         result["rotary_inv_freq_equals_stock"] = bool(torch.equal(rotary, dict(stock.named_buffers())["model.rotary_emb.inv_freq"]))
+        bare, bare_info = transformers.AutoModel.from_pretrained(out, trust_remote_code=True, output_loading_info=True)
+        result["auto_model"] = {"class": type(bare).__name__, "missing_keys": len(bare_info["missing_keys"])}
         fusion = fusionbench_check(cli, root, kind, paths, setting, flags, batch, ours)
         if fusion:
             result["fusionbench"] = fusion
     ok = (not result["missing_keys"] and not result["unexpected_keys"] and result["class"] == config["architectures"][0]
           and result["smile_linear_modules"] == result["expected_modules"] and result["relative_difference_to_reference"] <= TOLERANCE
-          and result.get("rotary_inv_freq_equals_stock", True) and result.get("fusionbench", {}).get("relative_difference", 0) <= TOLERANCE)
+          and result.get("rotary_inv_freq_equals_stock", True) and result.get("fusionbench", {}).get("relative_difference", 0) <= TOLERANCE
+          and result.get("auto_model", {}).get("missing_keys", 0) == 0)
     result["ok"] = bool(ok)
     return result
 
@@ -269,7 +272,7 @@ def main():
                 f"SmileLinear {r['smile_linear_modules']}/{r['expected_modules']}, vs reference {r['relative_difference_to_reference']:.2e} "
                 f"(vs base {r['relative_difference_to_base']:.2e})")
         if "rotary_inv_freq_equals_stock" in r:
-            line += f", inv_freq stock {r['rotary_inv_freq_equals_stock']}"
+            line += f", inv_freq stock {r['rotary_inv_freq_equals_stock']}, AutoModel {r['auto_model']['class']} ({r['auto_model']['missing_keys']} missing)"
         if "fusionbench" in r:
             fb = r["fusionbench"]
             line += f", FusionBench {fb['skipped']}" if "skipped" in fb else f", FusionBench {fb['relative_difference']:.2e} ({fb['missing_keys']}/{fb['unexpected_keys']} keys)"

@@ -100,7 +100,7 @@ public struct FusionBenchHFLayout: Sendable {
         layerCount = layers
         baseConfig = parsed
         let first = "\(architecture.layerList).0.\(architecture.projections[0]).weight"
-        let prefix = architecture.prefixes.first { prefix in family.matched.contains { $0.name == prefix + first } } ?? ""
+        let prefix = architecture.prefixes.first { prefix in family.matched.contains { $0.name == prefix + first } } ?? architecture.prefixes[0]
         modules = architecture.modules(layers: layers, prefix: prefix)
         for module in modules where !family.matched.contains(where: { $0.name == module + ".weight" && $0.shape.count == 2 }) {
             throw UpscaleError.invalidOption("\(flag): \(module).weight is not a 2-D weight of every model, but \(architecture.smileClass) replaces it (num_hidden_layers \(layers) in \(configURL.relativePath))")

@@ -2,27 +2,27 @@
 /// (``UpscaleLayout/fusionBenchHF``, ``UpscaleLayout/hf``) turn into SMILE layers.
 ///
 /// The projections of layer l are the modules `{prefix}{layerList}.{l}.{projection}` (weights
-/// `….weight` of shape [out, in], `….bias` when the architecture has one). `prefix` is empty for the
-/// decoders (`model.layers`) and empty or `bert.` for BERT encoders (`encoder.layer`), as a
-/// `BertModel` or a `Bert…For…` checkpoint stores them.
+/// `….weight` of shape [out, in], `….bias` when the architecture has one), `layerList` being the path
+/// inside the bare model (`layers`, `encoder.layer`) and `prefix` where a checkpoint puts the bare model:
+/// `model.` for the decoders (`…ForCausalLM`), empty or `bert.` for BERT encoders (`BertModel`, `Bert…For…`).
 public struct HFArchitecture: Sendable, Equatable {
     /// The base config's `model_type`.
     public var modelType: String
     /// The transformers class stem: `Llama` for `LlamaConfig`, `LlamaModel`, `LlamaForCausalLM`.
     public var className: String
-    /// The module path of the layer list, without the prefix.
+    /// The module path of the layer list inside the bare model (`…Model`).
     public var layerList: String
     /// The projections of one layer, relative to the layer, in the layer's order.
     public var projections: [String]
     /// A causal language model (`…ForCausalLM`), or an encoder (`…Model` only).
     public var isDecoder: Bool
-    /// The prefixes a checkpoint of this architecture may put before `layerList`.
+    /// The prefixes a checkpoint of this architecture may put before `layerList` (the first is the default).
     public var prefixes: [String]
 
     static func decoder(_ modelType: String, _ className: String) -> HFArchitecture {
-        HFArchitecture(modelType: modelType, className: className, layerList: "model.layers",
+        HFArchitecture(modelType: modelType, className: className, layerList: "layers",
                        projections: ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"],
-                       isDecoder: true, prefixes: [""])
+                       isDecoder: true, prefixes: ["model."])
     }
 
     /// Llama, Mistral, Qwen2 and Gemma2: the architectures FusionBench 0.2.33 has `Smile…ForCausalLM` classes for.
