@@ -37,6 +37,8 @@ import Testing
 
         let config = try Self.config(out)
         #expect(config["model_type"] as? String == "smile_llama")
+        // Numbers keep the base config's spelling (transformers 5's strict configs reject 30 for a float).
+        #expect(try String(contentsOf: out.appendingPathComponent("config.json"), encoding: .utf8).contains(#""rms_norm_eps": 1e-06,"#))
         #expect(config["architectures"] as? [String] == ["SmileLlamaForCausalLM"])
         #expect(config["auto_map"] as? [String: String] == [
             "AutoConfig": "modeling_smile.SmileLlamaConfig", "AutoModel": "modeling_smile.SmileLlamaModel",
