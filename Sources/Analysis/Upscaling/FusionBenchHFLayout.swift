@@ -87,7 +87,7 @@ public struct FusionBenchHFLayout: Sendable {
         guard let data = FileManager.default.contents(atPath: configURL.path),
               let config = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
               let parsed = try? StrictJSONParser.parse(Array(data)) else {
-            throw UpscaleError.invalidOption("\(flag) needs the base's config.json (\(configURL.relativePath) is missing or not a JSON object); supported model types: \(supported)")
+            throw UpscaleError.invalidOption("\(flag) needs the base's config.json (\(configURL.relativePath) is missing or not a JSON object without NaN/Infinity); supported model types: \(supported)")
         }
         guard let type = config["model_type"] as? String, let architecture = HFArchitecture.named(type, among: candidates) else {
             let has = layout == .hf ? "it has SMILE modeling code for" : "FusionBench has SMILE classes for"
@@ -114,7 +114,7 @@ public struct FusionBenchHFLayout: Sendable {
     /// smile_<type>`, `architectures`, `num_local_experts`, `num_experts_per_tok`, `rank_of_router` and
     /// `rank_of_expert`, and for ``UpscaleLayout/hf`` the `auto_map` of ``SmileRemoteCode`` (any base
     /// `auto_map` is dropped).
-    public func config(experts: Int, topK: Int, rankOfRouter: Int, rankOfExpert: Int) throws -> Data {
+    public func config(experts: Int, topK: Int, rankOfRouter: Int, rankOfExpert: Int) -> Data {
         let autoMap = SmileRemoteCode.autoMap(transformers).sorted { $0.key < $1.key }.map { JSONMember(key: $0.key, value: .string($0.value)) }
         let config = baseConfig
             .setting("model_type", .string(transformers.smileModelType))

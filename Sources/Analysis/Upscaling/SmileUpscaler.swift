@@ -149,7 +149,7 @@ public struct SmileUpscaler: Sendable {
         let baseParameters = family.base.parameterCount
         var sideFiles = [String]()
         if let hf {
-            try AtomicFile.write(data: try hf.config(experts: expertCount, topK: options.topK, rankOfRouter: plan.uniformGateRank ?? options.gateRank, rankOfExpert: plan.uniformRank ?? 1),
+            try AtomicFile.write(data: hf.config(experts: expertCount, topK: options.topK, rankOfRouter: plan.uniformGateRank ?? options.gateRank, rankOfExpert: plan.uniformRank ?? 1),
                                  to: staging.appendingPathComponent("config.json"))
             sideFiles = try ["config.json"] + hf.writeModelingCode(into: staging) + hf.copySideFiles(into: staging)
         }
