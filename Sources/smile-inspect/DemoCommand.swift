@@ -53,7 +53,7 @@ struct DemoCommand: ParsableCommand {
         let energy = report.taskNames.indices.map { i in
             "  \(report.taskNames[i]): \(Format.percent(s.topEnergy[i], digits: 1)) of its update in the top zone (E_I), \(Format.percent(s.middlePlusTailEnergy[i], digits: 1)) in the middle and null spaces (E_II+III)"
         }
-        let pairs = s.pairs.map { "  \($0.tasks.joined(separator: " + ")): \(VerdictReport.label($0.level)) (worst residual \(Format.fixed($0.worstResidual)), cosine \(String(format: "%+.2f", $0.cosine)))" }
+        let pairs = s.pairs.map { "  \($0.tasks.joined(separator: " + ")): \(VerdictReport.label($0.level)) (worst residual \(Format.fixed($0.worstResidual)), cosine \(String(format: "%+.2f", $0.cosine)); \(VerdictReport.because($0.level, $0.signals)))" }
         return ([
             "Built-in example written to \(root.path)/",
             "  models/   base, alpha (full fine-tune), beta (LoRA adapter), gamma (full fine-tune)",

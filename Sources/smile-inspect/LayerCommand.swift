@@ -17,13 +17,18 @@ struct LayerCommand: ParsableCommand {
             the layer's verdict.
 
             --layer takes an exact tensor name, a unique suffix ("layer.0.attention.self.query"), or the \
-            name without ".weight"; a name that matches nothing lists the closest candidates.
+            name without ".weight"; a name that matches nothing lists the closest candidates. With --store \
+            alone the stored result is read (an analysis option given with another value than the store's \
+            is refused, exit 3).
 
             EXAMPLES:
-              smile-inspect layer --base base/ --models full-a full-b --layer layer.0.attention.self.query
-              smile-inspect layer --base base/ --models lora-a lora-b --layer intermediate.dense --format json
-              smile-inspect layer --base base/ --models a b c --layer output.dense --low-fraction 0.9 --plots figs/
-              smile-inspect layer --store results/ --layer layer.0.attention.self.query   # from a results store
+              smile-inspect layer --base base/ --models full-a full-b \\
+                  --layer layer.0.attention.self.query
+              smile-inspect layer --base base/ --models lora-a lora-b \\
+                  --layer layer.0.intermediate.dense --format json
+              smile-inspect layer --base base/ --models a b c \\
+                  --layer layer.0.output.dense --low-fraction 0.9 --plots figs/
+              smile-inspect layer --store results/ --layer layer.0.attention.self.query
             """)
 
     @OptionGroup var family: FamilyArguments
@@ -62,6 +67,9 @@ struct LayerCommand: ParsableCommand {
     /// The layer read from `--store` alone, judged with the default thresholds.
     private func storedLayer() throws -> LayerAnalysis {
         let stored = try ResultsStore.open(at: URL(fileURLWithPath: store!))
+        if let conflict = analysis.conflict(withStored: stored.manifest.options) {
+            throw StoreError.optionConflict(store: store!, difference: conflict)
+        }
         let name = try stored.resolve(layer: layer)
         guard case let .found(record) = stored.lookup(name) else {
             throw StoreError.tensorNotStored(store: store!, tensor: name, candidates: [])

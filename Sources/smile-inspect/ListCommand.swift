@@ -28,7 +28,8 @@ struct ListCommand: ParsableCommand {
             EXAMPLES:
               smile-inspect list ../shared/models/minilm-l6/base/model.safetensors
               smile-inspect list ../shared/models/minilm-l6/full-mansec
-              smile-inspect list ../shared/models/minilm-l6/lora-mansec --format json -o tensors.json
+              smile-inspect list ../shared/models/minilm-l6/lora-mansec --format json \\
+                  -o tensors.json
               smile-inspect list sentence-transformers/all-MiniLM-L6-v2
             """)
 

@@ -8,25 +8,32 @@ struct MergeableCommand: ParsableCommand {
         commandName: "mergeable",
         abstract: "Decide whether a set of fine-tunes can be merged by task arithmetic; exit 0, 1 or 2.",
         discussion: """
-            Reads three data-free signals over every linear weight and says which fired: the worst task's \
+            Reads four data-free signals over every linear weight and says which fired: the worst task's \
             interference residual at the best task-arithmetic scale λ* (how much of its own update's error \
-            a task keeps after merging), the task-vector cosines, and the share of each update written \
-            into the pretrained top singular zone. It names the layers and task pairs behind the verdict, \
-            recommends λ*, and states what SMILE upscaling would cost instead.
+            a task keeps after merging), the task-vector cosines, the share of each update written into the \
+            pretrained top singular zone, and the share of the update energy held by layers that are not \
+            mergeable on their own. It names the layers and task pairs behind the verdict, recommends λ*, \
+            and states what SMILE upscaling would cost instead. Every pair (and, with --plan, every group \
+            and subset) names the signal that decided its level.
 
-            Exit status: 0 mergeable, 1 risky, 2 not mergeable; 3 input error, 4 analysis error, 64 usage \
-            error; 6 when --store alone is given and the store is not complete yet (the verdict then covers the \
-            stored layers only). Thresholds are options; the README explains the defaults and the merges they \
-            rest on. With --store the run resumes from and writes to a results store; --store alone judges \
-            the stored layers again with the thresholds given, without opening a weight file.
+            Exit status: 0 mergeable, 1 risky, 2 not mergeable; 3 input error, 4 analysis error, 5 output \
+            error (-o, --emit-mergekit), 64 usage error; 6 when --store alone is given and the store is not \
+            complete yet (the verdict then covers the stored layers only). Thresholds are options; the \
+            README explains the defaults and the merges they rest on. With --store the run resumes from and \
+            writes to a results store; --store alone judges the stored layers again with the thresholds \
+            given, without opening a weight file (an analysis option given with another value than the \
+            store's is refused, exit 3).
 
             EXAMPLES:
-              smile-inspect mergeable --base base/ --models full-a full-b && python merge.py
-              smile-inspect mergeable --base base/ --models lora-a lora-b lora-c --format json -o verdict.json
-              smile-inspect mergeable --base base/ --models a b --residual-risky 0.25 --include 'attention'
-              smile-inspect mergeable --store results/ --residual-risky 0.25     # re-judge a stored run in milliseconds
-              smile-inspect mergeable --base base/ --models a b c d --plan --emit-mergekit merge.yml
-              mergekit-yaml merge.yml merged/        # or merge.group-1.yml for the first mergeable group
+              smile-inspect mergeable --base base/ --models full-a full-b && ./merge.sh
+              smile-inspect mergeable --base base/ --models lora-a lora-b lora-c \\
+                  --format json -o verdict.json
+              smile-inspect mergeable --base base/ --models a b --residual-risky 0.25 \\
+                  --include 'attention'
+              smile-inspect mergeable --store results/ --residual-risky 0.25   # re-judge
+              smile-inspect mergeable --base base/ --models a b c d --plan \\
+                  --emit-mergekit merge.yml
+              mergekit-yaml merge.yml merged/   # or merge.group-1.yml: the first group
               smile-inspect mergeable --base base/ --models a b --mergekit ties.yml
 
             --plan judges every subset of the models (every one up to 12 models, greedily beyond) from the \
@@ -54,7 +61,7 @@ struct MergeableCommand: ParsableCommand {
     @OptionGroup var family: FamilyArguments
     @OptionGroup var selection: SelectionArguments
     @OptionGroup var report: ReportArguments
-    @Flag(help: "Same as --format json (kept for scripts written before --format).")
+    @Flag(help: ArgumentHelp("Same as --format json (kept for scripts written before --format).", visibility: .hidden))
     var json = false
     @OptionGroup var thresholds: ThresholdArguments
     @Flag(help: "Print the merge plan: largest mergeable subsets, mergeable groups with λ* and w*, SMILE-expert candidates.")
@@ -89,7 +96,8 @@ struct MergeableCommand: ParsableCommand {
             options.computeIntruders = false
             options.thresholds = thresholds.thresholds
             guard case .report(var report, _, let stillMissing) = try FamilyOutcome.obtain(
-                family: family, selection: selection, options: options, execution: execution, store: store) else { return }
+                family: family, selection: selection, analysis: analysis, options: options, execution: execution, store: store,
+                wholeModel: emitMergekit != nil || config != nil) else { return }
             missing = stillMissing
             if ridge > 0 { report.summary.applyRidge(ridge, thresholds: options.thresholds) }
             guard let verdict = report.summary.verdict else { throw ValidationError("no linear weight matched; nothing to judge") }
@@ -101,11 +109,12 @@ struct MergeableCommand: ParsableCommand {
                 var document = ModelReport.verdict(report)
                 if plan, let mergePlan = report.summary.plan { document.append(VerdictReport.plan(mergePlan)) }
                 if let judgement { document.append(VerdictReport.mergekit(judgement, taskNames: report.summary.taskNames)) }
+                document.append(CompatibilityDocument.warnings(report.compatibility))
                 text = self.report.format == .markdown ? document.markdown : document.text
             case .json:
                 let result = MergeableResult(verdict: verdict, summary: report.summary, taskTotals: TaskTotals.of(report.layers, taskNames: report.taskNames), mergekit: judgement)
-                text = try ReportOutput.json(result, command: "mergeable")
-            case .csv: text = VerdictReport.csvTable(verdict, pairs: report.summary.pairs).csv
+                text = try ReportOutput.json(CheckedDocument(body: result, compatibility: report.compatibility), command: "mergeable")
+            case .csv: text = VerdictReport.csvTable(verdict, pairs: report.summary.pairs, plan: plan ? report.summary.plan : nil).csv
             }
             try self.report.emit(text)
             if let emitMergekit, let base = family.base {

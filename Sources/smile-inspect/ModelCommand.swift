@@ -21,15 +21,20 @@ struct ModelCommand: ParsableCommand {
             With --store DIR every tensor's result is written to DIR as soon as it is done; a rerun (after a \
             kill, or with another --format) reuses the results computed from the same inputs and options and \
             computes the rest. --shard i/N computes one cost-balanced part; --store alone builds the report \
-            from the stored results without opening a weight file (exit 6 when some are still missing).
+            from the stored results without opening a weight file (exit 6 when some are still missing; an \
+            analysis option or --include/--exclude given with another value than the store was computed \
+            with is refused, exit 3).
 
             EXAMPLES:
               smile-inspect model --base base/ --models full-a full-b full-c
-              smile-inspect model --base base/ --models a b --include 'attention' --exclude 'layer\\.0\\.' --format csv -o layers.csv
+              smile-inspect model --base base/ --models a b --include 'attention' \\
+                  --exclude 'layer\\.0\\.' --format csv -o layers.csv
               smile-inspect model --base base/ --models a b c --plots figs/ --quiet
-              smile-inspect model --base base/ --models a b c --store results/ --shard 0/4   # one of four shards
-              smile-inspect model --store results/ --format json          # the report from the store alone
-              smile-inspect model --mergekit ties.yml                     # the config's models, and its merge judged
+              smile-inspect model --base base/ --models a b c --store results/ --quiet
+              smile-inspect model --store results/ --format json   # from the store alone
+              smile-inspect model --base base/ --models a b c --store shards/ \\
+                  --shard 0/4 --quiet   # one of four; then: report --store shards/
+              smile-inspect model --mergekit ties.yml   # the config's family, judged
 
             --mergekit config.yml analyses the config's base_model and models (or checks they are among \
             --base and --models) and appends the judged merge as `mergeable --mergekit` does: residuals at \
@@ -54,8 +59,8 @@ struct ModelCommand: ParsableCommand {
         do {
             let config = try mergekit.resolve(family)
             guard case let .report(report, performance, stillMissing) = try FamilyOutcome.obtain(
-                family: config?.family ?? family, selection: selection, options: MergekitArguments.options(analysis.options, for: config),
-                execution: execution, store: store) else { return }
+                family: config?.family ?? family, selection: selection, analysis: analysis, options: MergekitArguments.options(analysis.options, for: config),
+                execution: execution, store: store, wholeModel: config != nil) else { return }
             missing = stillMissing
             try Self.emit(report, performance: performance, output: output, mergekit: MergekitArguments.judge(config, report: report))
         } catch {

@@ -21,7 +21,8 @@ struct ReportCommand: ParsableCommand {
 
             EXAMPLES:
               smile-inspect report --store results/
-              smile-inspect report --store results/ --format json -o report.json --plots figs/
+              smile-inspect report --store results/ --format json -o report.json \\
+                  --plots figs/
               smile-inspect report --store results/ --residual-risky 0.25 --format markdown
             """)
 

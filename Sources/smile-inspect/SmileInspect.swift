@@ -10,12 +10,12 @@ struct SmileInspect: ParsableCommand {
             Start with `smile-inspect demo`, which builds a small example family, analyses it and explains \
             the result. On your own models: `model` for the whole family, `layer` for one weight, \
             `mergeable` for a verdict a script can gate on, `upscale` to build a SMILE mixture of experts, \
-            `list` to see what a checkpoint holds, `report` to build the report of a results store (--store).
+            `list` to see what a checkpoint holds, `check` to see from configs, tokenizers and headers alone whether a merge is possible, `report` to build the report of a results store (--store).
 
             Exit status: 0 success (mergeable), 1 risky, 2 not mergeable, 3 input error, 4 analysis error, \
             5 output error, 6 incomplete results store, 64 usage error.
             """,
         subcommands: [
-            DemoCommand.self, ModelCommand.self, LayerCommand.self, MergeableCommand.self, ReportCommand.self, UpscaleCommand.self, ListCommand.self,
+            DemoCommand.self, CheckCommand.self, ModelCommand.self, LayerCommand.self, MergeableCommand.self, ReportCommand.self, UpscaleCommand.self, ListCommand.self,
         ])
 }

@@ -69,14 +69,18 @@ struct UpscaleCommand: ParsableCommand {
 
             EXAMPLES:
               smile-inspect upscale --base base/ --models full-a lora-b --out moe/
-              smile-inspect upscale --base base/ --models a b --out moe/ --k 32 --top-k 2
-              smile-inspect upscale --base base/ --models a b --out moe/ --others base
+              smile-inspect upscale --base base/ --models a b --out moe32/ --k 32 --top-k 2
+              smile-inspect upscale --base base/ --models a b --out moe-base/ --others base
               smile-inspect upscale --base base/ --models a b --out moe/ --force \\
                   --rank-for-energy 0.99 --include 'attention'
-              smile-inspect upscale --base base/ --models a b c --out moe/ --budget 0.5 --gate-k auto
-              smile-inspect upscale --base llama/ --models a b --out smile-llama/ --layout fusionbench-hf \\
-                  --others base --budget 0.3
-              smile-inspect upscale --base minilm/ --models a b c --out smile-minilm/ --layout hf --budget 0.5
+              smile-inspect upscale --base base/ --models a b c --out moe-budget/ \\
+                  --budget 0.5
+              smile-inspect upscale --base base/ --models a b --out moe-auto/ --k 8 \\
+                  --gate-k auto --routing-target 0.9
+              smile-inspect upscale --base llama/ --models llama-a/ llama-b/ \\
+                  --out smile-llama/ --layout fusionbench-hf --others base --budget 0.3
+              smile-inspect upscale --base llama/ --models llama-a/ llama-b/ \\
+                  --out smile-llama-hf/ --layout hf --others base --budget 0.3
             """)
 
     @OptionGroup var family: FamilyArguments
@@ -98,7 +102,7 @@ struct UpscaleCommand: ParsableCommand {
     var probeRank: Int?
     @Option(name: .customLong("top-k"), help: ArgumentHelp("Experts each input is sent to.", valueName: "n"))
     var topK = 1
-    @Option(help: ArgumentHelp("Upscale only linear weights whose name matches this regular expression.", valueName: "regex"))
+    @Option(help: ArgumentHelp("Upscale only linear weights whose name matches this regular expression (a tensor a model lacks or stores reshaped outside the selection is then a note, and its base value is written).", valueName: "regex"))
     var include: String?
     @Option(help: ArgumentHelp("Do not upscale linear weights whose name matches this regular expression.", valueName: "regex"))
     var exclude: String?
@@ -106,7 +110,7 @@ struct UpscaleCommand: ParsableCommand {
     var rankForEnergy: Double?
     @Option(help: ArgumentHelp("Where tensors outside upscaled layers come from: average, base or model:NAME.", valueName: "policy"))
     var others = "average"
-    @Option(help: ArgumentHelp("Largest shard: bytes, or with a unit (500MB, 2GB, 1GiB).", valueName: "size"))
+    @Option(help: ArgumentHelp("Largest shard, e.g. 2GB, 500MB, 1GiB, 8G or a number of bytes (the size syntax of --max-memory).", valueName: "size"))
     var maxShardSize = "2GB"
     @Option(help: ArgumentHelp("Probe inputs per expert and layer for the routing accuracy (0: skip).", valueName: "n"))
     var probeSamples = 32
@@ -115,7 +119,7 @@ struct UpscaleCommand: ParsableCommand {
     @Flag(help: "Replace DIR if it is a previous upscale output or empty (atomically).")
     var force = false
     @OptionGroup var report: ReportArguments
-    @Flag(help: "Same as --format json (kept for scripts written before --format).")
+    @Flag(help: ArgumentHelp("Same as --format json (kept for scripts written before --format).", visibility: .hidden))
     var json = false
     @Flag(help: "No progress line on standard error.")
     var quiet = false
@@ -123,7 +127,7 @@ struct UpscaleCommand: ParsableCommand {
     func validate() throws {
         try family.requireFamily()
         guard OtherTensorPolicy(argument: others) != nil else { throw ValidationError("--others must be average, base or model:NAME, got \"\(others)\"") }
-        guard Self.byteCount(maxShardSize) != nil else { throw ValidationError("--max-shard-size must be a positive size such as 2GB, 500MB or 1000000, got \"\(maxShardSize)\"") }
+        guard MemoryAccounting.parse(maxShardSize) != nil else { throw ValidationError("--max-shard-size must be a size such as 2GB, 500MB, 8G or a number of bytes, got \"\(maxShardSize)\"") }
         if let k, k < 1 { throw ValidationError("--k must be at least 1, got \(k)") }
         if let f = rankForEnergy, !(f > 0 && f <= 1) { throw ValidationError("--rank-for-energy must be in (0, 1], got \(f)") }
         guard gateK == "auto" || (Int(gateK) ?? 0) >= 1 else { throw ValidationError("--gate-k must be a positive integer or auto, got \"\(gateK)\"") }
@@ -140,24 +144,27 @@ struct UpscaleCommand: ParsableCommand {
 
     func run() throws {
         do {
+            let selection = try TensorSelection(include: include, exclude: exclude)
+            let compatibility = try CompatibilityGate.check(family, selection: selection)
             let rank: ExpertRankRule = rankForEnergy.map { .energy($0, maximum: k) } ?? .fixed(k ?? (budget == nil ? 128 : Int.max))
             let options = SmileUpscaleOptions(
                 expertRank: rank, gateRank: Int(gateK) ?? 1, topK: topK, include: include, exclude: exclude,
-                others: OtherTensorPolicy(argument: others)!, maxShardBytes: Self.byteCount(maxShardSize)!,
+                others: OtherTensorPolicy(argument: others)!, maxShardBytes: MemoryAccounting.parse(maxShardSize)!,
                 replaceExisting: force, probeSamples: probeSamples, probeRank: probeRank, seed: seed,
                 routingTarget: gateK == "auto" ? routingTarget : nil, budget: budget, rankFloor: rankFloor, layout: UpscaleLayout(rawValue: layout)!)
             let progress = ProgressLine(enabled: !quiet)
-            let report = try SmileUpscaler(options: options).upscale(try family.open(), to: URL(fileURLWithPath: out), progress: { progress.update($0) }) { plan in
+            let report = try SmileUpscaler(options: options).upscale(try family.open(selection: selection), to: URL(fileURLWithPath: out), progress: { progress.update($0) }) { plan in
                 guard !json, let budget = plan.budget else { return }
                 progress.finish()
                 FileHandle.standardOutput.write(Data(Self.planSummary(budget).utf8))
             }
             progress.finish()
+            for warning in report.config.warnings ?? [] { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
             let text: String
             switch json ? .json : self.report.format {
             case .text: text = Self.summary(report)
             case .markdown: text = Self.markdown(report)
-            case .json: text = try ReportOutput.json(report, command: "upscale")
+            case .json: text = try ReportOutput.json(CheckedDocument(body: report, compatibility: compatibility), command: "upscale")
             case .csv: text = Self.csvTable(report).csv
             }
             try self.report.emit(text)
@@ -177,16 +184,6 @@ struct UpscaleCommand: ParsableCommand {
         case let .cannotWrite(_, reason): return reason
         default: return error.description
         }
-    }
-
-    /// "2GB" → 2_000_000_000, "1GiB" → 1_073_741_824, "12345" → 12345; nil when not a positive size.
-    static func byteCount(_ text: String) -> Int? {
-        let units: [(String, Double)] = [("KiB", 1024), ("MiB", 1_048_576), ("GiB", 1_073_741_824), ("TiB", 1_099_511_627_776), ("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("TB", 1e12), ("B", 1)]
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        let (number, scale) = units.first { trimmed.uppercased().hasSuffix($0.0.uppercased()) }
-            .map { (String(trimmed.dropLast($0.0.count)).trimmingCharacters(in: .whitespaces), $0.1) } ?? (trimmed, 1)
-        guard let value = Double(number), value > 0, (value * scale).isFinite, value * scale < 9e18 else { return nil }
-        return Swift.max(1, Int(value * scale))
     }
 
     /// The budget plan, printed before anything is written.
@@ -252,7 +249,7 @@ struct UpscaleCommand: ParsableCommand {
             "parameters: base \(grouped(p.base)), upscaled \(grouped(p.upscaled)) (\(String(format: "%+.1f%%", p.overheadVsBase * 100))), "
                 + "every model kept \(grouped(p.keepAll)) (upscaled is \(String(format: "%.1f%%", p.fractionOfKeepAll * 100)))",
             "files: " + (config.files + [SmileConfig.fileName, "README.md"]).joined(separator: ", "),
-        ]
+        ] + (config.warnings ?? []).map { "warning: \($0)" }
         return (head, rows, tail)
     }
 

@@ -15,7 +15,10 @@ struct JSONContractTests {
         let entries = ["alpha", "gamma"].map { "  - model: \(demo.model($0))\n    parameters: {weight: 0.6, density: 0.4}\n" }.joined()
         try ("merge_method: ties\nbase_model: \(demo.base)\nmodels:\n" + entries)
             .write(to: ties, atomically: true, encoding: .utf8)
+        let checked = try CheckCommandTests.family.get()
         let runs: [(String, String, [String])] = [
+            ("CheckDocument", "check", ["check"] + family + ["--format", "json"]),
+            ("CheckDocument", "check tokenizers", ["check", "--base", checked.path("base"), "--models", checked.path("template"), checked.path("short"), "--format", "json"]),
             ("LayerDocument", "layer", ["layer"] + family + ["--layer", "layer.0.attention.self.query", "--low-fraction", "0.9", "--format", "json"]),
             ("ModelDocument", "model", ["model"] + family + ["--format", "json", "--quiet"]),
             ("MergeableDocument", "mergeable", ["mergeable"] + family + ["--format", "json", "--quiet"]),

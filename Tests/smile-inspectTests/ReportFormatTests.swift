@@ -25,7 +25,7 @@ struct ReportFormatTests {
         #expect(markdown.stdout.contains("- [MERGEABLE]") || markdown.stdout.contains("- [RISKY]") || markdown.stdout.contains("- [NOT MERGEABLE]"))
         let csv = try CommandRunner.run(["mergeable"] + Self.family(demo) + ["--format", "csv", "--quiet"])
         let lines = csv.stdout.split(separator: "\n")
-        #expect(lines.first == "merge,signal,level,value,subject,reason")
+        #expect(lines.first == "merge,signal,level,value,subject,reason,lambda_star,expected_kept,w_star")
         #expect(lines.contains { $0.contains(",residual,") } && lines.contains { $0.contains(",pair,") })
     }
 
@@ -52,7 +52,7 @@ struct ReportFormatTests {
     @Test func listWritesMarkdownCSVAndJSON() throws {
         let demo = try DemoFamilyRun.shared.get()
         let csv = try CommandRunner.run(["list", demo.base, "--format", "csv"])
-        #expect(csv.stdout.contains("encoder.layer.0.attention.self.query.weight,F32,48×48,9216"))
+        #expect(csv.stdout.contains("encoder.layer.0.attention.self.query.weight,F32,48x48,9216"))
         let markdown = try CommandRunner.run(["list", demo.model("beta"), "--format", "markdown"])
         #expect(markdown.stdout.contains("## LoRA adapter") && markdown.stdout.contains("| name | dtype | shape | bytes |"))
         let file = try TestPaths.temporaryDirectory().appendingPathComponent("list.json")

@@ -35,7 +35,7 @@ import Testing
         let run = try CommandRunner.run(try Self.family(root) + ["--out", root.appendingPathComponent("smile").path, "--budget", "0.5", "--json"])
         #expect(run.status == 0, "\(run.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
-        #expect(Set(object.keys) == ["schemaVersion", "command", "output", "config"])
+        #expect(Set(object.keys) == ["schemaVersion", "command", "output", "config", "compatibility"])
         let config = try #require(object["config"] as? [String: Any])
         let budget = try #require(config["budget"] as? [String: Any])
         #expect(budget["objective"] as? String == "sum of per-expert energy shares")

@@ -6,13 +6,13 @@ import Testing
 /// JSON report's layout, and one line (nothing written) for a checkpoint missing a layer.
 @Suite(.enabled(if: CommandRunner.executable != nil && TestPaths.miniLM != nil, "needs the binary and ../shared/models/minilm-l6"))
 struct UpscaleHFLayoutCommandTests {
-    /// `upscale --base … --models …` over copies of the slices; the base's config declares `layers` layers when given.
+    /// `upscale --base … --models …` over copies of the slices; their configs declare `layers` layers when given.
     static func arguments(_ root: URL, layers: Int?) throws -> [String] {
         var paths = [String]()
         for name in ["base", "full-mansec", "full-codelang", "full-pyeco"] {
             let target = root.appendingPathComponent(name)
             try FileManager.default.copyItem(at: TestPaths.miniLM!.appendingPathComponent(name), to: target)
-            if let layers, name == "base" {
+            if let layers {
                 let url = target.appendingPathComponent("config.json")
                 var config = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
                 config["num_hidden_layers"] = layers

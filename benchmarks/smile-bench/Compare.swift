@@ -1,10 +1,12 @@
-// `smile-bench compare`: the full layer analysis with the spectra of Run 4 (ΔW's values and vectors from
-// one tridiagonal reduction, `dsytrd`) and with the two-stage spectra (values by `dsyev_2stage`, a few
-// leading vectors by certified block iteration, ComputeSettings.twoStageSpectra), back to back in one
-// process on the same layers, so both see the same machine load. Per layer it also times, on the same
-// matrices, the pieces those paths are made of: for the first `--component-models` updates ΔW's values
-// alone by `sgesdd` (jobz = 'N'), by the Double Gram + one-stage reduction + `dsterf`, and by the Double
-// Gram + two-stage reduction; the Float Gram GEMM ΔWᵀΔW and the projection GEMMs to the deepest cut; for
+// `smile-bench compare`: the full layer analysis with every σ of each ΔW (one tridiagonal reduction,
+// `dsytrd`: ComputeSettings.leadingUpdateSpectra = nil, the path before issue #24) and with the spectra
+// only as deep as the report reads (the default: certified block iteration, the complete reduction as
+// fallback), back to back in one process on the same layers, so both see the same machine load. Per layer
+// it also times, on the same matrices, the pieces those paths are made of: for the first
+// `--component-models` updates ΔW's values alone by `sgesdd` (jobz = 'N'), by the Double Gram + one-stage
+// reduction + `dsterf`, by the Double Gram + two-stage reduction, and its leading spectrum to 99% energy;
+// one pass of the block iteration (A in Double, P = A Xᵀ, S = PᵀA) at widths 32…1024, against which the
+// one-stage time gives the crossover width; the Float Gram GEMM ΔWᵀΔW and the projection GEMMs to the deepest cut; for
 // W_pre its values by both reductions and, on a non-square layer, the one Double GEMM (long side × r×r)
 // that any orthonormal basis of its long side's range costs — the bound of the base factorization there.
 //
@@ -54,20 +56,23 @@ func runCompare(base: String, models: [String], out: String, full: Bool, compone
                 var oneStage = LayerTimings(), twoStage = LayerTimings()
                 var a: LayerAnalysis!, b: LayerAnalysis!
                 let oneStageTime = try seconds {
-                    a = try LayerAnalyzer().analyze(name: tensor.name, base: w, updates: updates, taskNames: names, timings: &oneStage)
+                    a = try LayerAnalyzer(compute: ComputeSettings(leadingUpdateSpectra: nil)).analyze(name: tensor.name, base: w, updates: updates, taskNames: names, timings: &oneStage)
                 }
                 let twoStageTime = try seconds {
-                    b = try LayerAnalyzer(compute: ComputeSettings(twoStageSpectra: true)).analyze(name: tensor.name, base: w, updates: updates, taskNames: names, timings: &twoStage)
+                    b = try LayerAnalyzer().analyze(name: tensor.name, base: w, updates: updates, taskNames: names, timings: &twoStage)
                 }
-                item["oneStage"] = timingsJSON(oneStage, wall: oneStageTime)
-                item["twoStage"] = timingsJSON(twoStage, wall: twoStageTime)
+                item["complete"] = timingsJSON(oneStage, wall: oneStageTime)
+                item["leading"] = timingsJSON(twoStage, wall: twoStageTime)
                 item["rank90"] = b.tasks.map(\.spectrum.effectiveRank90)
+                item["rank99"] = b.tasks.map(\.spectrum.effectiveRank99)
+                item["computation"] = b.tasks.map(\.spectrum.computation.rawValue)
                 item["maxAbsDifference"] = largestDifference(a, b)
                 item["fullLoad"] = [loadBefore, loadAverage()]
-                line += String(format: " one-stage %.1f s (tasks %@), two-stage %.1f s (tasks %@), rank90 %@, Δ %.1e, load %.1f→%.1f;", oneStageTime,
-                               oneStage.perTask.map { String(format: "%.1f", $0) }.joined(separator: " "), twoStageTime,
-                               twoStage.perTask.map { String(format: "%.1f", $0) }.joined(separator: " "),
-                               b.tasks.map { String($0.spectrum.effectiveRank90) }.joined(separator: " "), largestDifference(a, b), loadBefore, loadAverage())
+                line += String(format: " complete %.1f s (tasks %@), leading %.1f s (tasks %@: %@), rank90 %@, rank99 %@, Δ %.1e, load %.1f→%.1f;", oneStageTime,
+                               oneStage.perTask.map { String(format: "%.2f", $0) }.joined(separator: " "), twoStageTime,
+                               twoStage.perTask.map { String(format: "%.2f", $0) }.joined(separator: " "), b.tasks.map(\.spectrum.computation.rawValue).joined(separator: " "),
+                               b.tasks.map { String($0.spectrum.effectiveRank90) }.joined(separator: " "),
+                               b.tasks.map { String($0.spectrum.effectiveRank99) }.joined(separator: " "), largestDifference(a, b), loadBefore, loadAverage())
             }
             // The pieces, on the same matrices.
             let loadBefore = loadAverage()
@@ -85,7 +90,8 @@ func runCompare(base: String, models: [String], out: String, full: Bool, compone
                 let x = RandomMatrixForTiming.double(long.columns)
                 rangeBasis = seconds { _ = wide.multiplied(by: x) }
             }
-            var projection = [Double](), gram = [Double](), sgesdd = [Double](), valuesOneStage = [Double](), valuesTwoStage = [Double]()
+            var projection = [Double](), gram = [Double](), sgesdd = [Double](), valuesOneStage = [Double](), valuesTwoStage = [Double](), leading = [Double]()
+            var passes = [String: Double]()
             for update in updates.prefix(componentModels) {
                 guard case let .dense(delta) = update else { continue }
                 projection.append(seconds { projectionGEMMs(delta, svd, depth: depth) })
@@ -93,16 +99,25 @@ func runCompare(base: String, models: [String], out: String, full: Bool, compone
                 sgesdd.append(try seconds { _ = try delta.singularValuesOnly() })
                 valuesOneStage.append(try seconds { _ = try delta.singularValueDecompositionFromGram(keepingVectors: { _ in 0 }) })
                 valuesTwoStage.append(try seconds { _ = try delta.singularValuesFromGram() })
+                leading.append(try seconds { _ = try delta.leadingSingularSpectrum(holding: 0.99, vectors: { _, _ in 0 }) })
+                if passes.isEmpty {
+                    for width in [32, 64, 128, 256, 512, 1024] where width <= delta.minDimension {
+                        let x = Matrix<Double>(rows: width, columns: delta.columns, elements: RandomMatrixForTiming.double(delta.columns).elements.prefix(width * delta.columns).map { $0 })
+                        passes[String(width)] = seconds { let d = delta.converted(to: Double.self); _ = d.multiplied(by: x, transposingOther: true).multiplied(by: d, transposingSelf: true) }
+                    }
+                }
             }
             item["components"] = [
                 "baseAsRead": baseAsRead, "baseVectors": timings.baseVectors, "baseValuesOneStage": baseOneStage, "baseValuesTwoStage": baseTwoStage,
                 "rangeBasisGEMM": rangeBasis, "depth": depth, "projectionGEMM": projection, "gramGEMM": gram,
                 "updateValuesSgesdd": sgesdd, "updateValuesOneStage": valuesOneStage, "updateValuesTwoStage": valuesTwoStage,
+                "updateLeadingSpectrum": leading, "blockPass": passes,
                 "load": [loadBefore, loadAverage()],
             ] as [String: Any]
             func list(_ x: [Double]) -> String { x.map { String(format: "%.1f", $0) }.joined(separator: " ") }
-            line += String(format: " base as read %.1f s (%d vectors), base values one-stage %.1f s / two-stage %.1f s, range-basis GEMM %.1f s; ΔW values sgesdd %@ / one-stage %@ / two-stage %@ s; Gram GEMM %@, projection %@ s; load %.1f→%.1f\n",
-                            baseAsRead, timings.baseVectors, baseOneStage, baseTwoStage, rangeBasis, list(sgesdd), list(valuesOneStage), list(valuesTwoStage), list(gram), list(projection), loadBefore, loadAverage())
+            let passList = passes.keys.sorted { Int($0)! < Int($1)! }.map { "ℓ=\($0) \(String(format: "%.2f", passes[$0]!))" }.joined(separator: ", ")
+            line += String(format: " base as read %.1f s (%d vectors), base values one-stage %.1f s / two-stage %.1f s, range-basis GEMM %.1f s; ΔW values sgesdd %@ / one-stage %@ / two-stage %@ / leading to 99%% %@ s; one block pass %@ s; Gram GEMM %@, projection %@ s; load %.1f→%.1f\n",
+                            baseAsRead, timings.baseVectors, baseOneStage, baseTwoStage, rangeBasis, list(sgesdd), list(valuesOneStage), list(valuesTwoStage), list(leading), passList, list(gram), list(projection), loadBefore, loadAverage())
             FileHandle.standardError.write(Data(line.utf8))
             layers.append(item)
         }

@@ -6,7 +6,7 @@
 // efficiency ratio.
 //
 //   smile-bench energy --base B --models M1 M2 … --out result.json [--complete-base]
-//   smile-bench compare …   (Compare.swift: the full analysis with one-stage vs two-stage spectra)
+//   smile-bench compare …   (Compare.swift: the full analysis with complete vs leading update spectra)
 //
 // Output JSON: {"layers": [{"name", "rows", "columns", "read", "baseSVD", "perModel": [s], "gemm": [s],
 // "energies": [[E_I, E_II, E_II+III]]}], "wall", "peakRSS"}.

@@ -84,6 +84,9 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case ambiguousPrefixMapping(model: String, candidates: [String])
     /// No tensor name of the fine-tune matches the base, even after prefix mapping.
     case noCommonTensors(base: String, model: String)
+    /// A LoRA adapter updates weights the base does not have (an adapter for another model or another
+    /// slice of it): analysing the rest would silently drop part of the fine-tune.
+    case unmatchedAdapterModules(adapter: String, base: String, modules: [String])
     /// The model list or task names are unusable (empty, counts differ, duplicate names).
     case invalidFamily(reason: String)
     /// A layer query matches no tensor; `candidates` are the closest names.
@@ -97,6 +100,9 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case quantized(file: String, tensor: String, reason: String)
     /// The `config.json` beside the base cannot be read as a JSON object.
     case invalidModelConfig(file: String, reason: String)
+    /// A tokenizer file (`tokenizer.json`, `tokenizer_config.json`, vocab or merges) cannot be read, is
+    /// malformed, or is of a kind not known (`reason` says which).
+    case invalidTokenizer(file: String, reason: String)
     /// Two sources disagree on whether a weight is stored in × out (model type or pattern vs an adapter's
     /// `fan_in_fan_out`): its update would be applied transposed.
     case layoutConflict(tensor: String, reason: String)
@@ -116,6 +122,12 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case invalidTorchTensor(file: String, tensor: String, reason: String)
 
     /// One line: file, tensor (when there is one), rule broken.
+    /// The rule an adapter breaks when `modules` (weight names) are not weights of `base`: their updates
+    /// would be dropped. Shared by the loader and the compatibility check.
+    static func unmatchedModules(base: String, modules: [String]) -> String {
+        "\(modules.count) adapted module(s) update weights the base \(base) does not have (\(modules.prefix(3).joined(separator: ", "))\(modules.count > 3 ? ", …" : "")); the adapter does not fit this base"
+    }
+
     public var description: String {
         switch self {
         case let .unreadable(file, reason): return "\(file): cannot read: \(reason)"
@@ -161,9 +173,12 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
         case let .ambiguousPrefixMapping(model, candidates):
             return "\(model): tensor names match the base equally well under several prefix mappings: \(candidates.joined(separator: "; "))"
         case let .noCommonTensors(base, model): return "\(model): no tensor name matches the base \(base), even after prefix mapping"
+        case let .unmatchedAdapterModules(adapter, base, modules):
+            return "\(adapter): \(Self.unmatchedModules(base: base, modules: modules))"
         case let .invalidFamily(reason): return "invalid model family: \(reason)"
         case let .quantized(file, tensor, reason): return "\(file): tensor \(tensor): quantized: \(reason)"
         case let .invalidModelConfig(file, reason): return "\(file): invalid model config: \(reason)"
+        case let .invalidTokenizer(file, reason): return "\(file): invalid tokenizer: \(reason)"
         case let .layoutConflict(tensor, reason): return "\(tensor): inconsistent weight layout: \(reason)"
         case let .layerNotFound(query, candidates):
             return "no tensor matches \(Self.quoted(query))" + (candidates.isEmpty ? "" : "; closest: \(candidates.joined(separator: ", "))")

@@ -8,9 +8,13 @@ import Foundation
 /// headers only; tensors are read one at a time by the accessors.
 ///
 /// - A base tensor a full fine-tune lacks is listed in ``skipped`` and left out of ``matched``.
-/// - A shape that differs between base and fine-tune is an error naming both files.
-/// - Fine-tune tensors with no base counterpart (task heads), LoRA modules for weights the base lacks,
-///   and adapter tensors that are not LoRA factors are ignored, with a note.
+/// - A shape that differs between base and fine-tune is an error naming both files — unless the tensor
+///   is outside the `selection` opened with: then a full fine-tune's tensor is listed in ``skipped`` (like
+///   a missing one), an adapter's module is ignored with a note.
+/// - Fine-tune tensors with no base counterpart (task heads) and adapter tensors that are not LoRA factors
+///   are ignored, with a note. A LoRA module for a weight the base lacks is an error
+///   (``CheckpointError/unmatchedAdapterModules(adapter:base:modules:)``): dropping it would hide part of
+///   the fine-tune.
 /// - dtypes may differ: everything decodes to `Float`.
 /// - Weights stored in × out (GPT-2 `Conv1D`, see ``WeightLayout``) are listed in ``storedTransposed``
 ///   and read transposed by the matrix accessors, with a note.
@@ -26,7 +30,8 @@ public final class ModelFamily: Sendable {
     public let modelKinds: [ModelKind]
     /// Base tensors present in every model, sorted by name.
     public let matched: [MatchedTensor]
-    /// Base tensors some full fine-tune lacks, one entry per (model, tensor).
+    /// Base tensors some full fine-tune lacks (or, outside the selection, stores with another shape), one
+    /// entry per (model, tensor).
     public let skipped: [SkippedTensor]
     /// What was assumed or ignored while matching, one sentence each.
     public let notes: [String]
@@ -41,9 +46,12 @@ public final class ModelFamily: Sendable {
 
     /// Opens `base` and `models` (paths, or Hub repo ids `org/name[@revision]` found in `cache`, see
     /// ``CheckpointLocation``) and matches their tensors. `names`, when given, must have one unique name
-    /// per model; `transposed`, a pattern naming further weights stored in × out (see ``WeightLayout``).
+    /// per model; `transposed`, a pattern naming further weights stored in × out (see ``WeightLayout``);
+    /// `selection`, the tensors the caller will read: a shape mismatch outside it is skipped, not thrown.
     /// Throws ``CheckpointError``.
-    public static func open(base: String, models: [String], names: [String]? = nil, transposed: String? = nil, cache: HubCache = HubCache()) throws -> ModelFamily {
+    public static func open(
+        base: String, models: [String], names: [String]? = nil, transposed: String? = nil, selection: TensorSelection = .all, cache: HubCache = HubCache()
+    ) throws -> ModelFamily {
         guard !models.isEmpty else { throw CheckpointError.invalidFamily(reason: "no fine-tuned models given") }
         let baseLocation = try CheckpointLocation.resolve(base, cache: cache)
         let modelLocations = try models.map { try CheckpointLocation.resolve($0, cache: cache) }
@@ -59,10 +67,10 @@ public final class ModelFamily: Sendable {
         }
         return try ModelFamily(
             base: Checkpoint(url: baseLocation.url), modelURLs: modelLocations.map(\.url), taskNames: taskNames,
-            layout: WeightLayout(baseURL: baseLocation.url, pattern: transposed), notes: cacheNotes)
+            layout: WeightLayout(baseURL: baseLocation.url, pattern: transposed), selection: selection, notes: cacheNotes)
     }
 
-    private init(base: Checkpoint, modelURLs: [URL], taskNames: [String], layout: WeightLayout, notes: [String]) throws {
+    private init(base: Checkpoint, modelURLs: [URL], taskNames: [String], layout: WeightLayout, selection: TensorSelection, notes: [String]) throws {
         try base.refusePackedWeights()
         let baseNames = Set(base.tensors.map(\.name))
         var members = [FamilyMember]()
@@ -71,12 +79,12 @@ public final class ModelFamily: Sendable {
         for (url, task) in zip(modelURLs, taskNames) {
             if ModelKind.detect(url) == .lora {
                 let adapter = try LoRAAdapter(directory: url)
-                let modules = try Self.match(adapter, task: task, base: base, baseNames: baseNames, notes: &notes)
+                let modules = try Self.match(adapter, task: task, base: base, baseNames: baseNames, selection: selection, notes: &notes)
                 members.append(.lora(adapter, modules: modules))
             } else {
                 let checkpoint = try Checkpoint(url: url)
                 try checkpoint.refusePackedWeights()
-                let names = try Self.match(checkpoint, task: task, base: base, baseNames: baseNames, skipped: &skipped, notes: &notes)
+                let names = try Self.match(checkpoint, task: task, base: base, baseNames: baseNames, selection: selection, skipped: &skipped, notes: &notes)
                 members.append(.full(checkpoint, names: names))
             }
         }
@@ -131,9 +139,10 @@ public final class ModelFamily: Sendable {
         return transposed
     }
 
-    /// Base name → model name for a full fine-tune; records missing tensors and notes.
+    /// Base name → model name for a full fine-tune; records missing tensors (and reshaped ones outside
+    /// `selection`) and notes.
     private static func match(
-        _ model: Checkpoint, task: String, base: Checkpoint, baseNames: Set<String>,
+        _ model: Checkpoint, task: String, base: Checkpoint, baseNames: Set<String>, selection: TensorSelection,
         skipped: inout [SkippedTensor], notes: inout [String]
     ) throws -> [String: String] {
         let modelNames = model.tensors.map(\.name)
@@ -145,6 +154,10 @@ public final class ModelFamily: Sendable {
                 continue
             }
             guard info.shape == baseInfo.shape else {
+                if !selection.contains(baseInfo.name) {
+                    skipped.append(SkippedTensor(model: task, tensor: baseInfo.name, reason: "shape \(info.shape) in \(model.displayPath), \(baseInfo.shape) in the base (outside the selection)"))
+                    continue
+                }
                 throw CheckpointError.shapeMismatch(
                     baseFile: base.file(containing: baseInfo.name)!.displayPath, modelFile: model.file(containing: name)!.displayPath,
                     tensor: baseInfo.name, baseShape: baseInfo.shape, modelShape: info.shape)
@@ -158,29 +171,34 @@ public final class ModelFamily: Sendable {
         return names
     }
 
-    /// Base weight name → LoRA module; checks the update's shape against the base weight.
+    /// Base weight name → LoRA module; checks the update's shape against the base weight (a module of
+    /// another shape outside `selection` is ignored, with a note).
     private static func match(
-        _ adapter: LoRAAdapter, task: String, base: Checkpoint, baseNames: Set<String>, notes: inout [String]
+        _ adapter: LoRAAdapter, task: String, base: Checkpoint, baseNames: Set<String>, selection: TensorSelection, notes: inout [String]
     ) throws -> [String: LoRAModule] {
         let label = adapter.directory.relativePath
         let mapping = try mappingNote(
             base: baseNames, model: adapter.modules.map(\.weightName), task: task, label: label, baseLabel: base.displayPath, notes: &notes)
         var modules = [String: LoRAModule]()
-        var unmatched = [String]()
+        var unmatched = [String](), reshaped = [String]()
         for module in adapter.modules {
             guard let name = mapping.baseName(forModel: module.weightName), let baseInfo = base.info(name) else {
                 unmatched.append(module.weightName)
                 continue
             }
             guard baseInfo.shape == module.weightShape else {
+                if !selection.contains(name) { reshaped.append(name); continue }
                 throw CheckpointError.shapeMismatch(
                     baseFile: base.file(containing: name)!.displayPath, modelFile: adapter.file.displayPath,
                     tensor: name, baseShape: baseInfo.shape, modelShape: module.weightShape)
             }
             modules[name] = module
         }
-        if let example = unmatched.first {
-            notes.append("\(task): \(unmatched.count) adapted module(s) update weights the base does not have and were ignored (e.g. \(example))")
+        guard unmatched.isEmpty else {
+            throw CheckpointError.unmatchedAdapterModules(adapter: adapter.file.displayPath, base: base.displayPath, modules: unmatched)
+        }
+        if let example = reshaped.first {
+            notes.append("\(task): \(reshaped.count) adapted module(s) outside the selection update a weight of another shape than the base's and were ignored (e.g. \(example))")
         }
         if let example = adapter.unrecognizedTensors.first {
             notes.append("\(task): \(adapter.unrecognizedTensors.count) adapter tensor(s) that are not LoRA factors were ignored (e.g. \(example))")

@@ -66,15 +66,18 @@ public struct FamilyAnalyzer: Sendable {
     }
 
     /// The tensors of `family` that ``include`` and ``exclude`` select, in checkpoint order.
+    /// Throws ``FamilyAnalyzerError/emptySelection(include:exclude:matched:)`` when the patterns select
+    /// nothing: a report over no tensor would read as a report over the model.
     public func selection(of family: ModelFamily) throws -> [MatchedTensor] {
-        let includeRegex = try include.map { try FamilyAnalyzerError.compile($0) }
-        let excludeRegex = try exclude.map { try FamilyAnalyzerError.compile($0) }
-        return family.matched.filter { tensor in
-            let name = tensor.name
-            if let includeRegex, name.firstMatch(of: includeRegex) == nil { return false }
-            if let excludeRegex, name.firstMatch(of: excludeRegex) != nil { return false }
-            return true
-        }
+        let selection = try tensorSelection
+        let selected = family.matched.filter { selection.contains($0.name) }
+        guard !selected.isEmpty else { throw FamilyAnalyzerError.emptySelection(include: include, exclude: exclude, matched: family.matched.count) }
+        return selected
+    }
+
+    /// ``include`` and ``exclude`` as a ``TensorSelection``.
+    public var tensorSelection: TensorSelection {
+        get throws { try TensorSelection(include: include, exclude: exclude) }
     }
 
     /// The one path of every family run: each selected tensor (of ``shard``'s part, when set) becomes a
@@ -201,14 +204,17 @@ public struct FamilyAnalyzer: Sendable {
 public enum FamilyAnalyzerError: Error, CustomStringConvertible, Equatable {
     /// An `--include` / `--exclude` pattern is not a valid regular expression.
     case invalidPattern(String, String)
+    /// `--include` / `--exclude` leave no tensor of the `matched` ones (or the family matches none).
+    case emptySelection(include: String?, exclude: String?, matched: Int)
 
     public var description: String {
         switch self {
         case let .invalidPattern(pattern, message): return "invalid pattern \"\(pattern)\": \(message)"
+        case let .emptySelection(include, exclude, matched):
+            let patterns = [include.map { "--include '\($0)'" }, exclude.map { "--exclude '\($0)'" }].compactMap { $0 }
+            return patterns.isEmpty
+                ? "no tensor of the base is present in every model; nothing to analyse"
+                : "nothing to analyse: none of the \(matched) tensors the models share with the base passes \(patterns.joined(separator: " and "))"
         }
-    }
-
-    static func compile(_ pattern: String) throws -> Regex<AnyRegexOutput> {
-        do { return try Regex(pattern) } catch { throw FamilyAnalyzerError.invalidPattern(pattern, "\(error)") }
     }
 }

@@ -29,4 +29,7 @@ public struct FamilyReport: Codable, Sendable, Equatable {
     public var notes: [String]
     /// Whole-model signals, verdict and SMILE cost.
     public var summary: FamilySummary
+    /// The compatibility check run before any weight was read (``CompatibilityCheck``); nil for a report
+    /// built from a results store alone.
+    public var compatibility: CompatibilityReport? = nil
 }

@@ -22,6 +22,10 @@ public struct FamilySummary: Codable, Sendable, Equatable {
         public var level: Mergeability
         /// The expected share of accuracy the pair's merge keeps.
         public var retention: RetentionEstimate?
+        /// The pair's own signals (residual, cosine, top energy of the two tasks), worst first.
+        public var signals: [MergeVerdict.Signal]
+        /// The name of the signal that decided ``level`` (``MergeVerdict/deciding``); nil when mergeable.
+        public var decidingSignal: String?
     }
 
     /// A layer whose own verdict is worse than mergeable, with the share of the update it holds.
@@ -89,8 +93,9 @@ public struct FamilySummary: Codable, Sendable, Equatable {
         pairs = (0..<t).flatMap { i in ((i + 1)..<t).map { j in
             let merge = combined.merge(of: [i, j])
             let worst = merge.residuals.max() ?? 0
-            let pairVerdict = MergeVerdict(subset: [i, j], of: combined, cosine: cosine, topEnergy: topEnergy, taskNames: taskNames, scope: "pair", thresholds: thresholds)
-            return PairMerge(tasks: [taskNames[i], taskNames[j]], lambdaStar: merge.lambdaStar, worstResidual: worst, cosine: cosine[i][j], level: pairVerdict.level, retention: RetentionEstimate(worstResidual: worst))
+            let pairVerdict = MergeVerdict(subset: [i, j], of: combined, cosine: cosine, topEnergy: topEnergy, taskNames: taskNames, scope: "\(taskNames[i]) + \(taskNames[j])", thresholds: thresholds)
+            return PairMerge(tasks: [taskNames[i], taskNames[j]], lambdaStar: merge.lambdaStar, worstResidual: worst, cosine: cosine[i][j], level: pairVerdict.level,
+                             retention: RetentionEstimate(worstResidual: worst), signals: pairVerdict.signals, decidingSignal: pairVerdict.deciding?.name)
         } }
         var verdict = MergeVerdict(interference: combined, cosine: cosine, topEnergy: topEnergy, taskNames: taskNames, scope: "model", thresholds: thresholds)
         verdict.retention = RetentionEstimate(worstResidual: combined.all.residuals.max() ?? 0)

@@ -96,13 +96,16 @@ public struct LayerAnalyzer: Sendable {
             clock = Stopwatch()
             let context = "\(name) (update of \(task))"
             var svd: SingularValueDecomposition<Float>?
-            let singularValues: [Float]
-            if needVectors {
-                (svd, singularValues) = try decomposeUpdate(update, baseNorm: baseNorm, context: context)
+            let spectrum: UpdateSpectrum
+            if let leading = try leadingSpectrum(update, needVectors: needVectors, baseNorm: baseNorm, context: context) {
+                (svd, spectrum) = leading
+            } else if needVectors {
+                let (decomposition, singularValues) = try decomposeUpdate(update, baseNorm: baseNorm, context: context)
+                (svd, spectrum) = (decomposition, UpdateSpectrum(singularValues: singularValues.map(Double.init), baseNorm: baseNorm))
             } else {
-                singularValues = try update.singularValuesOnly(context: context, fromGram: compute.factorsFromGram, twoStage: compute.twoStageSpectra)
+                let singularValues = try update.singularValuesOnly(context: context, fromGram: compute.factorsFromGram, twoStage: compute.twoStageSpectra)
+                spectrum = UpdateSpectrum(singularValues: singularValues.map(Double.init), baseNorm: baseNorm)
             }
-            let spectrum = UpdateSpectrum(singularValues: singularValues.map(Double.init), baseNorm: baseNorm)
             let rank = spectrum.rank(holding: options.interferenceEnergy)
             if let svd {
                 // A Gram factorization may carry fewer vectors than its final σ would ask for (σ moved in
@@ -231,6 +234,31 @@ public struct LayerAnalyzer: Sendable {
         }
         let svd = try update.singularValueDecomposition(context: context)
         return (svd, svd.singularValues)
+    }
+
+    /// The deepest share of ‖ΔW‖² any output reads from an update's spectrum: rank99 (0.99), the
+    /// interference subspaces (`interferenceEnergy`) and the SMILE sizing (`expertEnergy`).
+    public static func deepestSpectrumEnergy(_ options: AnalysisOptions) -> Double {
+        Swift.max(0.99, options.interferenceEnergy, options.expertEnergy)
+    }
+
+    /// A dense update's spectrum only as deep as the report reads (``ComputeSettings/leadingUpdateSpectra``):
+    /// the leading σ until they hold ``deepestSpectrumEnergy(_:)`` and, when `needVectors`, the pairs of
+    /// its interference subspace (or the STI rank when larger); nil when that path is off, does not apply
+    /// (LoRA, a small or zero ΔW) or does not certify — then the complete reduction runs.
+    private func leadingSpectrum(_ update: WeightUpdate, needVectors: Bool, baseNorm: Double, context: String) throws -> (SingularValueDecomposition<Float>?, UpdateSpectrum)? {
+        guard let settings = compute.leadingUpdateSpectra, compute.factorsFromGram, compute.truncateUpdateFactors,
+              case let .dense(delta) = update else { return nil }
+        let fraction = options.interferenceEnergy, stiRank = needVectors ? options.stiRank ?? 0 : 0
+        guard let leading = try delta.leadingSingularSpectrum(holding: Self.deepestSpectrumEnergy(options), minimumDepth: stiRank, vectors: { sigma, energy in
+            guard needVectors else { return 0 }
+            let captured = sigma.reduce(0) { $0 + $1 * $1 }
+            let rank = UpdateSpectrum(singularValues: sigma, baseNorm: 0, uncapturedEnergy: Swift.max(0, energy - captured)).rank(holding: fraction)
+            return Swift.max(rank, stiRank)
+        }, settings: settings, context: context) else { return nil }
+        let spectrum = UpdateSpectrum(singularValues: leading.singularValues, baseNorm: baseNorm, uncapturedEnergy: leading.uncapturedEnergy,
+                                      squaredValueBound: leading.squaredValueBound, computation: .leading)
+        return (needVectors ? leading.decomposition : nil, spectrum)
     }
 
     /// The top `options.intruderTop` singular triplets of W_ft = W_pre + ΔW (only u is read).

@@ -104,7 +104,7 @@ extension Matrix where Scalar == Float {
     }
 
     /// Rows (tall) or columns (wide) per block of the Double conversions: ≤ 32 MB of Double per block.
-    private var gramBlockSize: Int {
+    var gramBlockSize: Int {
         Swift.max(1, Swift.min(Swift.max(rows, columns), (1 << 22) / Swift.max(1, minDimension)))
     }
 
@@ -131,7 +131,7 @@ extension Matrix where Scalar == Float {
 
     /// `q` itself when max |QᵀQ − I| ≤ `tolerance`; otherwise the Q of its Householder QR with columns
     /// signed like q's (R's diagonal made positive), so span(q₁…q_k) is kept for every k.
-    private static func orthonormalizedColumns(_ q: MatrixF, tolerance: Double) -> MatrixF {
+    static func orthonormalizedColumns(_ q: MatrixF, tolerance: Double) -> MatrixF {
         let deviation = SingularValueDecomposition<Float>.deviation(q.multiplied(by: q, transposingSelf: true))
         guard deviation > tolerance else { return q }
         let qr = q.qr()
@@ -140,7 +140,7 @@ extension Matrix where Scalar == Float {
 
     /// Calls `body` with consecutive blocks of this matrix converted to Double: blocks of `size` rows
     /// (tall) or columns (wide), and the index of the block's first row or column.
-    private func forEachBlock(tall: Bool, size: Int, _ body: (Matrix<Double>, Int) -> Void) {
+    func forEachBlock(tall: Bool, size: Int, _ body: (Matrix<Double>, Int) -> Void) {
         let long = tall ? rows : columns
         for start in stride(from: 0, to: long, by: size) {
             let end = Swift.min(long, start + size)

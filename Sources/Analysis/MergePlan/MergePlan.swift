@@ -29,6 +29,11 @@ public struct MergePlan: Codable, Sendable, Equatable {
         public var weights: TaskWeights?
         /// The expected share of accuracy kept at λ*, from the worst residual.
         public var retention: RetentionEstimate
+        /// The subset's signals (residual, cosine, top energy over its members), worst first: what
+        /// ``level`` rests on.
+        public var signals: [MergeVerdict.Signal]
+        /// The name of the signal that decided ``level``; nil when mergeable (no signal reached risky).
+        public var decidingSignal: String?
     }
 
     /// The most subsets of one size listed in ``largestMergeable``.
@@ -54,11 +59,12 @@ public struct MergePlan: Codable, Sendable, Equatable {
     ///   - ridge: passed to ``TaskInterference/optimalWeights(of:ridge:)`` for each reported group.
     public init(interference: TaskInterference, cosine: [[Double]], topEnergy: [Double], taskNames: [String], thresholds: VerdictThresholds, ridge: Double = 0) {
         let t = taskNames.count
-        var judged = [[Int]: (level: Mergeability, worst: Double)]()
-        func judge(_ tasks: [Int]) -> (level: Mergeability, worst: Double) {
+        var judged = [[Int]: (level: Mergeability, worst: Double, verdict: MergeVerdict)]()
+        func judge(_ tasks: [Int]) -> (level: Mergeability, worst: Double, verdict: MergeVerdict) {
             if let known = judged[tasks] { return known }
-            let verdict = MergeVerdict(subset: tasks, of: interference, cosine: cosine, topEnergy: topEnergy, taskNames: taskNames, scope: "subset", thresholds: thresholds)
-            let result = (verdict.level, interference.merge(of: tasks).residuals.max() ?? 0)
+            let scope = tasks.map { taskNames[$0] }.joined(separator: " + ")
+            let verdict = MergeVerdict(subset: tasks, of: interference, cosine: cosine, topEnergy: topEnergy, taskNames: taskNames, scope: scope, thresholds: thresholds)
+            let result = (verdict.level, interference.merge(of: tasks).residuals.max() ?? 0, verdict)
             judged[tasks] = result
             return result
         }
@@ -91,10 +97,11 @@ public struct MergePlan: Codable, Sendable, Equatable {
         func group(_ tasks: [Int]) -> Group {
             let merge = interference.merge(of: tasks)
             let worst = merge.residuals.max() ?? 0
+            let verdict = judge(tasks).verdict
             return Group(
-                tasks: tasks.map { taskNames[$0] }, indices: tasks, level: judge(tasks).level, lambdaStar: merge.lambdaStar,
+                tasks: tasks.map { taskNames[$0] }, indices: tasks, level: verdict.level, lambdaStar: merge.lambdaStar,
                 residuals: merge.residuals, worstResidual: worst, weights: interference.optimalWeights(of: tasks, ridge: ridge),
-                retention: RetentionEstimate(worstResidual: worst))
+                retention: RetentionEstimate(worstResidual: worst), signals: verdict.signals, decidingSignal: verdict.deciding?.name)
         }
 
         let all = mergeable(in: Array(0..<t)).sorted(by: better)

@@ -65,9 +65,18 @@ public struct ComputeSettings: Sendable, Equatable {
     public var twoStageSpectra: Bool
     /// The block iteration's settings (see ``twoStageSpectra``).
     public var updateVectorIteration: LeadingEigenvectorIteration
+    /// With ``factorsFromGram`` and ``truncateUpdateFactors``, a dense ΔW's spectrum only as deep as the
+    /// report reads: its leading σ (and the vectors the cross-task signals read) by certified block
+    /// iteration on ΔW itself until they hold the deepest energy share any output needs
+    /// (``LayerAnalyzer/deepestSpectrumEnergy(_:)``), the rest as uncaptured energy
+    /// (``Matrix/leadingSingularSpectrum(holding:minimumDepth:vectors:settings:context:)``); the complete
+    /// reduction whenever that does not certify or would need too wide a block. nil: always complete.
+    public var leadingUpdateSpectra: LeadingSpectrumSettings?
 
-    public init(intruderVectors: TopVectors = .automatic(TruncatedSVDSettings()), valuesOnlyForSingleTask: Bool = true, truncateUpdateFactors: Bool = true, reorthonormalizeBase: Bool = true, projectToDeepestCut: Bool = true, factorsFromGram: Bool = true, leadingBaseVectors: Bool = true, twoStageSpectra: Bool = false, updateVectorIteration: LeadingEigenvectorIteration = LeadingEigenvectorIteration()) {
+    public init(intruderVectors: TopVectors = .automatic(TruncatedSVDSettings()), valuesOnlyForSingleTask: Bool = true, truncateUpdateFactors: Bool = true, reorthonormalizeBase: Bool = true, projectToDeepestCut: Bool = true, factorsFromGram: Bool = true, leadingBaseVectors: Bool = true, twoStageSpectra: Bool = false, updateVectorIteration: LeadingEigenvectorIteration = LeadingEigenvectorIteration(),
+                leadingUpdateSpectra: LeadingSpectrumSettings? = LeadingSpectrumSettings()) {
         self.twoStageSpectra = twoStageSpectra
+        self.leadingUpdateSpectra = leadingUpdateSpectra
         self.updateVectorIteration = updateVectorIteration
         self.factorsFromGram = factorsFromGram
         self.leadingBaseVectors = leadingBaseVectors
@@ -79,7 +88,7 @@ public struct ComputeSettings: Sendable, Equatable {
     }
 
     /// Every fast path off: what the analysis computed before these settings existed.
-    public static let reference = ComputeSettings(intruderVectors: .exactSVD, valuesOnlyForSingleTask: false, truncateUpdateFactors: false, reorthonormalizeBase: false, projectToDeepestCut: false, factorsFromGram: false, leadingBaseVectors: false)
+    public static let reference = ComputeSettings(intruderVectors: .exactSVD, valuesOnlyForSingleTask: false, truncateUpdateFactors: false, reorthonormalizeBase: false, projectToDeepestCut: false, factorsFromGram: false, leadingBaseVectors: false, leadingUpdateSpectra: nil)
 }
 
 /// Where one layer's time went (seconds of wall time, measured with a monotonic clock).

@@ -79,7 +79,10 @@ public enum MemoryAccounting {
         return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
     }
 
-    /// Parses "8G", "8GiB", "512M", "1.5g", "1000000" (bytes) into bytes; nil when malformed.
+    /// The one size syntax of the command line (`--max-memory`, `--max-shard-size`): "8G", "8GiB", "512M",
+    /// "1.5g" (K/M/G/T and KiB/MiB/GiB/TiB are powers of 1024), "2GB", "500MB" (KB/MB/GB/TB powers of
+    /// 1000), "1000000" or "1000000B" (bytes), case-insensitive. nil when malformed, not positive, below
+    /// one byte or beyond 9·10¹⁸ bytes (so a huge value is refused rather than overflowing `Int`).
     public static func parse(_ text: String) -> Int? {
         let t = text.trimmingCharacters(in: .whitespaces).lowercased()
         let suffixes: [(String, Double)] = [
@@ -87,11 +90,8 @@ public enum MemoryAccounting {
             ("tb", 1e12), ("gb", 1e9), ("mb", 1e6), ("kb", 1e3),
             ("t", 1_099_511_627_776), ("g", 1_073_741_824), ("m", 1_048_576), ("k", 1024), ("b", 1),
         ]
-        for (suffix, factor) in suffixes where t.hasSuffix(suffix) {
-            guard let v = Double(t.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)), v > 0, v.isFinite else { return nil }
-            return Int(v * factor)
-        }
-        guard let v = Double(t), v > 0, v.isFinite else { return nil }
-        return Int(v)
+        let (number, factor) = suffixes.first { t.hasSuffix($0.0) }.map { (String(t.dropLast($0.0.count)).trimmingCharacters(in: .whitespaces), $0.1) } ?? (t, 1)
+        guard let v = Double(number), v > 0, (v * factor).isFinite, v * factor >= 1, v * factor < 9e18 else { return nil }
+        return Int(v * factor)
     }
 }

@@ -24,19 +24,27 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The shard a scheduler assigned to this process, read from `environment`:
-    /// - Slurm job arrays: `SLURM_ARRAY_TASK_ID` − `SLURM_ARRAY_TASK_MIN` (0 when unset) of
-    ///   `SLURM_ARRAY_TASK_COUNT` (`count` overrides it); the array must be contiguous (no `:step`).
+    /// - Slurm job arrays: shard `SLURM_ARRAY_TASK_ID` (array indices are shard indices, from 0) of
+    ///   `count`; without `count`, of `SLURM_ARRAY_TASK_COUNT` only when the array is the whole 0…N−1
+    ///   (`SLURM_ARRAY_TASK_MIN` 0 and `SLURM_ARRAY_TASK_MAX` N−1). Any other array — a resubmitted index
+    ///   (`--array=1`), an offset or a `:step` — cannot tell N, so it is refused rather than read as a
+    ///   smaller run (`--array=1` would otherwise be shard 0 of 1: the whole selection).
     /// - Kubernetes Indexed Jobs: `JOB_COMPLETION_INDEX` of `count` (the Job's `completions`, which
     ///   Kubernetes does not export: pass `--shard-count`).
     public static func automatic(environment: [String: String], count: Int?) throws -> Shard {
-        if let id = environment["SLURM_ARRAY_TASK_ID"].flatMap({ Int($0) }) {
-            let minimum = environment["SLURM_ARRAY_TASK_MIN"].flatMap { Int($0) } ?? 0
-            guard let total = count ?? environment["SLURM_ARRAY_TASK_COUNT"].flatMap({ Int($0) }) else {
+        func number(_ name: String) -> Int? { environment[name].flatMap { Int($0) } }
+        if let id = number("SLURM_ARRAY_TASK_ID") {
+            if let count { return try Shard(index: id, count: count) }
+            guard let total = number("SLURM_ARRAY_TASK_COUNT") else {
                 throw StoreError.invalidShard("SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not; pass --shard-count")
             }
-            return try Shard(index: id - minimum, count: total)
+            let minimum = number("SLURM_ARRAY_TASK_MIN") ?? 0, maximum = number("SLURM_ARRAY_TASK_MAX") ?? total - 1
+            guard minimum == 0, maximum == total - 1 else {
+                throw StoreError.invalidShard("this Slurm array (indices \(minimum)…\(maximum), \(total) tasks) is not 0…N−1, so it does not tell the shard count: pass --shard-count N (a resubmitted shard keeps the first run's N)")
+            }
+            return try Shard(index: id, count: total)
         }
-        if let index = environment["JOB_COMPLETION_INDEX"].flatMap({ Int($0) }) {
+        if let index = number("JOB_COMPLETION_INDEX") {
             guard let count else { throw StoreError.invalidShard("JOB_COMPLETION_INDEX is set: pass the Job's completions as --shard-count") }
             return try Shard(index: index, count: count)
         }

@@ -10,6 +10,9 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case tensorNotStored(store: String, tensor: String, candidates: [String])
     /// A `--shard` value that is not `i/N` with 0 ≤ i < N, or `auto` without its environment.
     case invalidShard(String)
+    /// A report from the store alone was asked for with a computing option the store was not computed
+    /// with (`difference` names the option and both values): it cannot be honoured without recomputing.
+    case optionConflict(store: String, difference: String)
 
     public var description: String {
         switch self {
@@ -23,6 +26,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
             return "store \(store) has no record for \(tensor)" + (candidates.isEmpty ? "" : "; stored names that come close: \(candidates.joined(separator: ", "))")
         case let .invalidShard(reason):
             return "invalid --shard: \(reason)"
+        case let .optionConflict(store, difference):
+            return "store \(store): \(difference); a report from the store alone cannot recompute: leave the option out, or give --base and --models to compute with it (into another --store)"
         }
     }
 }

@@ -23,7 +23,7 @@ public struct StoreManifest: Codable, Sendable, Equatable {
     /// The store format this build writes and reads.
     public static let currentFormatVersion = 1
     /// The analysis version of this build: raised whenever a stored number would change.
-    public static let currentToolVersion = "smile-inspect 0.2.0"
+    public static let currentToolVersion = "smile-inspect 0.3.0"
 
     /// The store format version (``currentFormatVersion`` when written by this build).
     public var formatVersion: Int

@@ -20,26 +20,33 @@ public struct LayerSpectra: Sendable, Equatable {
     public var singularValues: [[Double]]
     /// The largest numerical update rank over the experts: the most triplets worth keeping.
     public var maxRank: Int
+    /// Per expert, the energy beyond its listed σ (0 when all are listed; a leading spectrum's
+    /// ``UpdateSpectrum/uncapturedEnergy``): ‖ΔWᵢ‖² = Σⱼ σ_{i,j}² + this.
+    public var uncapturedEnergy: [Double]
     /// Per expert, shareᵢ(k) at index k − 1 (empty for a zero update).
     private var cumulativeShares: [[Double]]
 
-    public init(module: String, rows: Int, columns: Int, hasBias: Bool, singularValues: [[Double]], maxRank: Int) {
+    public init(module: String, rows: Int, columns: Int, hasBias: Bool, singularValues: [[Double]], maxRank: Int, uncapturedEnergy: [Double]? = nil) {
         self.module = module
         self.rows = rows
         self.columns = columns
         self.hasBias = hasBias
         self.singularValues = singularValues
         self.maxRank = maxRank
-        cumulativeShares = singularValues.map { UpdateSpectrum(singularValues: $0, baseNorm: 0).energyCurve }
+        let uncaptured = uncapturedEnergy ?? Array(repeating: 0, count: singularValues.count)
+        self.uncapturedEnergy = uncaptured
+        cumulativeShares = zip(singularValues, uncaptured).map { UpdateSpectrum(singularValues: $0, baseNorm: 0, uncapturedEnergy: $1).energyCurve }
     }
 
-    /// From a per-layer analysis record (no bias: the analysis sizes weights only); the numerical rank
+    /// From a per-layer analysis record (no bias: the analysis sizes weights only; a leading spectrum's
+    /// uncaptured energy counts in ‖ΔWᵢ‖², so its shares end below 1); the numerical rank
     /// counts σ > σ₁ · max(m, n) · ε_float, as ``UpdateDecomposition`` does.
     public init(_ layer: LayerAnalysis) {
         let sigmas = layer.tasks.map(\.spectrum.singularValues)
         let tolerance = { (s: [Double]) in (s.first ?? 0) * Double(Swift.max(layer.rows, layer.columns)) * Double(Float.ulpOfOne) }
         self.init(module: layer.name, rows: layer.rows, columns: layer.columns, hasBias: false, singularValues: sigmas,
-                  maxRank: sigmas.map { s in s.filter { $0 > tolerance(s) }.count }.max() ?? 0)
+                  maxRank: sigmas.map { s in s.filter { $0 > tolerance(s) }.count }.max() ?? 0,
+                  uncapturedEnergy: layer.tasks.map(\.spectrum.uncapturedEnergy))
     }
 
     /// From the layer's decompositions.
@@ -78,8 +85,8 @@ public struct LayerSpectra: Sendable, Equatable {
     /// Step gains Σᵢ σ_{i,j}² / ‖ΔWᵢ‖² for j = 1…`limit`.
     public func stepGains(limit: Int) -> [Double] {
         var gains = [Double](repeating: 0, count: Swift.max(0, limit))
-        for sigma in singularValues {
-            let total = sigma.reduce(0) { $0 + $1 * $1 }
+        for (sigma, uncaptured) in zip(singularValues, uncapturedEnergy) {
+            let total = sigma.reduce(0) { $0 + $1 * $1 } + uncaptured
             guard total > 0 else { continue }
             for j in 0..<Swift.min(limit, sigma.count) { gains[j] += sigma[j] * sigma[j] / total }
         }

@@ -80,6 +80,9 @@ public struct SmileConfig: Codable, Sendable, Equatable {
     public var budget: RankBudgetPlan?
     /// The `--gate-k auto` routing target (nil: fixed gate_k).
     public var routingTarget: Double?
+    /// What the user should know before using the output (``SmileUpscaler/costWarnings(_:)``); nil when
+    /// nothing to say.
+    public var warnings: [String]? = nil
 
     /// The JSON bytes as written to ``fileName``.
     public func encoded() throws -> Data { try Self.snakeCaseJSON(self) }

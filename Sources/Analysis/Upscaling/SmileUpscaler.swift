@@ -28,7 +28,8 @@ public struct SmileUpscaler: Sendable {
     ///   ``FamilyAnalyzerError`` (a bad pattern), ``LinearAlgebraError`` (NaN/Inf weights, SVD failure).
     ///
     /// With a budget or a whole-model layout (``UpscaleLayout/isWholeModel``) a planning pass reads every layer once first
-    /// (``UpscalePlan``); `onPlan` receives the plan before anything is written.
+    /// (``UpscalePlan``); `onPlan` receives the plan before anything is written. The output directory is
+    /// checked (exists without replacement, parent missing) before any weight is read.
     public func upscale(
         _ family: ModelFamily, to directory: URL, progress: (@Sendable (FamilyAnalyzer.Progress) -> Void)? = nil,
         onPlan: ((UpscalePlan) -> Void)? = nil
@@ -43,15 +44,17 @@ public struct SmileUpscaler: Sendable {
             Dictionary(uniqueKeysWithValues: layout.modules.map { ($0 + ".weight", family.base.info($0 + ".bias") != nil ? $0 + ".bias" : nil) })
         } ?? selectedWeights(family)
         guard !selected.isEmpty else {
-            throw UpscaleError.noLinearLayers(reason: options.include == nil && options.exclude == nil
-                ? "the base has no linear weights" : "no linear weight matches the include/exclude patterns")
+            let patterns = [options.include.map { "--include '\($0)'" }, options.exclude.map { "--exclude '\($0)'" }].compactMap { $0 }
+            throw UpscaleError.noLinearLayers(reason: patterns.isEmpty
+                ? "the base has no linear weights" : "no linear weight passes \(patterns.joined(separator: " and "))")
         }
         try checkRanksFit(family, selected: Array(selected.keys))
         try refuseOverwritingInputs(family, directory)
-        let plan = try self.plan(family, selected: selected, progress: progress)
-        onPlan?(plan)
+        // The output location is checked (and staged) before the planning pass reads any weight.
         let stage = try StagedDirectory(destination: directory, replace: options.replaceExisting, marker: SmileConfig.fileName)
         do {
+            let plan = try self.plan(family, selected: selected, progress: progress)
+            onPlan?(plan)
             let config = try write(family, selected: selected, model: model, layout: hf, plan: plan, into: stage.staging, progress: progress)
             try stage.commit()
             return UpscaleReport(output: directory.relativePath, config: config)
@@ -85,12 +88,9 @@ public struct SmileUpscaler: Sendable {
 
     /// Linear weights to upscale (name → its bias name when the base has one), after include/exclude.
     func selectedWeights(_ family: ModelFamily) throws -> [String: String?] {
-        let include = try options.include.map { try FamilyAnalyzerError.compile($0) }
-        let exclude = try options.exclude.map { try FamilyAnalyzerError.compile($0) }
+        let selection = try TensorSelection(include: options.include, exclude: options.exclude)
         var selected = [String: String?]()
-        for tensor in family.matched where tensor.isLinearWeight {
-            if let include, tensor.name.firstMatch(of: include) == nil { continue }
-            if let exclude, tensor.name.firstMatch(of: exclude) != nil { continue }
+        for tensor in family.matched where tensor.isLinearWeight && selection.contains(tensor.name) {
             if family.isStoredTransposed(tensor.name) { throw UpscaleError.storedTransposed(weight: tensor.name, count: family.storedTransposed.count) }
             let bias = SmileStateDict.biasName(forWeight: tensor.name)
             selected.updateValue(family.base.info(bias) != nil ? bias : nil, forKey: tensor.name)
@@ -153,7 +153,7 @@ public struct SmileUpscaler: Sendable {
                                  to: staging.appendingPathComponent("config.json"))
             sideFiles = try ["config.json"] + hf.writeModelingCode(into: staging) + hf.copySideFiles(into: staging)
         }
-        let config = SmileConfig(
+        var config = SmileConfig(
             format: hf == nil ? SmileConfig.formatName : options.layout.rawValue, formatVersion: 1,
             stateDict: hf.map { "{module}.gate.weight, {module}.shared_linear.weight, {module}.shared_linear.bias, {module}.experts.{i}.u, {module}.experts.{i}.svh, {module}.experts.{i}.bias (\(options.layout == .hf ? "" : "FusionBench ")\($0.architecture), SmileLinear)" }
                 ?? "{module}.gate.weights, {module}.experts.{i}.u, {module}.experts.{i}.svh, {module}.experts.{i}.bias, {module}.pretrained_model.weight, {module}.pretrained_model.bias (FusionBench SmileMoELinear)",
@@ -167,11 +167,25 @@ public struct SmileUpscaler: Sendable {
             otherTensors: SmileConfig.OtherTensors(policy: policyName, model: model.map { family.taskNames[$0] }, count: policyCount, fromBase: fromBase),
             parameters: ParameterCounts(base: baseParameters, upscaled: output.parameterCount, keepAll: expertCount * baseParameters),
             routingProbe: SmileConfig.Probe(samples: options.probeSamples, probeRank: options.probeRank, seed: options.seed),
-            files: files + sideFiles, notes: family.notes + family.skipped.map { "\($0.model) lacks \($0.tensor); the base value was written" } + paddingNote(modules, tasks: family.taskNames),
+            files: files + sideFiles, notes: family.notes + family.skipped.map { "\($0.model): \($0.tensor) \($0.reason); the base value was written" } + paddingNote(modules, tasks: family.taskNames),
             layout: options.layout.rawValue, budget: plan.budget, routingTarget: options.routingTarget)
+        let warnings = Self.costWarnings(modules)
+        config.warnings = warnings.isEmpty ? nil : warnings
         try AtomicFile.write(data: try config.encoded(), to: staging.appendingPathComponent(SmileConfig.fileName))
         try AtomicFile.write(data: Data(UpscaleReadme.markdown(config).utf8), to: staging.appendingPathComponent("README.md"))
         return config
+    }
+
+    /// A warning when the upscaled layers cost more parameters than keeping every fine-tuned model's copy
+    /// of them (Σ upscaled > Σ E·(m·n + m) over the upscaled layers, ``ParameterCounts``): the mixture
+    /// then saves nothing over serving the models separately (e.g. k 128 on 384-wide layers).
+    static func costWarnings(_ modules: [UpscaledLayer]) -> [String] {
+        let upscaled = modules.reduce(0) { $0 + $1.parameters.upscaled }, keepAll = modules.reduce(0) { $0 + $1.parameters.keepAll }
+        let base = modules.reduce(0) { $0 + $1.parameters.base }
+        guard keepAll > 0, upscaled > keepAll else { return [] }
+        let largestK = modules.map(\.k).max() ?? 0
+        return [String(format: "the %d upscaled layers cost %d parameters (%+.0f%% over their base), more than keeping every fine-tuned model's copy of them (%d): k up to %d is too large for these layers to save anything; lower --k, or use --budget or --rank-for-energy",
+                       modules.count, upscaled, 100 * (Double(upscaled) / Double(max(base, 1)) - 1), keepAll, largestK)]
     }
 
     /// Which experts have fewer update triplets than their layer's k (their extra columns are zero).

@@ -36,6 +36,10 @@ public struct MergeVerdict: Codable, Sendable, Equatable {
     /// The signals that reached ``level`` (those that decided the verdict).
     public var decisive: [Signal] { level == .mergeable ? [] : signals.filter { $0.level == level } }
 
+    /// The signal that decided a risky or not-mergeable verdict (the first of ``decisive``, in the order
+    /// residual, cosine, top energy, layers); nil when mergeable, i.e. no signal reached risky.
+    public var deciding: Signal? { decisive.first }
+
     /// Adds a signal: the level becomes the worse of the two, signals stay worst first.
     public mutating func include(_ signal: Signal) {
         signals.append(signal)

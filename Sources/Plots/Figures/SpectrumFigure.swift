@@ -7,7 +7,9 @@ extension Figure {
     /// Left: σᵢ(W_pre) on a log axis with the top zone (1…k) and the middle zone (k+1…r) shaded and
     /// labelled; the tail zone is the null space, which has no σ, so its size is written as text (and the
     /// low cut of a 4-way split, when there is one, is a dashed line). Right: σᵢ(ΔW) of every task on a
-    /// log axis, labelled with ‖ΔW‖/‖W‖.
+    /// log axis, labelled with ‖ΔW‖/‖W‖; an update whose spectrum was computed only as deep as the report
+    /// reads (``UpdateSpectrum/Computation/leading``) ends in a triangle at its depth + 1, at the height
+    /// √(uncaptured energy) that no later σ can exceed.
     public static func spectrum(_ layer: LayerAnalysis, width: Double = 1100, height: Double = 480) -> Figure {
         var figure = Figure(width: width, height: height, title: "\(layer.name)  (\(layer.rows)×\(layer.columns))", rows: 1, columns: 2)
         figure.add(.axes(pretrainedSpectrumAxes(layer)))
@@ -73,6 +75,18 @@ extension Figure {
             let marker: MarkerShape? = shown.filter(\.isFinite).count <= 24 ? .circle : nil
             axes.add(.line(Line(y: shown, start: 1, label: label, color: Palette.color(t), width: 1.8,
                                 dash: FigureLabels.taskDash(t), marker: marker, markerSize: 4.5)))
+            // A leading spectrum stops at its depth k: the energy it left uncaptured bounds every later σ
+            // (σ_{k+1}² ≤ Σ_{j>k} σⱼ² ≤ uncaptured), drawn as its own mark at k + 1.
+            let spectrum = task.spectrum
+            if spectrum.computation == .leading, spectrum.uncapturedEnergy > 0, spectrum.norm > 0 {
+                let ceiling = spectrum.uncapturedEnergy.squareRoot(), depth = values.count
+                let share = spectrum.uncapturedEnergy / (spectrum.norm * spectrum.norm)
+                axes.add(.scatter(Scatter(x: [Double(depth + 1)], y: [ceiling],
+                                          label: "\(name): σ beyond \(depth) ≤ √(uncaptured), \(share < 1e-4 ? "< 0.01%" : FigureLabels.percent(share)) of ‖ΔW‖²",
+                                          color: Palette.color(t), marker: .triangle, size: 8)))
+                all.append(ceiling)
+                counts[counts.count - 1] = depth + 1
+            }
         }
         if let top = all.max(), let bottom = all.min(), top > 0 {
             let span = max(top / bottom, 10)

@@ -46,6 +46,13 @@ enum LayerReport {
         doc.table(ReportTable(
             headers: ["task", "‖ΔW‖", "‖ΔW‖/‖W‖", "E_I", "E_II", "E_II+III", "top×cross", "rank90", "rank99", "expert k", "intruders"],
             rows: rows))
+        let leading = layer.tasks.filter { $0.spectrum.computation == .leading }
+        if !leading.isEmpty {
+            let items = leading.map { t in
+                "\(t.task) \(t.spectrum.singularValues.count) σ (uncaptured \(Format.number(t.spectrum.uncapturedEnergy / Swift.max(t.spectrum.norm * t.spectrum.norm, .leastNormalMagnitude))) of ‖ΔW‖²)"
+            }
+            doc.paragraph("ΔW spectra computed only as deep as this report reads (leading σ, certified; the rest of ‖ΔW‖² uncaptured): \(items.joined(separator: ", ")); the other tasks' in full.")
+        }
         return doc
     }
 
@@ -88,11 +95,12 @@ enum LayerReport {
         return doc
     }
 
-    /// One CSV row per task with every headline number and the flattened 3×3 map.
+    /// One CSV row per task with every headline number (E_I, E_II, E_II_III named as in the JSON) and the
+    /// flattened 3×3 map.
     static func csvTable(_ layers: [LayerAnalysis]) -> ReportTable {
         let zoneNames = ["top", "middle", "tail"]
         let mapHeaders = zoneNames.flatMap { a in zoneNames.map { b in "E_\(a)_\(b)" } }
-        let headers = ["layer", "rows", "columns", "k", "task", "delta_norm", "relative_norm", "e_top", "e_mid", "e_mid_tail"]
+        let headers = ["layer", "rows", "columns", "k", "task", "delta_norm", "relative_norm", "E_I", "E_II", "E_II_III"]
             + mapHeaders + ["effective_rank_90", "effective_rank_99", "expert_rank", "intruders", "residual_at_lambda_star", "lambda_star", "verdict", "top_cross", "stored_transposed"]
         var rows = [[String]]()
         for layer in layers {

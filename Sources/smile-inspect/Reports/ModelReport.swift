@@ -7,7 +7,7 @@ enum ModelReport {
         doc.heading("Family: \(report.taskNames.count) fine-tunes of \(report.base)")
         doc.bullets(zip(report.taskNames, report.models).map { "\($0): \($1)" } + report.notes)
         doc.paragraph("Analysed \(report.layers.count) linear weights, \(report.tensors.count) N-D tensors, \(report.vectors.count) vectors; skipped \(report.skipped.count).")
-        doc.append(taskSummary(report))
+        if !report.layers.isEmpty { doc.append(taskSummary(report)) }
         if perLayer, !report.layers.isEmpty { doc.append(layerTable(report)) }
         if !report.tensors.isEmpty { doc.append(tensorTable(report)) }
         doc.bullets(report.layers.flatMap { layer in layer.warnings.map { "warning: \(layer.name): \($0)" } })
@@ -66,15 +66,17 @@ enum ModelReport {
         var doc = ReportDocument()
         let s = report.summary
         guard let verdict = s.verdict else {
-            doc.paragraph("Verdict: needs at least two fine-tuned models.")
+            doc.paragraph(report.layers.isEmpty
+                ? "Verdict: none — no linear weight was selected, and zone energies, interference and the verdict are read from linear weights."
+                : "Verdict: needs at least two fine-tuned models.")
             return doc
         }
         doc.append(VerdictReport.document(verdict, title: "Verdict"))
         if !s.pairs.isEmpty {
             doc.paragraph("Pairs (task arithmetic of two tasks at their own λ*):")
-            doc.table(ReportTable(headers: ["pair", "λ*", "worst L(λ*)", "cosine", "expected kept", "verdict"], rows: s.pairs.map {
+            doc.table(ReportTable(headers: ["pair", "λ*", "worst L(λ*)", "cosine", "expected kept", "verdict", "because"], rows: s.pairs.map {
                 [$0.tasks.joined(separator: " + "), Format.optional($0.lambdaStar, digits: 2), Format.fixed($0.worstResidual), String(format: "%+.3f", $0.cosine),
-                 $0.retention.map { String(format: "%.2f", $0.expected) } ?? "—", VerdictReport.label($0.level)]
+                 $0.retention.map { String(format: "%.2f", $0.expected) } ?? "—", VerdictReport.label($0.level), VerdictReport.because($0.level, $0.signals)]
             }))
         }
         doc.append(VerdictReport.weights(s))

@@ -85,12 +85,13 @@ struct TensorListing: Encodable {
         checkpoint.indexURL.map { "\($0.relativePath) (\(checkpoint.files.count) shards)" } ?? checkpoint.files[0].displayPath
     }
 
-    /// One row per tensor (raw byte counts; the shard column only for sharded checkpoints).
+    /// One row per tensor (raw byte counts; the shard column only for sharded checkpoints). Shapes are
+    /// written `8x384` with an ASCII x, as every machine-readable format writes them.
     var table: ReportTable {
         let sharded = tensors.contains { $0.shard != nil }
         var table = ReportTable(
             headers: ["name", "dtype", "shape", "bytes"] + (sharded ? ["shard"] : []),
-            rows: tensors.map { [$0.name, $0.dtype, $0.shape.map(String.init).joined(separator: "×"), "\($0.bytes)"] + (sharded ? [$0.shard ?? ""] : []) })
+            rows: tensors.map { [$0.name, $0.dtype, $0.shape.map(String.init).joined(separator: "x"), "\($0.bytes)"] + (sharded ? [$0.shard ?? ""] : []) })
         table.alignments = table.headers.map { _ in .left }
         return table
     }

@@ -11,16 +11,48 @@ enum VerdictReport {
         return doc
     }
 
-    /// One CSV row per signal of the verdict, then one per pair's own merge (value: its worst residual).
-    static func csvTable(_ verdict: MergeVerdict, pairs: [FamilySummary.PairMerge]) -> ReportTable {
-        let signals = verdict.signals.map { [verdict.merge, $0.name, $0.level.rawValue, "\($0.value)", $0.subject, $0.reason] }
+    /// One CSV row per signal of the verdict, then one per pair's own merge (signal `pair`, value: its
+    /// worst residual, reason: its deciding signal), and with a plan one per group (`group`), largest
+    /// mergeable subset (`subset`) and SMILE-expert candidate (`expert`). Every row carries λ*, the
+    /// expected share kept and, for groups and subsets, w* (space-separated, in the order of `subject`).
+    static func csvTable(_ verdict: MergeVerdict, pairs: [FamilySummary.PairMerge], plan: MergePlan? = nil) -> ReportTable {
+        func number(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
+        let signals = verdict.signals.map {
+            [verdict.merge, $0.name, $0.level.rawValue, "\($0.value)", $0.subject, $0.reason, number(verdict.lambdaStar), number(verdict.retention?.expected), ""]
+        }
         let pairRows = pairs.map { pair in
             ["task arithmetic of \(pair.tasks.joined(separator: " + "))", "pair", pair.level.rawValue, "\(pair.worstResidual)", pair.tasks.joined(separator: " + "),
-             "λ* = \(pair.lambdaStar.map { "\($0)" } ?? "none"), worst residual \(pair.worstResidual), cosine \(pair.cosine)"]
+             because(pair.level, pair.signals, sentence: true), number(pair.lambdaStar), number(pair.retention?.expected), ""]
         }
-        var table = ReportTable(headers: ["merge", "signal", "level", "value", "subject", "reason"], rows: signals + pairRows)
+        func groupRow(_ kind: String) -> (MergePlan.Group) -> [String] {
+            { group in
+                ["task arithmetic of \(group.tasks.joined(separator: " + "))", kind, group.level.rawValue, "\(group.worstResidual)", group.tasks.joined(separator: " + "),
+                 because(group.level, group.signals, sentence: true), number(group.lambdaStar), number(group.retention.expected),
+                 group.weights.map { $0.weights.map { "\($0)" }.joined(separator: " ") } ?? ""]
+            }
+        }
+        let planRows = (plan?.groups.map(groupRow("group")) ?? []) + (plan?.largestMergeable.map(groupRow("subset")) ?? [])
+            + (plan?.experts.map { ["SMILE expert", "expert", "", "", $0, "in no mergeable group: a candidate for a SMILE expert rather than a merge", "", "", ""] } ?? [])
+        var table = ReportTable(headers: ["merge", "signal", "level", "value", "subject", "reason", "lambda_star", "expected_kept", "w_star"], rows: signals + pairRows + planRows)
         table.alignments = table.headers.map { _ in .left }
         return table
+    }
+
+    /// Why a pair, group or subset got its level: the deciding signal — as a short phrase for tables
+    /// ("E_I gamma 42.0%"), or its whole sentence — or, when mergeable, that no signal reached risky.
+    static func because(_ level: Mergeability, _ signals: [MergeVerdict.Signal], sentence: Bool = false) -> String {
+        guard level != .mergeable, let signal = signals.first(where: { $0.level == level }) else {
+            let worst = signals.first { $0.name == "residual" }.map { ", worst residual \(Format.fixed($0.value))" } ?? ""
+            return "every signal below risky\(worst)"
+        }
+        if sentence { return signal.reason }
+        switch signal.name {
+        case "residual": return "residual: \(signal.subject) keeps \(Format.fixed(signal.value, digits: 2))"
+        case "cosine": return String(format: "cosine %@ %+.2f", signal.subject, signal.value)
+        case "topEnergy": return "E_I: \(signal.subject) \(Format.percent(signal.value, digits: 1))"
+        case "layers": return "layers: \(Format.percent(signal.value, digits: 1)) of the update"
+        default: return "\(signal.name): \(signal.subject)"
+        }
     }
 
     /// "Expected share of accuracy kept: …" with the band and what it rests on.
@@ -64,11 +96,11 @@ enum VerdictReport {
         if plan.groups.isEmpty {
             doc.paragraph("No two models are mergeable by task arithmetic.")
         } else {
-            doc.table(ReportTable(headers: ["group", "λ*", "worst L(λ*)", "w*", "worst L(w*)", "expected kept"], rows: plan.groups.map(row)))
+            doc.table(ReportTable(headers: ["group", "λ*", "worst L(λ*)", "w*", "worst L(w*)", "expected kept", "because"], rows: plan.groups.map(row)))
         }
         if !plan.largestMergeable.isEmpty {
             doc.paragraph("Largest mergeable subsets (\(plan.largestMergeable[0].tasks.count) models):")
-            doc.bullets(plan.largestMergeable.map { "\($0.tasks.joined(separator: " + ")): worst L(λ*) \(Format.fixed($0.worstResidual)) at λ* \(Format.optional($0.lambdaStar, digits: 2))" })
+            doc.bullets(plan.largestMergeable.map { "\($0.tasks.joined(separator: " + ")): \(label($0.level)), worst L(λ*) \(Format.fixed($0.worstResidual)) at λ* \(Format.optional($0.lambdaStar, digits: 2)) — \(because($0.level, $0.signals))" })
         }
         doc.paragraph(plan.experts.isEmpty ? "Every model is in a group." : "Candidates for SMILE experts rather than a merge: \(plan.experts.joined(separator: ", ")).")
         return doc
@@ -108,7 +140,7 @@ enum VerdictReport {
     private static func row(_ g: MergePlan.Group) -> [String] {
         [g.tasks.joined(separator: " + "), Format.optional(g.lambdaStar, digits: 2), Format.fixed(g.worstResidual),
          g.weights.map { $0.weights.map { Format.fixed($0, digits: 2) }.joined(separator: ", ") } ?? "—",
-         Format.optional(g.weights?.worstResidual), String(format: "%.2f ± %.2f", g.retention.expected, g.retention.band)]
+         Format.optional(g.weights?.worstResidual), String(format: "%.2f ± %.2f", g.retention.expected, g.retention.band), because(g.level, g.signals)]
     }
 
     static func label(_ level: Mergeability) -> String {

@@ -62,7 +62,8 @@ import Testing
         #expect(MemoryAccounting.parse("1.5g") == 3 << 29)
         #expect(MemoryAccounting.parse("2GB") == 2_000_000_000)
         #expect(MemoryAccounting.parse("1000") == 1000)
-        for bad in ["", "G", "-1G", "lots", "0"] { #expect(MemoryAccounting.parse(bad) == nil, "\(bad)") }
+        #expect(MemoryAccounting.parse("2GiB") == 2 << 30 && MemoryAccounting.parse("500mb") == 500_000_000 && MemoryAccounting.parse("12345B") == 12345)
+        for bad in ["", "G", "-1G", "lots", "0", "0.5", "1e30G", "inf", "nan"] { #expect(MemoryAccounting.parse(bad) == nil, "\(bad)") }
         #expect(ExecutionSettings.defaultBLASThreads(layers: 10, available: 2) == 1)
         #expect(ExecutionSettings.defaultBLASThreads(layers: 1, available: 2) == 2)
         #expect(ExecutionSettings.defaultBLASThreads(layers: 3, available: 8) == 2)

@@ -32,9 +32,19 @@ import Testing
         for bad in ["4/4", "-1/3", "1", "a/b", "1/0", "1/2/3"] {
             #expect(throws: StoreError.self) { try Shard(parsing: bad) }
         }
-        let slurm = ["SLURM_ARRAY_TASK_ID": "7", "SLURM_ARRAY_TASK_MIN": "5", "SLURM_ARRAY_TASK_COUNT": "3"]
-        #expect(try Shard.automatic(environment: slurm, count: nil) == Shard(index: 2, count: 3))
+        let slurm = ["SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_MAX": "3", "SLURM_ARRAY_TASK_COUNT": "4"]
+        #expect(try Shard.automatic(environment: slurm, count: nil) == Shard(index: 2, count: 4))
         #expect(try Shard.automatic(environment: ["SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_COUNT": "2"], count: nil) == Shard(index: 0, count: 2))
+        // A resubmitted index (`sbatch --array=1`) is an array of one task: it is never read as shard 0 of 1
+        // (the whole selection); with --shard-count it is exactly the shard it was.
+        let resubmitted = ["SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_MAX": "1", "SLURM_ARRAY_TASK_COUNT": "1"]
+        #expect { try Shard.automatic(environment: resubmitted, count: nil) } throws: { "\($0)".contains("pass --shard-count N") }
+        #expect(try Shard.automatic(environment: resubmitted, count: 4) == Shard(index: 1, count: 4))
+        let offset = ["SLURM_ARRAY_TASK_ID": "7", "SLURM_ARRAY_TASK_MIN": "5", "SLURM_ARRAY_TASK_MAX": "7", "SLURM_ARRAY_TASK_COUNT": "3"]
+        #expect { try Shard.automatic(environment: offset, count: nil) } throws: { "\($0)".contains("indices 5…7, 3 tasks") }
+        let stepped = ["SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_MAX": "6", "SLURM_ARRAY_TASK_COUNT": "4"]
+        #expect(throws: StoreError.self) { try Shard.automatic(environment: stepped, count: nil) }
+        #expect(throws: StoreError.self) { try Shard.automatic(environment: resubmitted, count: 1) }
         #expect(try Shard.automatic(environment: ["JOB_COMPLETION_INDEX": "3"], count: 4) == Shard(index: 3, count: 4))
         #expect { try Shard.automatic(environment: ["JOB_COMPLETION_INDEX": "3"], count: nil) } throws: { "\($0)".contains("--shard-count") }
         #expect { try Shard.automatic(environment: [:], count: 2) } throws: { "\($0)".contains("SLURM_ARRAY_TASK_ID") }

@@ -18,11 +18,30 @@ import Testing
 
     @Test(arguments: try ReferenceFixture.all().filter { $0.kind != "tensor" })
     func layerAnalysisMatchesReference(fixture: ReferenceFixture) throws {
+        _ = try Self.check(fixture, compute: ComputeSettings())
+    }
+
+    /// Issue #24: the concentrated updates through the leading-spectrum path (forced at this size: no
+    /// minimum rank, the block may span r) against the same float64 reference, and against the complete
+    /// reduction within 1e-6 (`LeadingUpdateSpectrumTests.expectSameAnswers`).
+    @Test func leadingSpectrumMatchesReference() throws {
+        let fixture = try #require(try ReferenceFixture.all().first { $0.case.hasPrefix("concentrated") })
+        let leading = try Self.check(fixture, compute: ComputeSettings(leadingUpdateSpectra: LeadingSpectrumSettings(initialBlock: 16, maximumBlockFraction: 1, minimumRank: 0)))
+        #expect(leading.tasks.allSatisfy { $0.spectrum.computation == .leading }, "\(leading.tasks.map(\.spectrum.computation))")
+        #expect(leading.tasks.map(\.spectrum.singularValues.count).allSatisfy { $0 <= 6 })
+        let complete = try Self.check(fixture, compute: ComputeSettings(leadingUpdateSpectra: nil))
+        #expect(complete.tasks.allSatisfy { $0.spectrum.computation == .complete })
+        LeadingUpdateSpectrumTests.expectSameAnswers(leading, complete, tolerance: 1e-6)
+    }
+
+    /// Every number of one fixture's layer analysis, computed with `compute`, against the reference.
+    @discardableResult
+    static func check(_ fixture: ReferenceFixture, compute: ComputeSettings) throws -> LayerAnalysis {
         let e = fixture.expected
         let names = fixture.weightUpdates.indices.map { "task\($0)" }
         let fractions = fixture.options.fractions_4way ?? [0.5, 0.9]
         let options = AnalysisOptions(lowZoneRule: .sigmaSum(fractions[1]), stiRank: nil)
-        let result = try LayerAnalyzer(options: options).analyze(name: fixture.case, base: fixture.base.matrix, updates: fixture.weightUpdates, taskNames: names)
+        let result = try LayerAnalyzer(options: options, compute: compute).analyze(name: fixture.case, base: fixture.base.matrix, updates: fixture.weightUpdates, taskNames: names)
         let name = fixture.case
         for (x, y) in zip(result.baseSingularValues, e.singular_values ?? []) { #expect(Self.close(x, y, relative: true), "\(name) σ") }
         #expect(result.topRank == e.zone_k, "\(name) k")
@@ -62,7 +81,7 @@ import Testing
                 Self.expectClose(alternative.energy, map ?? [], "energy map (\(rule)) \(i)", name)
             }
         }
-        guard fixture.weightUpdates.count >= 2, let interference = result.interference, let expectedMatrix = e.interference else { return }
+        guard fixture.weightUpdates.count >= 2, let interference = result.interference, let expectedMatrix = e.interference else { return result }
         #expect(interference.ranks == e.interference_ranks, "\(name) interference ranks")
         Self.expectClose(interference.matrix.map { $0 ?? [] }, expectedMatrix, "interference", name)
         if let c = e.ta_coefficients {
@@ -83,6 +102,7 @@ import Testing
             let sti = SingularTaskInterference(decompositions: svds, ranks: svds.map { min(fixed, $0.rank) })
             #expect(Self.close(sti.value, expected, relative: true), "\(name) STI fixed rank")
         }
+        return result
     }
 
     @Test(arguments: try ReferenceFixture.all().filter { $0.kind == "tensor" })

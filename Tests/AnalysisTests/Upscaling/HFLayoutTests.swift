@@ -100,13 +100,13 @@ import Testing
         #expect(code.contains("class Smile\(stem)ForCausalLM(\(stem)ForCausalLM):"))
     }
 
-    /// Copies the MiniLM slices (layers 0 and 5 of six) into `directory`, declaring `layers` layers.
+    /// Copies the MiniLM slices (layers 0 and 5 of six) into `directory`, every config declaring `layers` layers.
     static func miniLMSlices(_ root: URL, into directory: URL, layers: Int?) throws -> ModelFamily {
         var paths = [URL]()
         for name in ["base", "full-mansec", "full-codelang", "full-pyeco"] {
             let target = directory.appendingPathComponent(name)
             try FileManager.default.copyItem(at: root.appendingPathComponent(name), to: target)
-            if let layers, name == "base" {
+            if let layers {
                 let url = target.appendingPathComponent("config.json")
                 var config = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
                 config["num_hidden_layers"] = layers

@@ -63,7 +63,7 @@ import Testing
                         SmileUpscaleOptions(expertRank: .energy(1.5, maximum: nil)), SmileUpscaleOptions(maxShardBytes: 0)] {
             #expect(throws: UpscaleError.self) { try SmileUpscaler(options: options).upscale(family, to: out) }
         }
-        #expect(throws: UpscaleError.noLinearLayers(reason: "no linear weight matches the include/exclude patterns")) {
+        #expect(throws: UpscaleError.noLinearLayers(reason: "no linear weight passes --include 'nothing-matches'")) {
             try SmileUpscaler(options: SmileUpscaleOptions(include: "nothing-matches")).upscale(family, to: out)
         }
         #expect(throws: FamilyAnalyzerError.self) { try SmileUpscaler(options: SmileUpscaleOptions(include: "(")).upscale(family, to: out) }

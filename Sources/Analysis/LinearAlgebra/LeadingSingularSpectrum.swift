@@ -1,0 +1,236 @@
+import CBLAS
+
+/// Settings of ``Matrix/leadingSingularSpectrum(holding:minimumDepth:vectors:settings:context:)``: when the
+/// block iteration is tried, how far it may grow, and what it must certify.
+public struct LeadingSpectrumSettings: Sendable, Equatable {
+    /// ℓ of the first block (clamped to the cap).
+    public var initialBlock: Int
+    /// Ritz pairs the block keeps beyond the depth k (they speed convergence and bound λ_{k+1}).
+    public var oversampling: Int
+    /// The block never grows past this fraction of r = min(m, n): deeper, the complete tridiagonal
+    /// reduction is cheaper (benchmarks/RESULTS.md, run 7, measures the crossover).
+    public var maximumBlockFraction: Double
+    /// Below this r the complete reduction is used from the start (it costs milliseconds there).
+    public var minimumRank: Int
+    /// Power iterations allowed in all (over every block size) before handing over to the exact path.
+    public var maxIterations: Int
+    /// Required ε / θ_k: the certified bound ε on every reported σᵢ² (σᵢ² ∈ [θᵢ, θᵢ + ε]) relative to the
+    /// smallest reported one.
+    public var valueTolerance: Double
+    /// Required rᵢ / δᵢ for every vector pair read: a bound on the sine of its angle to the exact one.
+    public var vectorTolerance: Double
+    /// Seed of the Gaussian start block.
+    public var seed: UInt64
+
+    public init(initialBlock: Int = 32, oversampling: Int = 8, maximumBlockFraction: Double = 0.25, minimumRank: Int = 512, maxIterations: Int = 24,
+                valueTolerance: Double = 1e-9, vectorTolerance: Double = 1e-8, seed: UInt64 = 0x5EED_0024) {
+        self.initialBlock = initialBlock
+        self.oversampling = oversampling
+        self.maximumBlockFraction = maximumBlockFraction
+        self.minimumRank = minimumRank
+        self.maxIterations = maxIterations
+        self.valueTolerance = valueTolerance
+        self.vectorTolerance = vectorTolerance
+        self.seed = seed
+    }
+}
+
+/// The leading part of a matrix's singular spectrum, certified: what
+/// ``Matrix/leadingSingularSpectrum(holding:minimumDepth:vectors:settings:context:)`` returns.
+public struct LeadingSingularSpectrum: Sendable {
+    /// s₁ ≥ … ≥ s_k (k = the depth): Ritz values, each a lower bound on σᵢ with σᵢ² ≤ sᵢ² + `squaredValueBound`.
+    public var singularValues: [Double]
+    /// The leading `vectors` singular triplets (u m×v, s, vᵀ v×n), as Float.
+    public var decomposition: SingularValueDecomposition<Float>
+    /// ‖A‖²_F, summed exactly in Double.
+    public var energy: Double
+    /// ‖A‖²_F − Σ sᵢ²: an upper bound on the uncaptured energy Σ_{i>k} σᵢ², which is at least this minus
+    /// k·`squaredValueBound`.
+    public var uncapturedEnergy: Double
+    /// ε: every σᵢ² (i ≤ k) lies in [sᵢ², sᵢ² + ε].
+    public var squaredValueBound: Double
+    /// Power iterations run, and the final block width ℓ.
+    public var iterations: Int
+    public var blockSize: Int
+}
+
+extension Matrix where Scalar == Float {
+    /// The leading singular values of this m×n Float matrix A until they hold `fraction` of ‖A‖²_F, and the
+    /// singular vector pairs of the first `vectors(s, ‖A‖²_F)` of them (at most k), by block subspace iteration with
+    /// Rayleigh–Ritz on the Gram operator G = AᵀA (m ≥ n) or AAᵀ (m < n), r = min(m, n) — never forming G;
+    /// nil when the iteration does not apply or cannot certify: then use the exact path
+    /// (``singularValueDecompositionFromGram(keepingVectors:vectorBound:iteration:tolerance:context:)``).
+    ///
+    /// Each iteration is one pass over A in 32 MB blocks converted to Double: for a block X (ℓ×r,
+    /// orthonormal rows) P = A Xᵀ (tall) or X A (wide) and S = X G, 2·m·n·ℓ multiply-adds by `dgemm`.
+    /// Rayleigh–Ritz on X G Xᵀ gives Ritz pairs (θᵢ, zᵢ), θ descending, residuals rᵢ = ‖G zᵢ − θᵢ zᵢ‖ (G zᵢ
+    /// is a row of W S, no extra pass), and the next block is orth(S). The trace T = ‖A‖²_F is exact.
+    ///
+    /// Depth: k = the first j with Σ_{i≤j} θᵢ ≥ `fraction`·T (at least `minimumDepth`). By Ky Fan
+    /// Σ_{i≤j} θᵢ ≤ Σ_{i≤j} λᵢ, so every energy rank up to `fraction` is ≤ k. k must leave `oversampling`
+    /// pairs in the block, else the block doubles, up to min(`maximumBlockFraction`·r, 2/(1 − fraction) +
+    /// `oversampling`): the certificate below needs θ_k > τ > (1 − fraction)·T − θ_k, i.e. every kept
+    /// θ above (1 − fraction)·T/2, so no certifiable depth reaches 2/(1 − fraction). When the block's
+    /// smallest Ritz value is already below that level without holding the fraction (a spread spectrum:
+    /// full fine-tunes, noise), nil after the block's second pass.
+    ///
+    /// Certificate (exact arithmetic, to rounding of the Double products): on the complement of the k Ritz
+    /// vectors G compresses to N with trace(N) = T − Σ_{i≤k} θᵢ =: τ ≥ λ_max(N) ≥ λ_{k+1} (N is positive
+    /// semidefinite; Cauchy). With η = θ_k − τ > 0 the quadratic residual bound (Li & Li 2005) pairs the k
+    /// Ritz values with λ₁…λ_k and gives 0 ≤ λᵢ − θᵢ ≤ ε := ‖R_k‖²_F / η (θᵢ ≤ λᵢ is Cauchy interlacing).
+    /// Accepted when ε ≤ `valueTolerance`·θ_k and, for each vector pair read, rᵢ ≤ `vectorTolerance`·δᵢ
+    /// with δᵢ = min(min_{j≤k, j≠i} |θⱼ − θᵢ| − ε, θᵢ − τ − ε), the distance to every other eigenvalue
+    /// (Davis–Kahan: sin∠(zᵢ, exact) ≤ rᵢ/δᵢ; λ_{k+1} ≤ τ + ε by the same pairing). A cluster (δᵢ ≤ 0), a
+    /// spectrum too flat for η > 0 (either still so after 4 passes at one width) or `maxIterations`
+    /// without a certificate → nil.
+    ///
+    /// sᵢ = √θᵢ = ‖A zᵢ‖; the other side is A zᵢ / sᵢ from the last pass's P. The Gaussian start is
+    /// seeded, so results are reproducible.
+    /// - Throws: ``LinearAlgebraError`` for non-finite input or when LAPACK fails.
+    public func leadingSingularSpectrum(holding fraction: Double, minimumDepth: Int = 0, vectors: (_ singularValues: [Double], _ energy: Double) -> Int,
+                                        settings: LeadingSpectrumSettings = LeadingSpectrumSettings(), context: String = "matrix") throws -> LeadingSingularSpectrum? {
+        let r = minDimension, tall = rows >= columns
+        // θ_k > τ = T − Σ_{i≤k} θᵢ > (1 − fraction)·T − θ_k at the depth k, so a certificate needs
+        // θ_k > (1 − fraction)·T/2 and hence k < 2/(1 − fraction): the block never needs to be wider.
+        let deepest = fraction < 1 ? Int(Swift.min(Double(r), (2 / (1 - fraction)).rounded(.up))) + settings.oversampling : r
+        let cap = Swift.min(r, Int(settings.maximumBlockFraction * Double(r)), deepest)
+        var width = Swift.min(cap, Swift.max(settings.initialBlock, minimumDepth + settings.oversampling))
+        // fraction ≥ 1 asks for every σ (float32 rounding alone spreads over all of them): the complete path.
+        guard fraction < 1, r >= settings.minimumRank, width > settings.oversampling, minimumDepth + settings.oversampling <= cap else { return nil }
+        guard isFinite else { throw LinearAlgebraError.nonFiniteInput(context: context) }
+        var generator = SplitMix64(seed: settings.seed)
+        var basis = generator.gaussianMatrix(width, r).converted(to: Double.self).lq().orthonormal
+        var passesAtWidth = 0, trace = 0.0
+        for iteration in 1...Swift.max(1, settings.maxIterations) {
+            let (image, other, sumOfSquares) = gramPass(basis, tall: tall)
+            if iteration == 1 {
+                trace = sumOfSquares
+                guard trace > 0 else { return nil }
+            }
+            let certifiable = (1 - fraction) * trace / 2
+            passesAtWidth += 1
+            if passesAtWidth < 2 {  // a random block's Ritz values say nothing yet
+                basis = image.lq().orthonormal
+                continue
+            }
+            let ritz = try Self.rayleighRitz(basis: basis, image: image, context: context)
+            let theta = ritz.values
+            var running = 0.0
+            var depth: Int?
+            for (j, value) in theta.enumerated() {
+                running += Swift.max(0, value)
+                if running >= (fraction - 1e-12) * trace { depth = Swift.max(j + 1, minimumDepth); break }
+            }
+            guard let k = depth, k + settings.oversampling <= width else {
+                // Too narrow. A certifiable depth has every θ_j > (1 − fraction)·T/2 (see above): once the
+                // block reaches below that without holding the fraction, no width will do; else double it.
+                if width >= cap || (depth == nil && theta[width - 1] <= certifiable) { return nil }
+                width = Swift.min(cap, 2 * width)
+                basis = Matrix<Double>.verticallyConcatenated([image, generator.gaussianMatrix(width - image.rows, r).converted(to: Double.self)]).lq().orthonormal
+                passesAtWidth = 0
+                continue
+            }
+            switch Self.certificate(theta: theta, residuals: ritz.residuals, depth: k, trace: trace, vectors: vectors, settled: passesAtWidth >= 4, settings: settings) {
+            case .fails:
+                return nil
+            case .notYet:
+                basis = image.lq().orthonormal
+            case let .certified(bound, kept):
+                return leadingResult(ritz: ritz, basis: basis, other: other, tall: tall, depth: k, kept: kept, trace: trace, bound: bound, iterations: iteration, width: width)
+            }
+        }
+        return nil
+    }
+
+    /// One pass over A for the block X (ℓ×r): S = X G (ℓ×r), P = A Xᵀ (m×ℓ, tall) or X A (ℓ×n, wide), and
+    /// ‖A‖²_F summed in Double (`ddot` over the converted blocks).
+    private func gramPass(_ basis: Matrix<Double>, tall: Bool) -> (image: Matrix<Double>, other: Matrix<Double>, sumOfSquares: Double) {
+        let l = basis.rows, r = basis.columns
+        var image = Matrix<Double>(zeros: l, r)
+        var other = tall ? Matrix<Double>(zeros: rows, l) : Matrix<Double>(zeros: l, columns)
+        var sumOfSquares = 0.0
+        forEachBlock(tall: tall, size: gramBlockSize) { block, start in
+            sumOfSquares += block.elements.withUnsafeBufferPointer { cblas_ddot(blasint($0.count), $0.baseAddress!, 1, $0.baseAddress!, 1) }
+            // tall: block B (b×n), Pb = B Xᵀ (b×ℓ), S += Pbᵀ B; wide: block B (m×b), Pb = X B (ℓ×b), S += Pb Bᵀ.
+            let product = tall ? block.multiplied(by: basis, transposingOther: true) : basis.multiplied(by: block)
+            product.elements.withUnsafeBufferPointer { pp in
+                block.elements.withUnsafeBufferPointer { bp in
+                    image.elements.withUnsafeMutableBufferPointer { sp in
+                        if tall {
+                            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, blasint(l), blasint(r), blasint(block.rows), 1,
+                                        pp.baseAddress!, blasint(l), bp.baseAddress!, blasint(r), 1, sp.baseAddress!, blasint(r))
+                        } else {
+                            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, blasint(l), blasint(r), blasint(block.columns), 1,
+                                        pp.baseAddress!, blasint(block.columns), bp.baseAddress!, blasint(block.columns), 1, sp.baseAddress!, blasint(r))
+                        }
+                    }
+                }
+            }
+            if tall { other.setBlock(row: start, column: 0, to: product) } else { other.setBlock(row: 0, column: start, to: product) }
+        }
+        return (image, other, sumOfSquares)
+    }
+
+    /// Ritz pairs of G on the rows of `basis` (X, with `image` = X G): θ descending, the rotation W (ℓ×ℓ,
+    /// row i gives zᵢ = wᵢ X), and rᵢ = ‖G zᵢ − θᵢ zᵢ‖.
+    private static func rayleighRitz(basis: Matrix<Double>, image: Matrix<Double>, context: String) throws -> (values: [Double], rotation: Matrix<Double>, residuals: [Double]) {
+        var projected = image.multiplied(by: basis, transposingOther: true)
+        let l = projected.rows
+        for i in 0..<l {
+            for j in 0..<i { projected[i, j] = 0.5 * (projected[i, j] + projected[j, i]); projected[j, i] = projected[i, j] }
+        }
+        let eigen = try projected.symmetricEigendecomposition(context: context)
+        var residual = eigen.vectors.multiplied(by: image)  // rows G zᵢ
+        let vectors = eigen.vectors.multiplied(by: basis)  // rows zᵢ
+        for i in 0..<l {
+            for c in 0..<residual.columns { residual[i, c] -= eigen.eigenvalues[i] * vectors[i, c] }
+        }
+        return (eigen.eigenvalues, eigen.vectors, residual.rowNormsSquared.map { $0.squareRoot() })
+    }
+
+    private enum Certificate { case certified(bound: Double, kept: Int), notYet, fails }
+
+    /// The certificate of ``leadingSingularSpectrum(holding:minimumDepth:vectors:settings:context:)`` for
+    /// depth k: ε = ‖R_k‖²_F / (θ_k − τ) and each read vector's rᵢ/δᵢ.
+    /// Before the block has `settled` (4 passes at its width) a missing gap or separation may still be
+    /// the start's inaccuracy, so it asks for another pass; after, it fails.
+    private static func certificate(theta: [Double], residuals: [Double], depth k: Int, trace: Double, vectors: ([Double], Double) -> Int, settled: Bool, settings: LeadingSpectrumSettings) -> Certificate {
+        let tail = Swift.max(0, trace - theta.prefix(k).reduce(0, +))
+        let gap = theta[k - 1] - tail
+        guard gap > 0 else { return settled ? .fails : .notYet }  // too flat for this bound
+        let bound = residuals.prefix(k).reduce(0) { $0 + $1 * $1 } / gap
+        guard bound <= settings.valueTolerance * theta[k - 1] else { return .notYet }
+        let kept = Swift.min(k, Swift.max(0, vectors(theta.prefix(k).map { Swift.max(0, $0).squareRoot() }, trace)))
+        for i in 0..<kept {
+            var separation = theta[i] - tail - bound  // λ_{k+1} ≤ τ + ε
+            for j in 0..<k where j != i { separation = Swift.min(separation, abs(theta[j] - theta[i]) - bound) }
+            guard separation > 0 else { return settled ? .fails : .notYet }  // a cluster: vectors not individually defined
+            if residuals[i] > settings.vectorTolerance * separation { return .notYet }
+        }
+        return .certified(bound: bound, kept: kept)
+    }
+
+    /// The result from the last Rayleigh–Ritz step: sᵢ = √θᵢ (i < k), the kept pairs from P's rotation.
+    private func leadingResult(ritz: (values: [Double], rotation: Matrix<Double>, residuals: [Double]), basis: Matrix<Double>, other: Matrix<Double>, tall: Bool,
+                               depth k: Int, kept: Int, trace: Double, bound: Double, iterations: Int, width: Int) -> LeadingSingularSpectrum {
+        let values = ritz.values.prefix(k).map { Swift.max(0, $0).squareRoot() }
+        let rotation = ritz.rotation.rows(0..<kept)
+        // tall: A zᵢ = column i of P Wᵀ (m×kept); wide: zᵢᵀ A = row i of W P (kept×n). zᵢ itself = row i of W X.
+        let product = tall ? other.multiplied(by: rotation, transposingOther: true) : rotation.multiplied(by: other)
+        let norms = (tall ? product.columnNormsSquared : product.rowNormsSquared).map { $0.squareRoot() }
+        let inverse = norms.map { Float($0 > 0 ? 1 / $0 : 0) }
+        let side = product.converted(to: Float.self)
+        let decomposition: SingularValueDecomposition<Float>
+        let own = rotation.multiplied(by: basis).converted(to: Float.self)  // rows zᵢ
+        if tall {
+            decomposition = SingularValueDecomposition(u: Self.orthonormalizedColumns(side.scalingColumns(by: inverse), tolerance: 4e-6),
+                                                       singularValues: norms.map(Float.init), vt: own)
+        } else {
+            decomposition = SingularValueDecomposition(u: own.transposed, singularValues: norms.map(Float.init),
+                                                       vt: Self.orthonormalizedColumns(side.transposed.scalingColumns(by: inverse), tolerance: 4e-6).transposed)
+        }
+        let captured = values.reduce(0) { $0 + $1 * $1 }
+        return LeadingSingularSpectrum(singularValues: values, decomposition: decomposition, energy: trace, uncapturedEnergy: Swift.max(0, trace - captured),
+                                       squaredValueBound: bound, iterations: iterations, blockSize: width)
+    }
+}
