@@ -53,6 +53,13 @@ struct UpscaleCommand: ParsableCommand {
             gets model_type smile_<type>, architectures, num_local_experts, num_experts_per_tok, \
             rank_of_router, rank_of_expert; tokenizer and generation files are copied from the base.
 
+            --layout hf writes the same whole model plus its own modeling file (modeling_smile.py) and \
+            auto_map in config.json, so plain transformers loads it with no fusion_bench: \
+            AutoModelForCausalLM.from_pretrained(DIR, trust_remote_code=True) for llama, mistral, qwen2 and \
+            gemma2 decoders, AutoModel.from_pretrained(DIR, trust_remote_code=True) for BERT encoders \
+            (model_type bert, e.g. MiniLM). The file subclasses the stock transformers classes and swaps \
+            each projection for a SmileLinear with the tensor names above.
+
             Layers whose updates are all zero stay plain. Every other tensor (norms, embeddings, biases and \
             weights of layers not upscaled) is averaged over the models (--others average), taken from the \
             base (--others base, FusionBench's default) or from one model (--others model:NAME).
@@ -87,6 +94,8 @@ struct UpscaleCommand: ParsableCommand {
                   --gate-k auto --routing-target 0.9
               smile-inspect upscale --base llama/ --models llama-a/ llama-b/ \\
                   --out smile-llama/ --layout fusionbench-hf --others base --budget 0.3
+              smile-inspect upscale --base llama/ --models llama-a/ llama-b/ \\
+                  --out smile-llama-hf/ --layout hf --others base --budget 0.3
             """)
 
     @OptionGroup var family: FamilyArguments
@@ -102,7 +111,7 @@ struct UpscaleCommand: ParsableCommand {
     var budget: Double?
     @Option(parsing: .unconditional, help: ArgumentHelp("With --budget: the least expert rank of every layer.", valueName: "k"))
     var rankFloor = 1
-    @Option(help: ArgumentHelp("Tensor layout: smile-moe-linear (FusionBench SmileMoELinear, any linear layer) or fusionbench-hf (a whole Smile…ForCausalLM model).", valueName: "layout"))
+    @Option(help: ArgumentHelp("Tensor layout: smile-moe-linear (FusionBench SmileMoELinear, any linear layer), fusionbench-hf (a whole Smile…ForCausalLM model) or hf (a whole model plain transformers loads with trust_remote_code).", valueName: "layout"))
     var layout = UpscaleLayout.smileMoELinear.rawValue
     @Option(parsing: .unconditional, help: ArgumentHelp("Probe subspace rank p (default: each layer's k).", valueName: "p"))
     var probeRank: Int?

@@ -40,74 +40,98 @@ import Foundation
 /// own output by exactly that b_pre.
 ///
 /// **dtype.** Every tensor in the base's dtype, as FusionBench casts the model to the pretrained dtype.
+///
+/// **`--layout hf`.** The same tensors and config fields, plus `auto_map` in `config.json` and the modeling
+/// file ``SmileRemoteCode`` writes, so plain transformers loads the directory (`trust_remote_code=True`);
+/// it also accepts BERT encoders (``HFArchitecture/bert``), for which FusionBench has no class.
 public struct FusionBenchHFLayout: Sendable {
     /// The base `model_type`s FusionBench has SMILE classes for.
-    public static let supportedModelTypes = ["llama", "mistral", "qwen2", "gemma2"]
-    /// The class names per model type.
-    static let classNames = ["llama": "Llama", "mistral": "Mistral", "qwen2": "Qwen2", "gemma2": "Gemma2"]
-    /// The seven projections of a decoder layer, in FusionBench's order.
-    public static let projections = ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"]
+    public static let supportedModelTypes = HFArchitecture.decoders.map(\.modelType)
     /// Side files of the base copied when present.
     public static let sideFiles = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model", "vocab.json", "merges.txt",
-                                   "added_tokens.json", "generation_config.json", "chat_template.jinja", "chat_template.json"]
+                                   "added_tokens.json", "generation_config.json", "chat_template.jinja", "chat_template.json", "vocab.txt"]
 
+    /// The architectures `layout` can express: FusionBench's four decoders, and BERT for ``UpscaleLayout/hf``.
+    public static func architectures(for layout: UpscaleLayout) -> [HFArchitecture] {
+        layout == .hf ? HFArchitecture.decoders + [HFArchitecture.bert] : HFArchitecture.decoders
+    }
+
+    /// The layout written (``UpscaleLayout/fusionBenchHF`` or ``UpscaleLayout/hf``).
+    public var layout: UpscaleLayout
+    /// The base's architecture.
+    public var transformers: HFArchitecture
     /// The base's `model_type`.
-    public var modelType: String
+    public var modelType: String { transformers.modelType }
     /// The base's directory (holding `config.json`).
     public var baseDirectory: URL
     /// `num_hidden_layers`.
     public var layerCount: Int
     /// The module names `X` (weights `X.weight`) that become SMILE layers, layer by layer.
     public var modules: [String]
-    /// The base config's bytes (a JSON object).
-    var baseConfig: Data
+    /// The base config, numbers as written.
+    var baseConfig: JSONValue
 
-    /// Reads the base's `config.json` and checks the base holds every projection FusionBench replaces.
+    /// Reads the base's `config.json` and checks the base holds every projection the layout replaces.
     ///
     /// - Throws: ``UpscaleError/invalidOption(_:)`` naming the supported architectures, the missing
     ///   config, or the missing tensor.
-    public init(family: ModelFamily) throws {
+    public init(family: ModelFamily, layout: UpscaleLayout = .fusionBenchHF) throws {
+        self.layout = layout
         var isDirectory: ObjCBool = false
         FileManager.default.fileExists(atPath: family.basePath.path, isDirectory: &isDirectory)
         baseDirectory = isDirectory.boolValue ? family.basePath : family.basePath.deletingLastPathComponent()
         let configURL = baseDirectory.appendingPathComponent("config.json")
-        let supported = Self.supportedModelTypes.joined(separator: ", ")
+        let candidates = Self.architectures(for: layout)
+        let supported = candidates.map(\.modelType).joined(separator: ", ")
+        let flag = "--layout \(layout.rawValue)"
         guard let data = FileManager.default.contents(atPath: configURL.path),
-              let config = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw UpscaleError.invalidOption("--layout fusionbench-hf needs the base's config.json (\(configURL.relativePath) is missing or not a JSON object); supported model types: \(supported)")
+              let config = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+              let parsed = try? StrictJSONParser.parse(Array(data)) else {
+            throw UpscaleError.invalidOption("\(flag) needs the base's config.json (\(configURL.relativePath) is missing or not a JSON object without NaN/Infinity); supported model types: \(supported)")
         }
-        guard let type = config["model_type"] as? String, Self.supportedModelTypes.contains(type) else {
-            throw UpscaleError.invalidOption("--layout fusionbench-hf cannot express model_type \"\(config["model_type"].map { "\($0)" } ?? "none")\" (\(configURL.relativePath)); FusionBench has SMILE classes for: \(supported)")
+        guard let type = config["model_type"] as? String, let architecture = HFArchitecture.named(type, among: candidates) else {
+            let has = layout == .hf ? "it has SMILE modeling code for" : "FusionBench has SMILE classes for"
+            throw UpscaleError.invalidOption("\(flag) cannot express model_type \"\(config["model_type"].map { "\($0)" } ?? "none")\" (\(configURL.relativePath)); \(has): \(supported)")
         }
         guard let layers = config["num_hidden_layers"] as? Int, layers >= 1 else {
             throw UpscaleError.invalidOption("\(configURL.relativePath) has no positive num_hidden_layers")
         }
-        modelType = type
+        transformers = architecture
         layerCount = layers
-        baseConfig = data
-        modules = (0..<layers).flatMap { l in Self.projections.map { "model.layers.\(l).\($0)" } }
+        baseConfig = parsed
+        let first = "\(architecture.layerList).0.\(architecture.projections[0]).weight"
+        let prefix = architecture.prefixes.first { prefix in family.matched.contains { $0.name == prefix + first } } ?? architecture.prefixes[0]
+        modules = architecture.modules(layers: layers, prefix: prefix)
         for module in modules where !family.matched.contains(where: { $0.name == module + ".weight" && $0.shape.count == 2 }) {
-            throw UpscaleError.invalidOption("--layout fusionbench-hf: \(module).weight is not a 2-D weight of every model, but Smile\(Self.classNames[type]!)ForCausalLM replaces it")
+            throw UpscaleError.invalidOption("\(flag): \(module).weight is not a 2-D weight of every model, but \(architecture.smileClass) replaces it (num_hidden_layers \(layers) in \(configURL.relativePath))")
         }
     }
 
-    /// `Smile{Llama,…}ForCausalLM`.
-    public var architecture: String { "Smile\(Self.classNames[modelType]!)ForCausalLM" }
+    /// The class named in `architectures`: `Smile{Llama,…}ForCausalLM`, or `SmileBertModel`.
+    public var architecture: String { transformers.smileClass }
 
-    /// `config.json`: the base config with `model_type: smile_<type>`, `architectures`, `num_local_experts`,
-    /// `num_experts_per_tok`, `rank_of_router` and `rank_of_expert`; sorted keys.
-    public func config(experts: Int, topK: Int, rankOfRouter: Int, rankOfExpert: Int) throws -> Data {
-        var config = try JSONSerialization.jsonObject(with: baseConfig) as? [String: Any] ?? [:]
-        config["model_type"] = "smile_" + modelType
-        config["architectures"] = [architecture]
-        config["num_local_experts"] = experts
-        config["num_experts_per_tok"] = topK
-        config["rank_of_router"] = rankOfRouter
-        config["rank_of_expert"] = rankOfExpert
-        config.removeValue(forKey: "auto_map")
-        var data = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        data.append(UInt8(ascii: "\n"))
-        return data
+    /// `config.json`: the base config (members in its order, numbers as written) with `model_type:
+    /// smile_<type>`, `architectures`, `num_local_experts`, `num_experts_per_tok`, `rank_of_router` and
+    /// `rank_of_expert`, and for ``UpscaleLayout/hf`` the `auto_map` of ``SmileRemoteCode`` (any base
+    /// `auto_map` is dropped).
+    public func config(experts: Int, topK: Int, rankOfRouter: Int, rankOfExpert: Int) -> Data {
+        let autoMap = SmileRemoteCode.autoMap(transformers).sorted { $0.key < $1.key }.map { JSONMember(key: $0.key, value: .string($0.value)) }
+        let config = baseConfig
+            .setting("model_type", .string(transformers.smileModelType))
+            .setting("architectures", .array([.string(architecture)]))
+            .setting("num_local_experts", .number(String(experts)))
+            .setting("num_experts_per_tok", .number(String(topK)))
+            .setting("rank_of_router", .number(String(rankOfRouter)))
+            .setting("rank_of_expert", .number(String(rankOfExpert)))
+            .setting("auto_map", layout == .hf ? .object(autoMap) : nil)
+        return Data((config.text() + "\n").utf8)
+    }
+
+    /// Writes ``SmileRemoteCode``'s modeling file into `directory` for ``UpscaleLayout/hf``; its name (none otherwise).
+    public func writeModelingCode(into directory: URL) throws -> [String] {
+        guard layout == .hf else { return [] }
+        try AtomicFile.write(data: Data(SmileRemoteCode.python(transformers).utf8), to: directory.appendingPathComponent(SmileRemoteCode.fileName))
+        return [SmileRemoteCode.fileName]
     }
 
     /// Copies the base's tokenizer and generation files present into `directory`; their names.

@@ -48,7 +48,7 @@ extension SmileUpscaler {
             if options.routingTarget == nil, !options.gateRankTiedToK, options.gateRank > limit {
                 throw UpscaleError.invalidOption("--gate-k \(options.gateRank) is larger than \(name) allows (\(shape[0])×\(shape[1]): at most \(limit))")
             }
-            if options.layout == .fusionBenchHF, options.budget == nil, case let .fixed(k) = options.expertRank, k > limit {
+            if options.layout.isWholeModel, options.budget == nil, case let .fixed(k) = options.expertRank, k > limit {
                 throw UpscaleError.invalidOption("--k \(k) is larger than \(name) allows (\(shape[0])×\(shape[1]): rank_of_expert at most \(limit)); pass a smaller --k or a --budget")
             }
         }
@@ -56,7 +56,7 @@ extension SmileUpscaler {
 
     /// The planning pass (only when a budget, or a one-rank layout with an auto gate, needs the whole model).
     func plan(_ family: ModelFamily, selected: [String: String?], progress: (@Sendable (FamilyAnalyzer.Progress) -> Void)?) throws -> UpscalePlan {
-        let hf = options.layout == .fusionBenchHF
+        let hf = options.layout.isWholeModel
         var plan = UpscalePlan()
         if hf, options.budget == nil, options.routingTarget == nil {
             plan.uniformRank = options.expertRank.requestedRank ?? 128

@@ -27,7 +27,7 @@ public struct SmileUpscaler: Sendable {
     /// - Throws: ``UpscaleError`` (options, existing output, writing), ``CheckpointError`` (reading),
     ///   ``FamilyAnalyzerError`` (a bad pattern), ``LinearAlgebraError`` (NaN/Inf weights, SVD failure).
     ///
-    /// With a budget or ``UpscaleLayout/fusionBenchHF`` a planning pass reads every layer once first
+    /// With a budget or a whole-model layout (``UpscaleLayout/isWholeModel``) a planning pass reads every layer once first
     /// (``UpscalePlan``); `onPlan` receives the plan before anything is written. The output directory is
     /// checked (exists without replacement, parent missing) before any weight is read.
     public func upscale(
@@ -36,9 +36,9 @@ public struct SmileUpscaler: Sendable {
     ) throws -> UpscaleReport {
         try options.validate(expertCount: family.taskNames.count)
         let model = try policyModel(family)
-        let hf = options.layout == .fusionBenchHF ? try FusionBenchHFLayout(family: family) : nil
+        let hf = options.layout.isWholeModel ? try FusionBenchHFLayout(family: family, layout: options.layout) : nil
         if hf != nil, options.include != nil || options.exclude != nil {
-            throw UpscaleError.invalidOption("--layout fusionbench-hf upscales exactly the projections FusionBench's classes replace; --include/--exclude cannot be used with it")
+            throw UpscaleError.invalidOption("--layout \(options.layout.rawValue) upscales exactly the projections of every layer its classes replace; --include/--exclude cannot be used with it")
         }
         let selected = try hf.map { layout in
             Dictionary(uniqueKeysWithValues: layout.modules.map { ($0 + ".weight", family.base.info($0 + ".bias") != nil ? $0 + ".bias" : nil) })
@@ -149,13 +149,13 @@ public struct SmileUpscaler: Sendable {
         let baseParameters = family.base.parameterCount
         var sideFiles = [String]()
         if let hf {
-            try AtomicFile.write(data: try hf.config(experts: expertCount, topK: options.topK, rankOfRouter: plan.uniformGateRank ?? options.gateRank, rankOfExpert: plan.uniformRank ?? 1),
+            try AtomicFile.write(data: hf.config(experts: expertCount, topK: options.topK, rankOfRouter: plan.uniformGateRank ?? options.gateRank, rankOfExpert: plan.uniformRank ?? 1),
                                  to: staging.appendingPathComponent("config.json"))
-            sideFiles = try ["config.json"] + hf.copySideFiles(into: staging)
+            sideFiles = try ["config.json"] + hf.writeModelingCode(into: staging) + hf.copySideFiles(into: staging)
         }
         var config = SmileConfig(
-            format: hf == nil ? SmileConfig.formatName : UpscaleLayout.fusionBenchHF.rawValue, formatVersion: 1,
-            stateDict: hf.map { "{module}.gate.weight, {module}.shared_linear.weight, {module}.shared_linear.bias, {module}.experts.{i}.u, {module}.experts.{i}.svh, {module}.experts.{i}.bias (FusionBench \($0.architecture), SmileLinear)" }
+            format: hf == nil ? SmileConfig.formatName : options.layout.rawValue, formatVersion: 1,
+            stateDict: hf.map { "{module}.gate.weight, {module}.shared_linear.weight, {module}.shared_linear.bias, {module}.experts.{i}.u, {module}.experts.{i}.svh, {module}.experts.{i}.bias (\(options.layout == .hf ? "" : "FusionBench ")\($0.architecture), SmileLinear)" }
                 ?? "{module}.gate.weights, {module}.experts.{i}.u, {module}.experts.{i}.svh, {module}.experts.{i}.bias, {module}.pretrained_model.weight, {module}.pretrained_model.bias (FusionBench SmileMoELinear)",
             base: family.basePath.path,
             experts: family.taskNames.indices.map {

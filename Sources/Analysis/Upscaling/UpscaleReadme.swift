@@ -14,7 +14,8 @@ enum UpscaleReadme {
         case "base": policy = "taken from the base model"
         default: policy = "taken from model `\(config.otherTensors.model ?? "?")`"
         }
-        let hf = config.layout == UpscaleLayout.fusionBenchHF.rawValue
+        let layout = config.layout.flatMap(UpscaleLayout.init(rawValue:))
+        let hf = layout?.isWholeModel ?? false
         let budget = config.budget.map { plan in
             ["- Budget: \(format(plan.budget)) of the upscaled layers' base parameters; spent \(percent(plan.overhead)), mean energy kept \(format(plan.energyKept))"
                 + (plan.uniformAtBudget.map { " (one k = \($0.k ?? 0) for every layer would keep \(format($0.energyKept)))" } ?? "") + "."]
@@ -23,7 +24,11 @@ enum UpscaleReadme {
             "# SMILE upscaled model",
             "",
             "Built by `smile-inspect upscale` from the base `\(config.base)` and \(config.experts.count) fine-tuned models.",
-        ] + (hf ? [
+        ] + (layout == .hf ? [
+            "A whole Hugging Face model that carries its own modeling code (`\(SmileRemoteCode.fileName)`, named in `config.json`'s",
+            "`auto_map`): load it with plain transformers, `AutoModelForCausalLM.from_pretrained(DIR, trust_remote_code=True)`",
+            "for decoders or `AutoModel.from_pretrained(DIR, trust_remote_code=True)` for encoders; no fusion_bench needed.",
+        ] : hf ? [
             "A whole Hugging Face model of FusionBench's SMILE classes: load it with the class named in `config.json`'s",
             "`architectures` (e.g. `SmileLlamaForCausalLM.from_pretrained(DIR)` from `fusion_bench.models.modeling_smile_llama`).",
         ] : [
@@ -45,7 +50,7 @@ enum UpscaleReadme {
             "- Router: " + (config.routingTarget.map { "gate_k per layer = the smallest whose probe routing accuracy reaches \(format($0)) (`--gate-k auto`)" }
                 ?? "gate_k = \(config.gateK) right singular vectors per expert") + ", top_k = \(config.topK).",
             "- \(config.plainLinear.count) linear layers kept plain (every update zero)"
-                + (config.layout == UpscaleLayout.fusionBenchHF.rawValue ? ", written as SmileLinear with zero gate and experts." : "."),
+                + (hf ? ", written as SmileLinear with zero gate and experts." : "."),
             "- \(config.otherTensors.count) other tensors (norms, embeddings, biases and weights of layers not upscaled) \(policy)"
                 + (config.otherTensors.fromBase.isEmpty ? "." : "; \(config.otherTensors.fromBase.count) copied from the base regardless (integer tensors, or missing from a model)."),
             "",
