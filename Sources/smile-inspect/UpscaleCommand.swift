@@ -83,7 +83,7 @@ struct UpscaleCommand: ParsableCommand {
             EXAMPLES:
               smile-inspect upscale --base base/ --models full-a lora-b --out moe/
               smile-inspect upscale --base base/ --models a b --out moe32/ --k 32 --top-k 2
-              smile-inspect upscale --base base/ --models a b --out moe-fb/ \
+              smile-inspect upscale --base base/ --models a b --out moe-fb/ \\
                   --shared pretrained --gate-k 1       # FusionBench's own SMILE
               smile-inspect upscale --base base/ --models a b --out moe-base/ --others base
               smile-inspect upscale --base base/ --models a b --out moe/ --force \\

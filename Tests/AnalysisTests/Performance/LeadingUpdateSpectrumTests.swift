@@ -93,7 +93,7 @@ import Testing
 
     /// The shared MiniLM family's full fine-tunes are high-rank (rank99 in the hundreds of 384): with the
     /// leading path allowed even at r = 384 every update hands over to the complete reduction, and the
-    /// report is the default one exactly. (By default r < 512 goes to the complete reduction directly.)
+    /// report is the default one (to 1e-6 relative). (By default r < 512 goes to the complete reduction directly.)
     @Test func miniLMFullFineTunesFallBackToTheCompleteReduction() throws {
         guard let root = Fixtures.miniLM else { return }
         let tasks = ["codelang", "mansec", "pyeco"]
@@ -110,8 +110,9 @@ import Testing
         #expect(!attempted.layers.isEmpty)
         for (a, b) in zip(attempted.layers, plain.layers) {
             #expect(a.tasks.allSatisfy { $0.spectrum.computation == .complete }, "\(a.name)")
-            #expect(a.tasks.map(\.spectrum) == b.tasks.map(\.spectrum), "\(a.name)")
-            Self.expectSameAnswers(a, b, tolerance: 0)
+            // Same reduction both times, but another test may change the process-wide BLAS thread count
+            // between the two runs, which reorders sums: the 1e-6 relative, not bit equality.
+            Self.expectSameAnswers(a, b, tolerance: 1e-6)
         }
     }
 
