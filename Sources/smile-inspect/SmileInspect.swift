@@ -9,13 +9,13 @@ struct SmileInspect: ParsableCommand {
         discussion: """
             Start with `smile-inspect demo`, which builds a small example family, analyses it and explains \
             the result. On your own models: `model` for the whole family, `layer` for one weight, \
-            `mergeable` for a verdict a script can gate on, `upscale` to build a SMILE mixture of experts, \
+            `mergeable` for a verdict a script can gate on, `merge` to write a merged checkpoint, `upscale` to build a SMILE mixture of experts, \
             `list` to see what a checkpoint holds, `report` to build the report of a results store (--store).
 
             Exit status: 0 success (mergeable), 1 risky, 2 not mergeable, 3 input error, 4 analysis error, \
             5 output error, 6 incomplete results store, 64 usage error.
             """,
         subcommands: [
-            DemoCommand.self, ModelCommand.self, LayerCommand.self, MergeableCommand.self, ReportCommand.self, UpscaleCommand.self, ListCommand.self,
+            DemoCommand.self, ModelCommand.self, LayerCommand.self, MergeableCommand.self, ReportCommand.self, MergeCommand.self, UpscaleCommand.self, ListCommand.self,
         ])
 }

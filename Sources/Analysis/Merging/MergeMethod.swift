@@ -1,0 +1,50 @@
+/// A data-free merging method of ``ModelMerger``: how the task vectors τᵢ = θᵢ − θ_pre of one tensor
+/// become the merged update M, so that θ_merged = θ_pre + c·M for the coefficient c (``MergeSettings``).
+///
+/// | method | 2-D linear weights | other tensors (embeddings, norms, biases) |
+/// |---|---|---|
+/// | ``taskArithmetic`` | Σᵢ τᵢ | Σᵢ τᵢ |
+/// | ``ties`` | TIES per tensor: trim, elect, disjoint mean | the same |
+/// | ``tsv`` | TSV-M (Gargiulo et al., CVPR 2025) | (1/T) Σᵢ τᵢ |
+/// | ``isoC`` | Iso-C (Marczak et al., ICML 2025) | (1/T) Σᵢ τᵢ |
+/// | ``isoCTS`` | Iso-CTS (Marczak et al., ICML 2025) | (1/T) Σᵢ τᵢ |
+///
+/// The formulas are in ``SubspaceMerge``; the per-tensor TIES in ``TiesMerge``.
+public enum MergeMethod: String, Sendable, Codable, CaseIterable {
+    case taskArithmetic = "ta"
+    case ties
+    case tsv
+    case isoC = "iso-c"
+    case isoCTS = "iso-cts"
+
+    /// The name papers and FusionBench use.
+    public var displayName: String {
+        switch self {
+        case .taskArithmetic: return "task arithmetic"
+        case .ties: return "TIES"
+        case .tsv: return "TSV-M"
+        case .isoC: return "Iso-C"
+        case .isoCTS: return "Iso-CTS"
+        }
+    }
+
+    /// The coefficient used when none is given: the measured best on the realtasks family (README,
+    /// "Merging"), which for TSV-M is also the reference code's α = 1.
+    public var defaultCoefficient: Double {
+        switch self {
+        case .taskArithmetic: return 0.5
+        case .ties: return 1.0
+        case .tsv: return 1.0
+        case .isoC: return 1.0
+        case .isoCTS: return 1.0
+        }
+    }
+
+    /// Whether 2-D linear weights are merged in the singular basis (other tensors then take the mean).
+    public var isSubspaceMethod: Bool {
+        switch self {
+        case .tsv, .isoC, .isoCTS: return true
+        case .taskArithmetic, .ties: return false
+        }
+    }
+}

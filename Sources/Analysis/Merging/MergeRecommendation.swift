@@ -1,0 +1,20 @@
+/// The method and coefficient `smile-inspect merge` uses without `--method` (or with `--method auto`),
+/// and why: a recommendation by evidence, not a prediction for the family at hand.
+///
+/// No data-free statistic we measured ranks methods on one merge (README, "Merging"), so the choice is
+/// the method and coefficient that kept the most accuracy over the measured real merges.
+public struct MergeRecommendation: Codable, Sendable, Equatable {
+    /// The method chosen.
+    public var method: MergeMethod
+    /// Its coefficient.
+    public var coefficient: Double
+    /// One sentence: the evidence, and that it is not a prediction.
+    public var reason: String
+
+    /// The recommendation for a family of `modelCount` models (the same for every family today).
+    public static func recommended(modelCount: Int) -> MergeRecommendation {
+        MergeRecommendation(
+            method: .tsv, coefficient: 1.0,
+            reason: "TSV-M at α 1.0 kept the most accuracy over the measured real merges (README, \"Merging\"); this is a recommendation by evidence, not a prediction for these models")
+    }
+}
