@@ -48,3 +48,23 @@ public enum MergeMethod: String, Sendable, Codable, CaseIterable {
         }
     }
 }
+
+extension MergeMethod {
+    /// mergekit's `merge_method` for the same merge, or nil when mergekit has none (TSV-M, Iso-C, Iso-CTS).
+    public var mergekitName: String? {
+        switch self {
+        case .taskArithmetic: return "task_arithmetic"
+        case .ties: return "ties"
+        case .tsv, .isoC, .isoCTS: return nil
+        }
+    }
+}
+
+/// Spelling a command line for a comment or a message.
+public enum MergeCommandLine {
+    /// `argument` as a POSIX shell word: unchanged when it holds only safe characters, else single-quoted.
+    public static func shellQuoted(_ argument: String) -> String {
+        let safe = argument.allSatisfy { $0.isLetter || $0.isNumber || "-_./:=+@%,".contains($0) }
+        return safe && !argument.isEmpty ? argument : "'" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}
