@@ -61,7 +61,7 @@ def statistics(base, deltas, m, c, svds):
             spread.append(float(s[0] / s.mean()))
         taus = [d.get(k) for d in deltas]
         norms = [float(t.norm()) for t in taus if t is not None]
-        if norms:
+        if norms and sum(norms) > 0:
             ratio.append(float(mk.norm()) / (sum(norms) / len(norms)))
         for i, t in enumerate(taus):
             if t is None:
@@ -81,8 +81,13 @@ def main():
     ap.add_argument("--limit", type=int)
     ap.add_argument("--families", nargs="+", default=["full", "lora"])
     ap.add_argument("--methods", nargs="+", default=list(GRID))
+    ap.add_argument("--grid", nargs="+", help="method=c1,c2,... overriding the default grid, e.g. ta=0.3,0.5 tsv=1.0")
+    ap.add_argument("--wait-eval", action="store_true", help="use only fine-tunes whose eval.json setup.sh has written")
     ap.add_argument("--merges", nargs="+", default=["all", "pairs"], help="all = the three tasks; pairs = each pair")
     a = ap.parse_args()
+    for item in a.grid or []:
+        method, values = item.split("=")
+        GRID[method] = [float(v) for v in values.split(",")]
     results = json.load(open(a.json)) if os.path.exists(a.json) else []
     done = {(r["family"], tuple(r["tasks"]), r["method"], r["coefficient"]) for r in results}
     base = ev.base_state()
@@ -90,12 +95,13 @@ def main():
     data = {t: batches(t, a.limit) for t in TASKS}
     subsets = ([tuple(TASKS)] if "all" in a.merges else []) + (list(itertools.combinations(TASKS, 2)) if "pairs" in a.merges else [])
     for family in a.families:
-        dirs = {t: ev.model_dir(ev.FAMILY, family, t) for t in TASKS}
-        heads = {t: ev.task_head(dirs[t]) for t in TASKS}
-        individual = {t: ev.reference(ev.FAMILY, family, t, a.limit, base)[0] for t in TASKS}
-        all_deltas = {t: ev.task_delta(dirs[t], base) for t in TASKS}
+        ready = [t for t in TASKS if os.path.exists(os.path.join(ev.FAMILY, family, t, "eval.json" if a.wait_eval else "task.json"))]
+        dirs = {t: ev.model_dir(ev.FAMILY, family, t) for t in ready}
+        heads = {t: ev.task_head(dirs[t]) for t in ready}
+        individual = {t: ev.reference(ev.FAMILY, family, t, a.limit, base)[0] for t in ready}
+        all_deltas = {t: ev.task_delta(dirs[t], base) for t in ready}
         svds = {}
-        for t in TASKS:
+        for t in ready:
             svds[t] = {}
             for k, d in all_deltas[t].items():
                 if d.ndim != 2 or k not in linear_keys(base):
@@ -104,7 +110,7 @@ def main():
                 e = (s ** 2).cumsum(0) / (s ** 2).sum()
                 r = int((e < 0.9).sum()) + 1
                 svds[t][k] = vt[:r].T
-        for tasks in subsets:
+        for tasks in [x for x in subsets if all(t in ready for t in x)]:
             for method in a.methods:
                 todo = [c for c in GRID[method] if (family, tasks, method, c) not in done]
                 if not todo:

@@ -28,15 +28,18 @@ public enum MergeMethod: String, Sendable, Codable, CaseIterable {
         }
     }
 
-    /// The coefficient used when none is given: the measured best on the realtasks family (README,
-    /// "Merging"), which for TSV-M is also the reference code's α = 1.
+    /// The coefficient used when none is given, from the realtasks measurements (README, "Merging"):
+    /// task arithmetic's best λ on every full merge there (0.5); TIES's λ 1 (the disjoint mean already has
+    /// one task vector's scale); TSV-M's α 1, the reference code's value and the best measured; Iso-C and
+    /// Iso-CTS α 2, better than 1 on every measured full merge (their flattened update Σσ/√d · UVᵀ is
+    /// smaller than the sum it replaces).
     public var defaultCoefficient: Double {
         switch self {
         case .taskArithmetic: return 0.5
         case .ties: return 1.0
         case .tsv: return 1.0
-        case .isoC: return 1.0
-        case .isoCTS: return 1.0
+        case .isoC: return 2.0
+        case .isoCTS: return 2.0
         }
     }
 
