@@ -28,18 +28,17 @@ public enum MergeMethod: String, Sendable, Codable, CaseIterable {
         }
     }
 
-    /// The coefficient used when none is given, from the realtasks measurements (README, "Merging"):
-    /// task arithmetic's best λ on every full merge there (0.5); TIES's λ 1 (the disjoint mean already has
-    /// one task vector's scale); TSV-M's α 1, the reference code's value and the best measured; Iso-C and
-    /// Iso-CTS α 2, better than 1 on every measured full merge (their flattened update Σσ/√d · UVᵀ is
-    /// smaller than the sum it replaces).
-    public var defaultCoefficient: Double {
+    /// The coefficient used when none is given, the best measured on the realtasks family (README,
+    /// "Merging") for full fine-tunes (`allLoRA` false, also for mixed families) or LoRA adapters:
+    /// task arithmetic λ 0.5 / 0.3; TIES λ 1 (the disjoint mean has one task vector's scale); TSV-M α 1,
+    /// the reference code's value; Iso-C and Iso-CTS α 3 / 1 — their flattened update (Σσ/√d)·UVᵀ of a
+    /// full-rank sum is much smaller than the sum, while a LoRA sum's few directions keep most of it.
+    public func defaultCoefficient(allLoRA: Bool) -> Double {
         switch self {
-        case .taskArithmetic: return 0.5
+        case .taskArithmetic: return allLoRA ? 0.3 : 0.5
         case .ties: return 1.0
         case .tsv: return 1.0
-        case .isoC: return 2.0
-        case .isoCTS: return 2.0
+        case .isoC, .isoCTS: return allLoRA ? 1.0 : 3.0
         }
     }
 

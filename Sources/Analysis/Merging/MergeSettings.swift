@@ -2,7 +2,8 @@
 public struct MergeSettings: Sendable, Equatable {
     /// The merging method.
     public var method: MergeMethod
-    /// c in θ = θ_pre + c·M (λ for task arithmetic and TIES, α for TSV-M and Iso); finite.
+    /// c in θ = θ_pre + c·M (λ for task arithmetic and TIES, α for TSV-M and Iso); finite. Nil at
+    /// creation: the method's default for full fine-tunes (``MergeMethod/defaultCoefficient(allLoRA:)``).
     public var coefficient: Double
     /// TIES: the share of each tensor's entries kept by trimming, in (0, 1] (the paper's k = 20%).
     public var density: Double
@@ -13,7 +14,7 @@ public struct MergeSettings: Sendable, Equatable {
 
     public init(method: MergeMethod, coefficient: Double? = nil, density: Double = 0.2, commonFraction: Double = 0.8, replaceExisting: Bool = false) {
         self.method = method
-        self.coefficient = coefficient ?? method.defaultCoefficient
+        self.coefficient = coefficient ?? method.defaultCoefficient(allLoRA: false)
         self.density = density
         self.commonFraction = commonFraction
         self.replaceExisting = replaceExisting
