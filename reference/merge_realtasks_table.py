@@ -31,15 +31,17 @@ def spearman(x, y):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("json")
-    ap.add_argument("--default", default="tsv=1.0")
+    ap.add_argument("--default", nargs="+", default=["full:iso-c=3.0", "lora:iso-c=1.0"], help="FAMILY:METHOD=C per family")
     a = ap.parse_args()
-    dm, dc = a.default.split("="); dc = float(dc)
+    defaults = {}
+    for item in a.default:
+        fam, rest = item.split(":"); m, c = rest.split("="); defaults[fam] = (m, float(c))
     rows = json.load(open(a.json))
     merges = defaultdict(list)
     for r in rows:
         merges[(r["family"], " + ".join(r["tasks"]))].append(r)
     methods = ["ta", "ties", "tsv", "iso-c", "iso-cts"]
-    print("| family | merge | " + " | ".join(f"{m}: best c, kept" for m in methods) + f" | default ({dm} {dc}) | default − best | default − TA best |")
+    print("| family | merge | " + " | ".join(f"{m}: best c, kept" for m in methods) + " | default (" + ", ".join(f"{f}: {m} {c:g}" for f, (m, c) in defaults.items()) + ") | default − best | default − TA best |")
     print("|---|---|" + "---|" * (len(methods) + 3))
     order = sorted(merges, key=lambda k: (k[0], -len(k[1]), k[1]))
     rho = {s: [] for s in ["residual", "spread", "norm_ratio"]}
@@ -54,6 +56,7 @@ def main():
             b = max(ms, key=lambda r: r["mean_normalized"])
             grid = ", ".join(f"{r['coefficient']:g}" for r in sorted(ms, key=lambda r: r["coefficient"]))
             cells.append(f"{b['coefficient']:g}, **{b['mean_normalized']:.3f}**" + (f" ({grid})" if len(ms) > 1 else ""))
+        dm, dc = defaults[key[0]]
         d = [r for r in rs if r["method"] == dm and r["coefficient"] == dc]
         ta = max((r["mean_normalized"] for r in rs if r["method"] == "ta"), default=None)
         dv = d[0]["mean_normalized"] if d else None
