@@ -10,15 +10,17 @@ struct SmileInspect: ParsableCommand {
         discussion: """
             Start with `smile-inspect demo`, which builds a small example family, analyses it and explains \
             the result. On your own models: `model` for the whole family, `layer` for one weight, \
-            `mergeable` for a verdict a script can gate on, `upscale` to build a SMILE mixture of experts, \
-            `list` to see what a checkpoint holds, `check` to see from configs, tokenizers and headers alone whether a merge is possible, `report` to build the report of a results store (--store).
+            `mergeable` for a verdict a script can gate on, `merge` to write a merged checkpoint, `upscale` to \
+            build a SMILE mixture of experts, `list` to see what a checkpoint holds, `check` to see from \
+            configs, tokenizers and headers alone whether a merge is possible, `report` to build the report \
+            of a results store (--store).
 
             Exit status: 0 success (mergeable), 1 risky, 2 not mergeable, 3 input error, 4 analysis error, \
             5 output error, 6 incomplete results store, 64 usage error. A closed pipe on standard output \
             (… | head -1) ends the run quietly.
             """,
         subcommands: [
-            DemoCommand.self, CheckCommand.self, ModelCommand.self, LayerCommand.self, MergeableCommand.self, ReportCommand.self, UpscaleCommand.self, ListCommand.self,
+            DemoCommand.self, CheckCommand.self, ModelCommand.self, LayerCommand.self, MergeableCommand.self, ReportCommand.self, MergeCommand.self, UpscaleCommand.self, ListCommand.self,
         ])
 
     /// Runs the command line. SIGPIPE gets its default action, unblocked, whatever the parent set, so that

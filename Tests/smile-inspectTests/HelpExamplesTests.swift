@@ -166,7 +166,7 @@ struct HelpExamplesTests {
     @Test func everyHelpExampleRunsOnTheFixtureFamily() throws {
         let examples = try Self.examples()
         let commands = Set(examples.map(\.command))
-        #expect(commands == ["check", "demo", "model", "layer", "mergeable", "report", "upscale", "list"], "commands with examples: \(commands.sorted())")
+        #expect(commands == ["check", "demo", "model", "layer", "mergeable", "merge", "report", "upscale", "list"], "commands with examples: \(commands.sorted())")
         #expect(examples.count >= 25)
         let (directory, environment) = try Self.workspace()
         for example in examples {

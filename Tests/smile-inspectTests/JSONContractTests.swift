@@ -25,6 +25,7 @@ struct JSONContractTests {
             ("ModelDocument", "model --mergekit", ["model", "--mergekit", ties.path, "--format", "json", "--quiet"]),
             ("MergeableDocument", "mergeable --mergekit", ["mergeable", "--mergekit", ties.path, "--format", "json", "--quiet"]),
             ("UpscaleDocument", "upscale", ["upscale"] + family + ["--out", out.appendingPathComponent("moe").path, "--format", "json", "--quiet", "--probe-samples", "4"]),
+            ("MergeDocument", "merge", ["merge"] + family + ["--out", out.appendingPathComponent("merged").path, "--format", "json", "--quiet"]),
             ("ListDocument", "list checkpoint", ["list", demo.base, "--format", "json"]),
             ("ListDocument", "list adapter", ["list", demo.model("beta"), "--format", "json"]),
         ]

@@ -22,20 +22,33 @@ public enum SafetensorsWriter {
         _ tensors: [String: Tensor], to url: URL, dtype: DType = .f32, dtypes: [String: DType] = [:],
         metadata: [String: String]? = ["format": "pt"]
     ) throws {
+        let entries = tensors.map { (name: $0.key, dtype: dtypes[$0.key] ?? dtype, shape: $0.value.shape) }
+        try stream(entries, to: url, metadata: metadata) { tensors[$0]! }
+    }
+
+    /// Writes the tensors `entries` describes, asking `produce` for each one's values only when its turn
+    /// in the layout comes, so one tensor at a time is in memory (the header needs names, dtypes and
+    /// shapes only). Same layout, bytes and errors as ``write(_:to:dtype:dtypes:metadata:)``; an error
+    /// thrown by `produce` aborts the write and is rethrown. Precondition: `produce` returns a tensor of
+    /// the entry's shape.
+    public static func stream(
+        _ entries: [(name: String, dtype: DType, shape: [Int])], to url: URL, metadata: [String: String]? = ["format": "pt"],
+        produce: (String) throws -> Tensor
+    ) throws {
         let path = url.relativePath
-        let layout = tensors.keys
-            .map { (name: $0, dtype: dtypes[$0] ?? dtype) }
-            .sorted { ($1.dtype.alignmentRank, $0.name) < ($0.dtype.alignmentRank, $1.name) }
+        let layout = entries.sorted { ($1.dtype.alignmentRank, $0.name) < ($0.dtype.alignmentRank, $1.name) }
         if let reserved = layout.first(where: { $0.name == "__metadata__" }) {
             throw CheckpointError.unencodable(file: path, tensor: reserved.name, dtype: reserved.dtype, reason: "the name is reserved for metadata")
         }
-        let header = headerBytes(layout.map { ($0.name, $0.dtype, tensors[$0.name]!.shape) }, metadata: metadata)
+        let header = headerBytes(layout, metadata: metadata)
         try AtomicFile.write(to: url) { sink in
             try sink.write(withUnsafeBytes(of: UInt64(header.count).littleEndian) { Array($0) })
             try sink.write(header)
             for entry in layout {
+                let tensor = try produce(entry.name)
+                precondition(tensor.shape == entry.shape, "tensor \(entry.name) produced with shape \(tensor.shape), declared \(entry.shape)")
                 do {
-                    try sink.write(try entry.dtype.encode(tensors[entry.name]!.values))
+                    try sink.write(try entry.dtype.encode(tensor.values))
                 } catch let failure as DTypeEncodingFailure {
                     throw CheckpointError.unencodable(file: path, tensor: entry.name, dtype: entry.dtype, reason: failure.reason)
                 }

@@ -43,6 +43,7 @@ public struct MergekitPlan: Sendable, Equatable {
                        weighting == .perModel ? "per-model weights w*" : "the uniform λ*", lambda, residual ?? retention.worstResidual, retention.expected, retention.band),
             ]
             comments.append("run: mergekit-yaml THIS_FILE OUTPUT_DIR")
+            comments += Self.recommendationComments(base: base, models: tasks.map { models[$0] }, kinds: tasks.map { kinds[$0] })
             return Entry(suffix: suffix, comments: comments,
                          config: MergekitConfig(taskArithmetic: Self.local(base), models: tasks.map(reference), weights: values, dtype: dtype))
         }
@@ -55,6 +56,18 @@ public struct MergekitPlan: Sendable, Equatable {
             entries += [entry(".group-\(n + 1)", group.indices, lambda: group.lambdaStar, weights: group.weights, retention: group.retention)].compactMap { $0 }
         }
         self.entries = entries
+    }
+
+    /// Where the recommended method (``MergeRecommendation``) is not one mergekit has, the exact
+    /// `smile-inspect merge` command that writes it; nothing when mergekit has it.
+    static func recommendationComments(base: String, models: [String], kinds: [ModelKind]) -> [String] {
+        let recommended = MergeRecommendation.recommended(kinds: kinds)
+        guard recommended.method.mergekitName == nil else { return [] }
+        let arguments = (["--base", base, "--models"] + models).map(MergeCommandLine.shellQuoted).joined(separator: " ")
+        return [
+            "recommended instead: \(recommended.method.displayName), which mergekit does not have (\(recommended.reason)):",
+            "  smile-inspect merge \(arguments) --method \(recommended.method.rawValue) --alpha \(recommended.coefficient) --out OUTPUT_DIR",
+        ]
     }
 
     /// One entry's file text: the comments, then the YAML. Written by hand for a fixed layout mergekit's

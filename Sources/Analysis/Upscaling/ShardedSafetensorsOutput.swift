@@ -72,7 +72,7 @@ struct ShardedSafetensorsOutput {
     }
 
     /// The JSON of `model.safetensors.index.json`.
-    private struct ShardIndexFile: Encodable {
+    struct ShardIndexFile: Encodable {
         struct Metadata: Encodable {
             var totalSize: Int
             enum CodingKeys: String, CodingKey { case totalSize = "total_size" }

@@ -101,7 +101,7 @@ struct StagedDirectory {
         guard entries.isEmpty || entries.contains(marker) else {
             throw UpscaleError.cannotWrite(
                 path: url.relativePath,
-                reason: "it exists and is not a previous upscale output (no \(marker)); refusing to replace it even with --force")
+                reason: "it exists and is not a previous output of this command (no \(marker)); refusing to replace it even with --force")
         }
     }
 

@@ -35,11 +35,12 @@ func reportFailure(_ error: Error) -> ExitCode {
 /// parsing, where swift-argument-parser makes it 64) is about an input, like ``InputError``.
 private func exitCode(_ error: Error) -> ExitCode {
     switch error {
-    case CheckpointError.unwritable, is OutputError, UpscaleError.outputExists, UpscaleError.cannotWrite, PlotError.cannotWrite: return .outputError
+    case CheckpointError.unwritable, is OutputError, UpscaleError.outputExists, UpscaleError.cannotWrite, PlotError.cannotWrite, MergeError.outputIsInput: return .outputError
+    case MergeError.invalidOption: return .usageError
     case FamilyAnalyzerError.emptySelection: return .inputError
     case StoreError.invalidShard, UpscaleError.invalidOption, UpscaleError.unknownModel, is FamilyAnalyzerError: return .usageError
     case StoreError.resultMissing: return .incompleteStore
-    case is CheckpointError, is StoreError, is UpscaleError, is ValidationError, is MergekitConfigError, is InputError: return .inputError
+    case is CheckpointError, is StoreError, is UpscaleError, is ValidationError, is MergekitConfigError, is InputError, is MergeError: return .inputError
     default: return .analysisError
     }
 }
