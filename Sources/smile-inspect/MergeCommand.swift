@@ -45,7 +45,8 @@ struct MergeCommand: ParsableCommand {
 
             EXAMPLES:
               smile-inspect merge --base base/ --models a b c --out merged/
-              smile-inspect merge --base base/ --models a b --method ta --lambda 0.5 --out merged-ta/
+              smile-inspect merge --base base/ --models a b --method ta --lambda 0.5 \\
+                  --out merged-ta/
               smile-inspect merge --base base/ --models lora-a lora-b --method iso-c \\
                   --alpha 1.5 --out merged/ --force
             """)

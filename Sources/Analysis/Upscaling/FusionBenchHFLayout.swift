@@ -87,14 +87,14 @@ public struct FusionBenchHFLayout: Sendable {
         guard let data = FileManager.default.contents(atPath: configURL.path),
               let config = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
               let parsed = try? StrictJSONParser.parse(Array(data)) else {
-            throw UpscaleError.invalidOption("\(flag) needs the base's config.json (\(configURL.relativePath) is missing or not a JSON object without NaN/Infinity); supported model types: \(supported)")
+            throw UpscaleError.unfitLayout("\(flag) needs the base's config.json (\(configURL.relativePath) is missing or not a JSON object without NaN/Infinity); supported model types: \(supported)")
         }
         guard let type = config["model_type"] as? String, let architecture = HFArchitecture.named(type, among: candidates) else {
             let has = layout == .hf ? "it has SMILE modeling code for" : "FusionBench has SMILE classes for"
-            throw UpscaleError.invalidOption("\(flag) cannot express model_type \"\(config["model_type"].map { "\($0)" } ?? "none")\" (\(configURL.relativePath)); \(has): \(supported)")
+            throw UpscaleError.unfitLayout("\(flag) cannot express model_type \"\(config["model_type"].map { "\($0)" } ?? "none")\" (\(configURL.relativePath)); \(has): \(supported)")
         }
         guard let layers = config["num_hidden_layers"] as? Int, layers >= 1 else {
-            throw UpscaleError.invalidOption("\(configURL.relativePath) has no positive num_hidden_layers")
+            throw UpscaleError.unfitLayout("\(configURL.relativePath) has no positive num_hidden_layers")
         }
         transformers = architecture
         layerCount = layers
@@ -103,7 +103,7 @@ public struct FusionBenchHFLayout: Sendable {
         let prefix = architecture.prefixes.first { prefix in family.matched.contains { $0.name == prefix + first } } ?? architecture.prefixes[0]
         modules = architecture.modules(layers: layers, prefix: prefix)
         for module in modules where !family.matched.contains(where: { $0.name == module + ".weight" && $0.shape.count == 2 }) {
-            throw UpscaleError.invalidOption("\(flag): \(module).weight is not a 2-D weight of every model, but \(architecture.smileClass) replaces it (num_hidden_layers \(layers) in \(configURL.relativePath))")
+            throw UpscaleError.unfitLayout("\(flag): \(module).weight is not a 2-D weight of every model, but \(architecture.smileClass) replaces it (num_hidden_layers \(layers) in \(configURL.relativePath))")
         }
     }
 

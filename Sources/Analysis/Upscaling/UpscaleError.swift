@@ -3,6 +3,9 @@
 public enum UpscaleError: Error, CustomStringConvertible, Equatable {
     /// An option value is out of range or inconsistent with the family.
     case invalidOption(String)
+    /// The family cannot be written in the asked layout: its config or layers do not fit the model class
+    /// that layout loads as (an input error, not a bad option).
+    case unfitLayout(String)
     /// The output directory exists and replacing it was not asked for.
     case outputExists(path: String)
     /// `others: .model(name)` names no task of the family.
@@ -21,6 +24,7 @@ public enum UpscaleError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .invalidOption(reason): return reason
+        case let .unfitLayout(reason): return reason
         case let .outputExists(path): return "\(path) already exists; pass --force to replace it"
         case let .unknownModel(name, available):
             return "no model named \"\(name)\" in the family (models: \(available.joined(separator: ", ")))"
