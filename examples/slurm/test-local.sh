@@ -3,7 +3,7 @@
 # As root on Debian (installs slurmctld, slurmd and munge when missing):
 #
 #   examples/slurm/test-local.sh            # builds smile-inspect with swift build (or set SMILE_INSPECT)
-#   FAMILY=/work/shared/models/minilm-l6 SHARDS=4 examples/slurm/test-local.sh
+#   FAMILY=../shared/models/minilm-l6 SHARDS=4 examples/slurm/test-local.sh
 #
 # 1. starts munged, slurmctld and slurmd from a slurm.conf in a temporary directory (node `localhost` with
 #    this machine's CPUs and memory, cons_tres, its own ports and state: nothing outside the directory);
@@ -21,7 +21,7 @@ set -euo pipefail
 started=$(date +%s)
 recipe=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repository=$(cd "$recipe/../.." && pwd)
-FAMILY=${FAMILY:-/work/shared/models/minilm-l6}
+FAMILY=${FAMILY:-$repository/../shared/models/minilm-l6}
 SHARDS=${SHARDS:-4}
 say() { echo "[$(($(date +%s) - started))s] $*"; }
 fail() { say "FAIL: $*" >&2; exit 1; }
