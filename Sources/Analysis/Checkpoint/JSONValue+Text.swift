@@ -9,13 +9,13 @@ extension JSONValue {
         case .null: return "null"
         case let .bool(flag): return flag ? "true" : "false"
         case let .number(text): return text
-        case let .string(text): return Self.quoted(text)
+        case let .string(text): return SafetensorsWriter.jsonString(text)
         case let .array(elements):
             if elements.isEmpty { return "[]" }
             return "[\n" + elements.map { pad + $0.text(indentation: indentation + 1) }.joined(separator: ",\n") + "\n\(close)]"
         case let .object(members):
             if members.isEmpty { return "{}" }
-            return "{\n" + members.map { pad + Self.quoted($0.key) + ": " + $0.value.text(indentation: indentation + 1) }.joined(separator: ",\n") + "\n\(close)}"
+            return "{\n" + members.map { pad + SafetensorsWriter.jsonString($0.key) + ": " + $0.value.text(indentation: indentation + 1) }.joined(separator: ",\n") + "\n\(close)}"
         }
     }
 
@@ -28,22 +28,5 @@ extension JSONValue {
             members.append(JSONMember(key: key, value: value))
         }
         return .object(members)
-    }
-
-    /// A JSON string literal: `"`, `\` and control characters escaped, everything else as is.
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }
