@@ -4,7 +4,8 @@
 private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
 #endif
 
-/// Keeps glibc from handing every large buffer back to the kernel.
+/// Keeps glibc from handing every large buffer back to the kernel (no mmap per buffer, no trimming: -1
+/// disables it, as mallopt(3) documents).
 ///
 /// A merge allocates and frees several tensor-sized arrays per tensor (decoded base and fine-tunes, the
 /// sum, the BF16 encoding); by default glibc serves each one ≥ 32 MB with a fresh `mmap` and `munmap`s it
@@ -20,7 +21,7 @@ enum LargeBufferReuse {
     static let enable: Void = {
         #if canImport(Glibc)
         _ = glibcMallopt(mmapMax, 0)
-        _ = glibcMallopt(trimThreshold, Int32.max)
+        _ = glibcMallopt(trimThreshold, -1)
         #endif
     }()
 }
