@@ -38,13 +38,27 @@ from safetensors.numpy import load_file, save_file
 HIDDEN, INTERMEDIATE, HEADS, KV_HEADS, VOCAB, LAYERS = 64, 128, 4, 2, 96, 2
 
 
+def llama_shapes(hidden, intermediate, heads, kv_heads):
+    """The seven projections of one Llama decoder layer: {suffix: (out, in)}."""
+    head_dim = hidden // heads
+    return {"self_attn.q_proj": (hidden, hidden), "self_attn.k_proj": (kv_heads * head_dim, hidden),
+            "self_attn.v_proj": (kv_heads * head_dim, hidden), "self_attn.o_proj": (hidden, hidden),
+            "mlp.gate_proj": (intermediate, hidden), "mlp.up_proj": (intermediate, hidden),
+            "mlp.down_proj": (hidden, intermediate)}
+
+
+def llama_config(hidden, intermediate, heads, kv_heads, vocab, layers, dtype):
+    """config.json of a LlamaForCausalLM with these sizes (what mergekit-yaml reads)."""
+    return {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": hidden,
+            "intermediate_size": intermediate, "num_hidden_layers": layers, "num_attention_heads": heads,
+            "num_key_value_heads": kv_heads, "vocab_size": vocab, "max_position_embeddings": 128,
+            "rms_norm_eps": 1e-6, "hidden_act": "silu", "tie_word_embeddings": False, "torch_dtype": dtype,
+            "bos_token_id": 1, "eos_token_id": 2}
+
+
 def tiny_llama(directory):
     rng = np.random.default_rng(7)
-    head_dim = HIDDEN // HEADS
-    shapes = {"self_attn.q_proj": (HIDDEN, HIDDEN), "self_attn.k_proj": (KV_HEADS * head_dim, HIDDEN),
-              "self_attn.v_proj": (KV_HEADS * head_dim, HIDDEN), "self_attn.o_proj": (HIDDEN, HIDDEN),
-              "mlp.gate_proj": (INTERMEDIATE, HIDDEN), "mlp.up_proj": (INTERMEDIATE, HIDDEN),
-              "mlp.down_proj": (HIDDEN, INTERMEDIATE)}
+    shapes = llama_shapes(HIDDEN, INTERMEDIATE, HEADS, KV_HEADS)
     base = {"model.embed_tokens.weight": rng.standard_normal((VOCAB, HIDDEN)) * 0.5,
             "lm_head.weight": rng.standard_normal((VOCAB, HIDDEN)) * 0.2,
             "model.norm.weight": 1 + 0.1 * rng.standard_normal(HIDDEN)}
@@ -53,11 +67,7 @@ def tiny_llama(directory):
         base[f"model.layers.{layer}.post_attention_layernorm.weight"] = np.ones(HIDDEN)
         for name, (out, inp) in shapes.items():
             base[f"model.layers.{layer}.{name}.weight"] = rng.standard_normal((out, inp)) / np.sqrt(inp)
-    config = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": HIDDEN,
-              "intermediate_size": INTERMEDIATE, "num_hidden_layers": LAYERS, "num_attention_heads": HEADS,
-              "num_key_value_heads": KV_HEADS, "vocab_size": VOCAB, "max_position_embeddings": 128,
-              "rms_norm_eps": 1e-6, "hidden_act": "silu", "tie_word_embeddings": False, "torch_dtype": "float32",
-              "bos_token_id": 1, "eos_token_id": 2}
+    config = llama_config(HIDDEN, INTERMEDIATE, HEADS, KV_HEADS, VOCAB, LAYERS, "float32")
     models = {"base": base}
     for index in range(2):
         tensors = dict(base)

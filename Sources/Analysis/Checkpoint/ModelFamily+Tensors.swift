@@ -58,15 +58,17 @@ extension ModelFamily {
 
     /// One dense update W_ft − W_pre per model for matched tensor `name` of any shape (biases, norms,
     /// convolutions); LoRA updates are formed densely, and are zero for tensors an adapter does not touch.
-    public func denseUpdates(for name: String) throws -> [Tensor] {
+    /// `base`, when the caller has read the base tensor already, saves reading it again.
+    public func denseUpdates(for name: String, base knownBase: Tensor? = nil) throws -> [Tensor] {
         let info = try matchedInfo(name)
-        var baseTensor: Tensor?
+        var baseTensor = knownBase
         return try members.map { member in
             switch member {
             case let .full(checkpoint, names):
                 if baseTensor == nil { baseTensor = try base.tensor(name) }
-                let fineTuned = try checkpoint.tensor(names[name]!)
-                return Tensor(shape: info.shape, values: zip(fineTuned.values, baseTensor!.values).map { $0 - $1 })
+                var update = try checkpoint.tensor(names[name]!).values
+                ElementwiseUpdate.add(-1, baseTensor!.values, to: &update)
+                return Tensor(shape: info.shape, values: update)
             case let .lora(adapter, modules):
                 guard let module = modules[name] else { return Tensor(zeros: info.shape) }
                 return Tensor(shape: info.shape, values: try adapter.update(for: module).dense.elements)

@@ -42,6 +42,7 @@ public struct ModelMerger: Sendable {
     public func merge(_ family: ModelFamily, to directory: URL, progress: (@Sendable (FamilyAnalyzer.Progress) -> Void)? = nil) throws -> MergeRecord {
         try settings.validate()
         try refuseOverwritingInputs(family, directory)
+        LargeBufferReuse.enable
         if settings.method.isSubspaceMethod, !family.matched.contains(where: \.isLinearWeight) {
             throw MergeError.unsupportedInput("\(settings.method.displayName) merges 2-D linear weights in their singular basis, and \(family.basePath.relativePath) has none")
         }
@@ -120,7 +121,7 @@ public struct ModelMerger: Sendable {
             if family.isStoredTransposed(name) { merged = merged.transposed }
             return (Tensor(shape: baseTensor.shape, values: Self.adding(c, merged.elements, to: baseTensor.values)), .subspace)
         }
-        let updates = try family.denseUpdates(for: name).map(\.values)
+        let updates = try family.denseUpdates(for: name, base: baseTensor).map(\.values)
         if let bad = updates.firstIndex(where: { !$0.allSatisfy(\.isFinite) }) { throw nonFinite(family, model: bad, tensor: name) }
         let merged: [Float]
         switch settings.method {
@@ -131,17 +132,17 @@ public struct ModelMerger: Sendable {
         return (Tensor(shape: baseTensor.shape, values: Self.adding(c, merged, to: baseTensor.values)), .method)
     }
 
-    /// base + c·update, element by element.
+    /// base + c·update, element by element (BLAS saxpy into a copy of base).
     static func adding(_ c: Float, _ update: [Float], to base: [Float]) -> [Float] {
-        zip(base, update).map { $0 + c * $1 }
+        var result = base
+        ElementwiseUpdate.add(c, update, to: &result)
+        return result
     }
 
-    /// Σᵢ vᵢ.
+    /// Σᵢ vᵢ, accumulated left to right (BLAS saxpy).
     static func sum(_ vectors: [[Float]]) -> [Float] {
         var total = vectors[0]
-        for vector in vectors.dropFirst() {
-            for e in total.indices { total[e] += vector[e] }
-        }
+        for vector in vectors.dropFirst() { ElementwiseUpdate.add(1, vector, to: &total) }
         return total
     }
 
