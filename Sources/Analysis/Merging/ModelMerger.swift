@@ -48,7 +48,7 @@ public struct ModelMerger: Sendable {
         }
         let shards = outputShards(family.base)
         let stage = try StagedDirectory(destination: directory, replace: settings.replaceExisting, marker: MergeRecord.fileName)
-        do {
+        return try stage.fill { staging in
             var counts = (subspace: 0, method: 0, fromBase: [String]())
             let total = shards.reduce(0) { $0 + $1.names.count }
             var done = 0
@@ -57,7 +57,7 @@ public struct ModelMerger: Sendable {
                     let info = family.base.info(name)!
                     return (name, SmileUpscaler.outputType(info.dtype), info.shape)
                 }
-                try SafetensorsWriter.stream(entries, to: stage.staging.appendingPathComponent(shard.file)) { name in
+                try SafetensorsWriter.stream(entries, to: staging.appendingPathComponent(shard.file)) { name in
                     progress?(FamilyAnalyzer.Progress(done: done, total: total, current: name))
                     done += 1
                     let (tensor, rule) = try mergedTensor(family, name)
@@ -72,7 +72,7 @@ public struct ModelMerger: Sendable {
             progress?(FamilyAnalyzer.Progress(done: total, total: total, current: ""))
             var files = shards.map(\.file)
             if shards.count > 1 {
-                try writeIndex(family, shards: shards, into: stage.staging)
+                try writeIndex(family, shards: shards, into: staging)
                 files.append("model.safetensors.index.json")
             }
             let sourceDirectory = Self.directory(of: family.basePath)
@@ -80,23 +80,15 @@ public struct ModelMerger: Sendable {
             for name in Self.sideFiles {
                 let source = sourceDirectory.appendingPathComponent(name)
                 guard FileManager.default.fileExists(atPath: source.path) else { continue }
-                try FileManager.default.copyItem(at: source, to: stage.staging.appendingPathComponent(name))
+                try FileManager.default.copyItem(at: source, to: staging.appendingPathComponent(name))
                 copied.append(name)
             }
             let record = MergeRecord(
                 settings: settings, family: family, subspaceWeights: counts.subspace, methodTensors: counts.method,
                 fromBase: counts.fromBase, files: files + copied)
-            try AtomicFile.write(data: try record.encoded(), to: stage.staging.appendingPathComponent(MergeRecord.fileName))
-            try AtomicFile.write(data: Data(MergeReadme.markdown(record).utf8), to: stage.staging.appendingPathComponent("README.md"))
-            try stage.commit()
+            try AtomicFile.write(data: try record.encoded(), to: staging.appendingPathComponent(MergeRecord.fileName))
+            try AtomicFile.write(data: Data(MergeReadme.markdown(record).utf8), to: staging.appendingPathComponent("README.md"))
             return record
-        } catch let error as CheckpointError {
-            stage.discard()
-            if case let .unwritable(file, reason) = error { throw UpscaleError.cannotWrite(path: directory.relativePath, reason: "\(file): \(reason)") }
-            throw error
-        } catch {
-            stage.discard()
-            throw error
         }
     }
 
@@ -191,12 +183,8 @@ public struct ModelMerger: Sendable {
 
     /// The output must not be, or contain, an input: with replacement it would be deleted.
     private func refuseOverwritingInputs(_ family: ModelFamily, _ directory: URL) throws {
-        let output = directory.standardizedFileURL.resolvingSymlinksInPath().path
-        for input in [family.basePath] + family.modelPaths {
-            let path = input.standardizedFileURL.resolvingSymlinksInPath().path
-            if path == output || path.hasPrefix(output.hasSuffix("/") ? output : output + "/") {
-                throw MergeError.outputIsInput(output: directory.relativePath, input: input.relativePath)
-            }
+        if let input = StagedDirectory.input(among: [family.basePath] + family.modelPaths, inside: directory) {
+            throw MergeError.outputIsInput(output: directory.relativePath, input: input.relativePath)
         }
     }
 }

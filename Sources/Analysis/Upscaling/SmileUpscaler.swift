@@ -52,30 +52,18 @@ public struct SmileUpscaler: Sendable {
         try refuseOverwritingInputs(family, directory)
         // The output location is checked (and staged) before the planning pass reads any weight.
         let stage = try StagedDirectory(destination: directory, replace: options.replaceExisting, marker: SmileConfig.fileName)
-        do {
+        return try stage.fill { staging in
             let plan = try self.plan(family, selected: selected, progress: progress)
             onPlan?(plan)
-            let config = try write(family, selected: selected, model: model, layout: hf, plan: plan, into: stage.staging, progress: progress)
-            try stage.commit()
+            let config = try write(family, selected: selected, model: model, layout: hf, plan: plan, into: staging, progress: progress)
             return UpscaleReport(output: directory.relativePath, config: config)
-        } catch let error as CheckpointError {
-            stage.discard()
-            if case let .unwritable(file, reason) = error { throw UpscaleError.cannotWrite(path: directory.relativePath, reason: "\(file): \(reason)") }
-            throw error
-        } catch {
-            stage.discard()
-            throw error
         }
     }
 
     /// The output must not be, or contain, an input: with replacement it would be deleted.
     private func refuseOverwritingInputs(_ family: ModelFamily, _ directory: URL) throws {
-        let output = directory.standardizedFileURL.resolvingSymlinksInPath().path
-        for input in [family.basePath] + family.modelPaths {
-            let path = input.standardizedFileURL.resolvingSymlinksInPath().path
-            if path == output || path.hasPrefix(output.hasSuffix("/") ? output : output + "/") {
-                throw UpscaleError.cannotWrite(path: directory.relativePath, reason: "it would replace the input \(input.relativePath)")
-            }
+        if let input = StagedDirectory.input(among: [family.basePath] + family.modelPaths, inside: directory) {
+            throw UpscaleError.cannotWrite(path: directory.relativePath, reason: "it would replace the input \(input.relativePath)")
         }
     }
 

@@ -86,6 +86,33 @@ struct StagedDirectory {
         if let aside { try? FileManager.default.removeItem(at: aside) }
     }
 
+    /// Fills the staging directory with `body` (given its URL) and commits it. On any failure the staging
+    /// directory is removed, and a write failure inside `body` (``CheckpointError/unwritable(_:_:)``)
+    /// becomes ``UpscaleError/cannotWrite(path:reason:)`` naming the destination.
+    func fill<T>(_ body: (URL) throws -> T) throws -> T {
+        do {
+            let result = try body(staging)
+            try commit()
+            return result
+        } catch let CheckpointError.unwritable(file, reason) {
+            discard()
+            throw UpscaleError.cannotWrite(path: destination.relativePath, reason: "\(file): \(reason)")
+        } catch {
+            discard()
+            throw error
+        }
+    }
+
+    /// The first of `inputs` that is `destination` or lies inside it (symbolic links resolved): writing
+    /// the output there would replace an input. Nil when none does.
+    static func input(among inputs: [URL], inside destination: URL) -> URL? {
+        let output = destination.standardizedFileURL.resolvingSymlinksInPath().path
+        return inputs.first { input in
+            let path = input.standardizedFileURL.resolvingSymlinksInPath().path
+            return path == output || path.hasPrefix(output.hasSuffix("/") ? output : output + "/")
+        }
+    }
+
     /// Removes the staging directory (a no-op once committed).
     func discard() {
         try? FileManager.default.removeItem(at: staging)
