@@ -75,14 +75,7 @@ public struct ModelMerger: Sendable {
                 try writeIndex(family, shards: shards, into: staging)
                 files.append("model.safetensors.index.json")
             }
-            let sourceDirectory = Self.directory(of: family.basePath)
-            var copied = [String]()
-            for name in Self.sideFiles {
-                let source = sourceDirectory.appendingPathComponent(name)
-                guard FileManager.default.fileExists(atPath: source.path) else { continue }
-                try FileManager.default.copyItem(at: source, to: staging.appendingPathComponent(name))
-                copied.append(name)
-            }
+            let copied = try StagedDirectory.copyPresent(Self.sideFiles, from: Self.directory(of: family.basePath), into: staging)
             let record = MergeRecord(
                 settings: settings, family: family, subspaceWeights: counts.subspace, methodTensors: counts.method,
                 fromBase: counts.fromBase, files: files + copied)

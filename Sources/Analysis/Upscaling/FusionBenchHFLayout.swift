@@ -136,14 +136,7 @@ public struct FusionBenchHFLayout: Sendable {
 
     /// Copies the base's tokenizer and generation files present into `directory`; their names.
     public func copySideFiles(into directory: URL) throws -> [String] {
-        var copied = [String]()
-        for name in Self.sideFiles {
-            let source = baseDirectory.appendingPathComponent(name)
-            guard FileManager.default.fileExists(atPath: source.path) else { continue }
-            try FileManager.default.copyItem(at: source, to: directory.appendingPathComponent(name))
-            copied.append(name)
-        }
-        return copied
+        try StagedDirectory.copyPresent(Self.sideFiles, from: baseDirectory, into: directory)
     }
 
     /// Every tensor of `layer` under module `X`, in the table's order.

@@ -113,6 +113,19 @@ struct StagedDirectory {
         }
     }
 
+    /// Copies those of `names` present in `source` (a model's config, tokenizer and generation files) into
+    /// `directory`; returns the names copied, in the order given.
+    static func copyPresent(_ names: [String], from source: URL, into directory: URL) throws -> [String] {
+        var copied = [String]()
+        for name in names {
+            let file = source.appendingPathComponent(name)
+            guard FileManager.default.fileExists(atPath: file.path) else { continue }
+            try FileManager.default.copyItem(at: file, to: directory.appendingPathComponent(name))
+            copied.append(name)
+        }
+        return copied
+    }
+
     /// Removes the staging directory (a no-op once committed).
     func discard() {
         try? FileManager.default.removeItem(at: staging)
