@@ -38,8 +38,10 @@ let package = Package(
         .executableTarget(name: "energy-map-example", dependencies: ["Analysis"], path: "examples/EnergyMap"),
         // The energy-map half of the benchmark (benchmarks/run); not part of the product.
         .executableTarget(name: "smile-bench", dependencies: ["Analysis"], path: "benchmarks/smile-bench"),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Yams"], exclude: ["Fixtures"]),
-        .testTarget(name: "PlotsTests", dependencies: ["Plots", "Analysis", "CPNG"]),
-        .testTarget(name: "smile-inspectTests", dependencies: ["Analysis", "smile-inspect"]),
+        // Scratch directories shared by the test targets (removed when the test process exits).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Yams", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "PlotsTests", dependencies: ["Plots", "Analysis", "CPNG", "TestSupport"]),
+        .testTarget(name: "smile-inspectTests", dependencies: ["Analysis", "smile-inspect", "TestSupport"]),
     ]
 )

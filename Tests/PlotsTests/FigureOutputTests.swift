@@ -1,12 +1,11 @@
 import Foundation
+import TestSupport
 import Plots
 import Testing
 
 @Suite struct FigureOutputTests {
     static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("plots-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
+        try ScratchDirectory.make("plots-tests")
     }
 
     @Test(arguments: ["residual-curves", "stacked-energy", "small-multiples"])

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Analysis
 #if canImport(Glibc)
@@ -9,9 +10,7 @@ import Glibc
 /// is not ours (a device node, a FIFO, a symbolic link, a directory) is ever renamed over.
 struct OutputPathTests {
     static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("output-path-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
+        try ScratchDirectory.make("output-path")
     }
 
     /// The file type bits of `path` without following a final link.

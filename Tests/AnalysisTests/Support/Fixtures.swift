@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Where test fixtures live: the committed `Tests/AnalysisTests/Fixtures` folder, and the real MiniLM
 /// family in `../shared/models/minilm-l6` beside the repository (absent on some machines).
@@ -22,8 +23,6 @@ enum Fixtures {
 
     /// A fresh empty temporary directory.
     static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("smile-inspect-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
+        try ScratchDirectory.make("smile-inspect-tests")
     }
 }

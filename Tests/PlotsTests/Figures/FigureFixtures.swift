@@ -1,5 +1,6 @@
 import Analysis
 import Foundation
+import TestSupport
 import Plots
 
 /// Analysis results to draw the domain figures from: the built-in demo family, synthetic layers with
@@ -82,8 +83,7 @@ enum FigureFixtures {
     }
 
     private static func analyzeDemo() throws -> FamilyReport {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("smile-figures-demo-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
+        let directory = try ScratchDirectory.make("smile-figures-demo")
         defer { try? FileManager.default.removeItem(at: directory) }
         let paths = try DemoFamily.write(to: directory)
         let family = try ModelFamily.open(base: paths.base.path, models: paths.models.map(\.path), names: DemoFamily.taskNames)

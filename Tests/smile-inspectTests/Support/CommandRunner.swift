@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Runs the real `smile-inspect` binary built next to the test bundle and captures its output.
 enum CommandRunner {
@@ -58,8 +59,6 @@ enum TestPaths {
 
     /// A fresh temporary directory.
     static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("smile-inspect-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
+        try ScratchDirectory.make("smile-inspect-cli")
     }
 }
