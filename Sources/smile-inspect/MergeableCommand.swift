@@ -99,10 +99,11 @@ struct MergeableCommand: ParsableCommand {
             options.thresholds = thresholds.thresholds
             guard case .report(var report, _, let stillMissing) = try FamilyOutcome.obtain(
                 family: family, selection: selection, analysis: analysis, options: options, execution: execution, store: store,
-                wholeModel: emitMergekit != nil || config != nil) else { return }
+                wholeModel: emitMergekit != nil || config != nil, methodResiduals: plan) else { return }
             missing = stillMissing
             if ridge > 0 { report.summary.applyRidge(ridge, thresholds: options.thresholds) }
             guard let verdict = report.summary.verdict else { throw InputError("no linear weight matched; nothing to judge") }
+            let methods = plan ? try methodTable(report, family: family) : nil
             level = verdict.level
             let judgement = MergekitArguments.judge(config, report: report, ridge: ridge)
             let text: String
@@ -110,13 +111,14 @@ struct MergeableCommand: ParsableCommand {
             case .text, .markdown:
                 var document = ModelReport.verdict(report)
                 if plan, let mergePlan = report.summary.plan { document.append(VerdictReport.plan(mergePlan)) }
+                if let methods { document.append(MethodReport.document(methods)) }
                 if let judgement { document.append(VerdictReport.mergekit(judgement, taskNames: report.summary.taskNames)) }
                 document.append(CompatibilityDocument.warnings(report.compatibility))
                 text = self.report.format == .markdown ? document.markdown : document.text
             case .json:
-                let result = MergeableResult(verdict: verdict, summary: report.summary, taskTotals: TaskTotals.of(report.layers, taskNames: report.taskNames), mergekit: judgement)
+                let result = MergeableResult(verdict: verdict, summary: report.summary, taskTotals: TaskTotals.of(report.layers, taskNames: report.taskNames), mergekit: judgement, methods: methods)
                 text = try ReportOutput.json(CheckedDocument(body: result, compatibility: report.compatibility), command: "mergeable")
-            case .csv: text = VerdictReport.csvTable(verdict, pairs: report.summary.pairs, plan: plan ? report.summary.plan : nil).csv
+            case .csv: text = VerdictReport.csvTable(verdict, pairs: report.summary.pairs, plan: plan ? report.summary.plan : nil, methods: methods).csv
             }
             try self.report.emit(text)
             if let emitMergekit, let base = family.base {
@@ -132,6 +134,26 @@ struct MergeableCommand: ParsableCommand {
         try FamilyOutcome.finish(missing: missing)
         if level != .mergeable { throw ExitCode(level.exitCode) }
     }
+
+    /// The per-method table of `--plan` from the report's per-layer sums, with the models' kinds and paths
+    /// from the family (or the store's manifest). Throws one line (exit 3) when a layer lacks the sums: a
+    /// store written without `--plan`, read alone.
+    private func methodTable(_ report: FamilyReport, family: FamilyArguments) throws -> MethodResidualTable {
+        let lacking = MethodResidualSums.lacking(in: report.layers)
+        guard lacking.isEmpty, let sums = MethodResidualSums.combined(report.layers.compactMap(\.methodResiduals)) else {
+            throw InputError("\(store.store ?? "the report"): \(lacking.count) of \(report.layers.count) layers have no per-method residuals (stored by a run without --plan, e.g. \(lacking.first ?? "none")); run mergeable --plan with --base, --models and this --store to add them")
+        }
+        let kinds: [ModelKind]
+        if family.base != nil {
+            kinds = try family.open().modelKinds
+        } else {
+            let manifest = try ResultsStore.open(at: URL(fileURLWithPath: store.store!)).manifest
+            kinds = manifest.models.map { ModelKind(rawValue: $0.kind) ?? .full }
+        }
+        return MethodResidualTable(
+            sums: sums, layers: report.layers.count - lacking.count, taskNames: report.taskNames, energyFraction: report.options.interferenceEnergy,
+            kinds: kinds, base: family.base ?? report.base, models: family.base != nil ? family.models : report.models)
+    }
 }
 
 extension MergekitPlan.Weighting: ExpressibleByArgument {}
@@ -144,4 +166,6 @@ struct MergeableResult: Codable {
     var taskTotals: [TaskTotals]
     /// The judged mergekit config, when `--mergekit` was given.
     var mergekit: MergekitJudgement?
+    /// With `--plan`: every merging method's residual and the recommended merge.
+    var methods: MethodResidualTable?
 }

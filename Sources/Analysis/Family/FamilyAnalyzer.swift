@@ -103,7 +103,8 @@ public struct FamilyAnalyzer: Sendable {
                 let identity = try family.inputIdentities(of: selected[index].name)
                 inputs[index] = identity
                 switch store.lookup(selected[index].name) {
-                case let .found(record) where record.inputs == identity && record.isComputed(with: manifest.options):
+                case let .found(record) where record.inputs == identity && record.isComputed(with: manifest.options)
+                    && (!compute.methodResiduals || record.hasMethodResiduals):
                     records[index] = record
                     resume.reused += 1
                 case .found: resume.recomputed += 1
