@@ -42,6 +42,15 @@ struct MergeableCommand: ParsableCommand {
             SMILE experts. w* minimises the same residual with one weight per model; --ridge pulls it toward \
             λ*. All of these are data-free estimates (from a --store too: no SVD is recomputed).
 
+            --plan also tables every method of `smile-inspect merge` (ta, ties, tsv, iso-c, iso-cts): the \
+            residual L = mean over tasks of Σ‖(c·M − τᵢ)Pᵢ‖² / Σ‖τᵢPᵢ‖² of its merged update M at the \
+            method's default coefficient c and at the c* minimising it, and ends with the recommended merge \
+            and the exact `smile-inspect merge` command that writes it. L ranks merges of one method, not \
+            methods (README, "Merging"), so expected kept is shown for task arithmetic only and the \
+            recommendation is the measured one, not a prediction. The merges behind L cost extra SVDs per \
+            layer, so only --plan computes them; records of a --store written without --plan are recomputed \
+            by a --plan run with --base and --models, and refused (exit 3) by a --plan run from the store alone.
+
             --emit-mergekit FILE writes mergekit task_arithmetic configs: FILE for the whole set, \
             STEM.group-N.EXT for each mergeable group that is not the whole set, at λ* (--emit-weights \
             lambda) or w* (wstar); paths as given here (a relative local path written ./path, so that \
@@ -64,7 +73,7 @@ struct MergeableCommand: ParsableCommand {
     @Flag(help: ArgumentHelp("Same as --format json (kept for scripts written before --format).", visibility: .hidden))
     var json = false
     @OptionGroup var thresholds: ThresholdArguments
-    @Flag(help: "Print the merge plan: largest mergeable subsets, mergeable groups with λ* and w*, SMILE-expert candidates.")
+    @Flag(help: "Print the merge plan: largest mergeable subsets, mergeable groups with λ* and w*, SMILE-expert candidates, every merging method's residual and the recommended merge.")
     var plan = false
     @Option(parsing: .unconditional, help: "Ridge pulling the per-model weights w* toward the uniform λ* (dimensionless; 0 = none).")
     var ridge = 0.0

@@ -10,8 +10,8 @@
 /// ``TaskInterference`` exactly. c* is nil when M vanishes on every task's subspace.
 ///
 /// What it can and cannot say (README, "Merging"): the residual ranks merges of one method across subsets,
-/// but not methods on one merge (mean Spearman ρ −0.18 over the measured real merges), and c* picks far too
-/// small a coefficient for TSV-M and Iso-C. So ``Row/expectedKept`` is set only where the retention
+/// but not methods on one merge, and c* picks far too small a coefficient for TSV-M and Iso-C on full
+/// fine-tunes. So ``Row/expectedKept`` is set only where the retention
 /// calibration was fitted — task arithmetic at c*, from the worst Lᵢ(c*) (``RetentionEstimate``) — and the
 /// recommendation is ``MergeRecommendation``'s, by measured evidence, not by this table.
 public struct MethodResidualTable: Codable, Sendable, Equatable {
@@ -75,7 +75,7 @@ public struct MethodResidualTable: Codable, Sendable, Equatable {
         command = MergeCommandLine.merge(base: base, models: models, method: recommendation.method, coefficient: recommendation.coefficient)
         notes = [
             "L = mean over tasks of Σ‖(c·M − τᵢ)Pᵢ‖² / Σ‖τᵢPᵢ‖² (sums over \(layers) 2-D weights; Pᵢ: the right singular vectors holding \(Int((energyFraction * 100).rounded()))% of τᵢ's energy); c* minimises it.",
-            "Measured on real merges (README, \"Merging\"), the residual ranks merges of one method across subsets but not methods on one merge, and c* is far too small for TSV-M and Iso-C: do not pick a method or its coefficient from this table. Expected kept is shown only where it is calibrated (task arithmetic at λ*).",
+            "Measured on real merges (README, \"Merging\"), the residual ranks merges of one method across subsets but not methods on one merge, and c* does not set a method's coefficient (on full fine-tunes it is far too small for TSV-M and Iso-C): do not pick a method or its coefficient from this table. Expected kept is shown only where it is calibrated (task arithmetic at λ*).",
         ]
     }
 
