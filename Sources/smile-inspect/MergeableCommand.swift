@@ -42,6 +42,15 @@ struct MergeableCommand: ParsableCommand {
             SMILE experts. w* minimises the same residual with one weight per model; --ridge pulls it toward \
             λ*. All of these are data-free estimates (from a --store too: no SVD is recomputed).
 
+            --plan also tables every method of `smile-inspect merge` (ta, ties, tsv, iso-c, iso-cts): the \
+            residual L = mean over tasks of Σ‖(c·M − τᵢ)Pᵢ‖² / Σ‖τᵢPᵢ‖² of its merged update M at the \
+            method's default coefficient c and at the c* minimising it, and ends with the recommended merge \
+            and the exact `smile-inspect merge` command that writes it. L ranks merges of one method, not \
+            methods (README, "Merging"), so expected kept is shown for task arithmetic only and the \
+            recommendation is the measured one, not a prediction. The merges behind L cost extra SVDs per \
+            layer, so only --plan computes them; records of a --store written without --plan are recomputed \
+            by a --plan run with --base and --models, and refused (exit 3) by a --plan run from the store alone.
+
             --emit-mergekit FILE writes mergekit task_arithmetic configs: FILE for the whole set, \
             STEM.group-N.EXT for each mergeable group that is not the whole set, at λ* (--emit-weights \
             lambda) or w* (wstar); paths as given here (a relative local path written ./path, so that \
@@ -64,7 +73,7 @@ struct MergeableCommand: ParsableCommand {
     @Flag(help: ArgumentHelp("Same as --format json (kept for scripts written before --format).", visibility: .hidden))
     var json = false
     @OptionGroup var thresholds: ThresholdArguments
-    @Flag(help: "Print the merge plan: largest mergeable subsets, mergeable groups with λ* and w*, SMILE-expert candidates.")
+    @Flag(help: "Print the merge plan: largest mergeable subsets, mergeable groups with λ* and w*, SMILE-expert candidates, every merging method's residual and the recommended merge.")
     var plan = false
     @Option(parsing: .unconditional, help: "Ridge pulling the per-model weights w* toward the uniform λ* (dimensionless; 0 = none).")
     var ridge = 0.0
@@ -99,10 +108,11 @@ struct MergeableCommand: ParsableCommand {
             options.thresholds = thresholds.thresholds
             guard case .report(var report, _, let stillMissing) = try FamilyOutcome.obtain(
                 family: family, selection: selection, analysis: analysis, options: options, execution: execution, store: store,
-                wholeModel: emitMergekit != nil || config != nil) else { return }
+                wholeModel: emitMergekit != nil || config != nil, methodResiduals: plan) else { return }
             missing = stillMissing
             if ridge > 0 { report.summary.applyRidge(ridge, thresholds: options.thresholds) }
             guard let verdict = report.summary.verdict else { throw InputError("no linear weight matched; nothing to judge") }
+            let methods = plan ? try methodTable(report, family: family) : nil
             level = verdict.level
             let judgement = MergekitArguments.judge(config, report: report, ridge: ridge)
             let text: String
@@ -110,13 +120,14 @@ struct MergeableCommand: ParsableCommand {
             case .text, .markdown:
                 var document = ModelReport.verdict(report)
                 if plan, let mergePlan = report.summary.plan { document.append(VerdictReport.plan(mergePlan)) }
+                if let methods { document.append(MethodReport.document(methods)) }
                 if let judgement { document.append(VerdictReport.mergekit(judgement, taskNames: report.summary.taskNames)) }
                 document.append(CompatibilityDocument.warnings(report.compatibility))
                 text = self.report.format == .markdown ? document.markdown : document.text
             case .json:
-                let result = MergeableResult(verdict: verdict, summary: report.summary, taskTotals: TaskTotals.of(report.layers, taskNames: report.taskNames), mergekit: judgement)
+                let result = MergeableResult(verdict: verdict, summary: report.summary, taskTotals: TaskTotals.of(report.layers, taskNames: report.taskNames), mergekit: judgement, methods: methods)
                 text = try ReportOutput.json(CheckedDocument(body: result, compatibility: report.compatibility), command: "mergeable")
-            case .csv: text = VerdictReport.csvTable(verdict, pairs: report.summary.pairs, plan: plan ? report.summary.plan : nil).csv
+            case .csv: text = VerdictReport.csvTable(verdict, pairs: report.summary.pairs, plan: plan ? report.summary.plan : nil, methods: methods).csv
             }
             try self.report.emit(text)
             if let emitMergekit, let base = family.base {
@@ -132,6 +143,26 @@ struct MergeableCommand: ParsableCommand {
         try FamilyOutcome.finish(missing: missing)
         if level != .mergeable { throw ExitCode(level.exitCode) }
     }
+
+    /// The per-method table of `--plan` from the report's per-layer sums, with the models' kinds and paths
+    /// from the family (or the store's manifest). Throws one line (exit 3) when a layer lacks the sums: a
+    /// store written without `--plan`, read alone.
+    private func methodTable(_ report: FamilyReport, family: FamilyArguments) throws -> MethodResidualTable {
+        let lacking = MethodResidualSums.lacking(in: report.layers)
+        guard lacking.isEmpty, let sums = MethodResidualSums.combined(report.layers.compactMap(\.methodResiduals)) else {
+            throw InputError("\(store.store ?? "the report"): \(lacking.count) of \(report.layers.count) layers have no per-method residuals (stored by a run without --plan, e.g. \(lacking.first ?? "none")); run mergeable --plan with --base, --models and this --store to add them")
+        }
+        let kinds: [ModelKind]
+        if family.base != nil {
+            kinds = try family.open().modelKinds
+        } else {
+            let manifest = try ResultsStore.open(at: URL(fileURLWithPath: store.store!)).manifest
+            kinds = manifest.models.map { ModelKind(rawValue: $0.kind) ?? .full }
+        }
+        return MethodResidualTable(
+            sums: sums, layers: report.layers.count - lacking.count, taskNames: report.taskNames, energyFraction: report.options.interferenceEnergy,
+            kinds: kinds, base: family.base ?? report.base, models: family.base != nil ? family.models : report.models)
+    }
 }
 
 extension MergekitPlan.Weighting: ExpressibleByArgument {}
@@ -144,4 +175,6 @@ struct MergeableResult: Codable {
     var taskTotals: [TaskTotals]
     /// The judged mergekit config, when `--mergekit` was given.
     var mergekit: MergekitJudgement?
+    /// With `--plan`: every merging method's residual and the recommended merge.
+    var methods: MethodResidualTable?
 }

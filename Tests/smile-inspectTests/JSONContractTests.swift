@@ -22,6 +22,7 @@ struct JSONContractTests {
             ("LayerDocument", "layer", ["layer"] + family + ["--layer", "layer.0.attention.self.query", "--low-fraction", "0.9", "--format", "json"]),
             ("ModelDocument", "model", ["model"] + family + ["--format", "json", "--quiet"]),
             ("MergeableDocument", "mergeable", ["mergeable"] + family + ["--format", "json", "--quiet"]),
+            ("MergeableDocument", "mergeable --plan", ["mergeable"] + family + ["--plan", "--format", "json", "--quiet"]),
             ("ModelDocument", "model --mergekit", ["model", "--mergekit", ties.path, "--format", "json", "--quiet"]),
             ("MergeableDocument", "mergeable --mergekit", ["mergeable", "--mergekit", ties.path, "--format", "json", "--quiet"]),
             ("UpscaleDocument", "upscale", ["upscale"] + family + ["--out", out.appendingPathComponent("moe").path, "--format", "json", "--quiet", "--probe-samples", "4"]),

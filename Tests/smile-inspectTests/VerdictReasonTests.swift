@@ -51,13 +51,14 @@ struct VerdictReasonTests {
     @Test func csvCarriesTheReasonLambdaRetentionAndThePlan() throws {
         let run = try Self.plan("csv")
         let lines = run.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.first == "merge,signal,level,value,subject,reason,lambda_star,expected_kept,w_star")
+        // With --plan the six per-method columns follow (MergeablePlanMethodsTests checks them).
+        #expect(lines.first == "merge,signal,level,value,subject,reason,lambda_star,expected_kept,w_star,method,coefficient,residual,best_coefficient,best_residual,command")
         let pair = try #require(lines.first { $0.contains(",pair,") && $0.contains("beta + gamma") })
         #expect(pair.contains("beta + gamma: task gamma writes 67.1% of its update into the pretrained top zone"), "\(pair)")
-        let pairFields = pair.split(separator: ",", omittingEmptySubsequences: false).suffix(3).map(String.init)
+        let pairFields = pair.split(separator: ",", omittingEmptySubsequences: false).dropLast(6).suffix(3).map(String.init)
         #expect(Double(pairFields[0]) != nil && Double(pairFields[1]) != nil && pairFields[2].isEmpty, "λ*, expected kept: \(pair)")
         let group = try #require(lines.first { $0.contains(",group,") })
-        let weights = group.split(separator: ",", omittingEmptySubsequences: false).last!.split(separator: " ")
+        let weights = group.split(separator: ",", omittingEmptySubsequences: false).dropLast(6).last!.split(separator: " ")
         #expect(weights.count == 2 && weights.allSatisfy { Double($0) != nil }, "w* of both members: \(group)")
         #expect(lines.contains { $0.contains(",subset,") } && lines.contains { $0.hasPrefix("SMILE expert,expert,") && $0.contains(",gamma,") })
     }

@@ -81,8 +81,9 @@ public struct FamilyAnalyzer: Sendable {
     }
 
     /// The one path of every family run: each selected tensor (of ``shard``'s part, when set) becomes a
-    /// ``LayerRecord`` — reused from ``store`` when stored for the same inputs and options, computed (and
-    /// stored at once) otherwise — and the report is assembled from the records
+    /// ``LayerRecord`` — reused from ``store`` when stored for the same inputs and options (and holding the
+    /// per-method sums when ``ComputeSettings/methodResiduals`` asks for them), computed (and stored at
+    /// once) otherwise — and the report is assembled from the records
     /// (``FamilyReport/init(assembling:records:thresholds:)``) with `options.thresholds`. A shard run has
     /// no report: its records are half of one.
     public func run(_ family: ModelFamily, progress: (@Sendable (Progress) -> Void)? = nil) throws -> FamilyRun {
@@ -103,7 +104,8 @@ public struct FamilyAnalyzer: Sendable {
                 let identity = try family.inputIdentities(of: selected[index].name)
                 inputs[index] = identity
                 switch store.lookup(selected[index].name) {
-                case let .found(record) where record.inputs == identity && record.isComputed(with: manifest.options):
+                case let .found(record) where record.inputs == identity && record.isComputed(with: manifest.options)
+                    && (!compute.methodResiduals || record.hasMethodResiduals):
                     records[index] = record
                     resume.reused += 1
                 case .found: resume.recomputed += 1

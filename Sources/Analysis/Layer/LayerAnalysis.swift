@@ -56,6 +56,9 @@ public struct LayerAnalysis: Codable, Sendable, Equatable {
     public var residualsByLambda: [[Double?]]?
     /// What the sparsifying merge of `options.sparsification` does to this tensor (nil without one).
     public var sparsification: SparsificationStatistics?
+    /// Every merging method's residual sums on this layer (T ≥ 2, with ``ComputeSettings/methodResiduals``;
+    /// nil otherwise).
+    public var methodResiduals: MethodResidualSums?
 
     /// r = min(m, n).
     public var rank: Int { Swift.min(rows, columns) }

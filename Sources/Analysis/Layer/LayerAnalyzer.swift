@@ -145,6 +145,9 @@ public struct LayerAnalyzer: Sendable {
             analysis.singularTaskInterference = SingularTaskInterference(
                 decompositions: decompositions,
                 overlaps: stiRanks == ranks ? overlaps : SubspaceOverlaps(decompositions: decompositions, ranks: stiRanks))
+            if compute.methodResiduals {
+                analysis.methodResiduals = try MethodResidualSums(updates: updates, rightVectors: decompositions.map(\.vt), ranks: ranks, context: name)
+            }
         }
         if let settings = options.sparsification, settings.tasks.allSatisfy { updates.indices.contains($0) } {
             analysis.sparsification = SparsificationStatistics(updates: settings.tasks.map { updates[$0].dense }, settings: settings)

@@ -63,10 +63,9 @@ public struct MergekitPlan: Sendable, Equatable {
     static func recommendationComments(base: String, models: [String], kinds: [ModelKind]) -> [String] {
         let recommended = MergeRecommendation.recommended(kinds: kinds)
         guard recommended.method.mergekitName == nil else { return [] }
-        let arguments = (["--base", base, "--models"] + models).map(MergeCommandLine.shellQuoted).joined(separator: " ")
         return [
             "recommended instead: \(recommended.method.displayName), which mergekit does not have (\(recommended.reason)):",
-            "  smile-inspect merge \(arguments) --method \(recommended.method.rawValue) --alpha \(recommended.coefficient) --out OUTPUT_DIR",
+            "  " + MergeCommandLine.merge(base: base, models: models, method: recommended.method, coefficient: recommended.coefficient),
         ]
     }
 

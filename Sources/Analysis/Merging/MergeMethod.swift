@@ -69,4 +69,11 @@ public enum MergeCommandLine {
         let safe = argument.allSatisfy { $0.isLetter || $0.isNumber || "-_./:=+@%,".contains($0) }
         return safe && !argument.isEmpty ? argument : "'" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
+
+    /// `smile-inspect merge --base BASE --models … --method M --alpha c --out OUTPUT_DIR` (`--lambda` for
+    /// task arithmetic and TIES), every path shell-quoted: the exact command that writes that merge.
+    public static func merge(base: String, models: [String], method: MergeMethod, coefficient: Double) -> String {
+        let arguments = (["--base", base, "--models"] + models).map(shellQuoted).joined(separator: " ")
+        return "smile-inspect merge \(arguments) --method \(method.rawValue) \(method.isSubspaceMethod ? "--alpha" : "--lambda") \(coefficient) --out OUTPUT_DIR"
+    }
 }

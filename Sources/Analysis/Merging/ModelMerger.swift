@@ -97,12 +97,7 @@ public struct ModelMerger: Sendable {
         if settings.method.isSubspaceMethod, matched.isLinearWeight {
             let updates = try family.updates(for: name)
             if let bad = updates.firstIndex(where: { !$0.isFinite }) { throw nonFinite(family, model: bad, tensor: name) }
-            var merged: MatrixF
-            switch settings.method {
-            case .tsv: merged = try SubspaceMerge.tsv(updates, context: name)
-            case .isoC: merged = try SubspaceMerge.isoC(updates, context: name)
-            default: merged = try SubspaceMerge.isoCTS(updates, commonFraction: settings.commonFraction, context: name)
-            }
+            var merged = try settings.mergedUpdate(of: updates, context: name)
             if family.isStoredTransposed(name) { merged = merged.transposed }
             return (Tensor(shape: baseTensor.shape, values: Self.adding(c, merged.elements, to: baseTensor.values)), .subspace)
         }

@@ -1,6 +1,7 @@
 /// How the per-layer analysis is computed — never *what* it computes: every setting here changes cost,
 /// not results beyond float32 rounding (each fast path is either exact algebra or certified against a
-/// tolerance, with the exact LAPACK path as fallback).
+/// tolerance, with the exact LAPACK path as fallback). The one exception, ``methodResiduals``, only adds a
+/// statistic that costs extra merges and is read only when asked for.
 public struct ComputeSettings: Sendable, Equatable {
     /// How the top singular vectors of W_ft (intruder dimensions) are found.
     public enum TopVectors: Sendable, Equatable {
@@ -72,6 +73,18 @@ public struct ComputeSettings: Sendable, Equatable {
     /// (``Matrix/leadingSingularSpectrum(holding:minimumDepth:vectors:settings:context:)``); the complete
     /// reduction whenever that does not certify or would need too wide a block. nil: always complete.
     public var leadingUpdateSpectra: LeadingSpectrumSettings?
+    /// Also compute every merging method's residual sums per layer (``MethodResidualSums``, T ≥ 2), which
+    /// `mergeable --plan` reads: up to five merges per layer (TSV-M, Iso-C and Iso-CTS each take SVDs of
+    /// the layer's size), so off unless asked for. Not part of a store's identity (``identity``): a run that
+    /// asks for them recomputes the stored records lacking them; one that does not reads them as any other.
+    public var methodResiduals = false
+
+    /// These settings as they identify a store's computation: ``methodResiduals`` off.
+    public var identity: ComputeSettings {
+        var settings = self
+        settings.methodResiduals = false
+        return settings
+    }
 
     public init(intruderVectors: TopVectors = .automatic(TruncatedSVDSettings()), valuesOnlyForSingleTask: Bool = true, truncateUpdateFactors: Bool = true, reorthonormalizeBase: Bool = true, projectToDeepestCut: Bool = true, factorsFromGram: Bool = true, leadingBaseVectors: Bool = true, twoStageSpectra: Bool = false, updateVectorIteration: LeadingEigenvectorIteration = LeadingEigenvectorIteration(),
                 leadingUpdateSpectra: LeadingSpectrumSettings? = LeadingSpectrumSettings()) {

@@ -39,4 +39,11 @@ extension LayerRecord {
         default: return true
         }
     }
+
+    /// Whether this record holds what ``ComputeSettings/methodResiduals`` adds (or needs none: not a 2-D
+    /// layer of T ≥ 2 tasks).
+    public var hasMethodResiduals: Bool {
+        guard case let .layer(layer) = result, layer.tasks.count >= 2 else { return true }
+        return layer.methodResiduals != nil
+    }
 }

@@ -23,7 +23,7 @@ public struct StoreManifest: Codable, Sendable, Equatable {
     /// The store format this build writes and reads.
     public static let currentFormatVersion = 1
     /// The analysis version of this build: raised whenever a stored number would change.
-    public static let currentToolVersion = "smile-inspect 0.3.0"
+    public static let currentToolVersion = "smile-inspect 0.3.1"
 
     /// The store format version (``currentFormatVersion`` when written by this build).
     public var formatVersion: Int
@@ -67,7 +67,7 @@ public struct StoreManifest: Codable, Sendable, Equatable {
         }
         taskNames = family.taskNames
         self.options = options.computing
-        self.compute = String(describing: compute)
+        self.compute = String(describing: compute.identity)
         self.include = include
         self.exclude = exclude
         self.tensors = tensors

@@ -106,7 +106,7 @@ public struct TaskInterference: Codable, Sendable, Equatable {
     }
 
     /// S·ΔWᵀ for S p×n (LoRA: s·(S·Aᵀ)·Bᵀ), p × m.
-    private static func transposedProduct(_ update: WeightUpdate, _ s: MatrixF) -> MatrixF {
+    static func transposedProduct(_ update: WeightUpdate, _ s: MatrixF) -> MatrixF {
         switch update {
         case let .dense(d): return s.multiplied(by: d, transposingOther: true)
         case let .lowRank(b, a, scale): return scale * s.multiplied(by: a, transposingOther: true).multiplied(by: b, transposingOther: true)

@@ -15,7 +15,8 @@ enum VerdictReport {
     /// worst residual, reason: its deciding signal), and with a plan one per group (`group`), largest
     /// mergeable subset (`subset`) and SMILE-expert candidate (`expert`). Every row carries λ*, the
     /// expected share kept and, for groups and subsets, w* (space-separated, in the order of `subject`).
-    static func csvTable(_ verdict: MergeVerdict, pairs: [FamilySummary.PairMerge], plan: MergePlan? = nil) -> ReportTable {
+    /// With `methods` (`--plan`), the columns of ``MethodReport/csvHeaders`` follow and its rows come last.
+    static func csvTable(_ verdict: MergeVerdict, pairs: [FamilySummary.PairMerge], plan: MergePlan? = nil, methods: MethodResidualTable? = nil) -> ReportTable {
         func number(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
         let signals = verdict.signals.map {
             [verdict.merge, $0.name, $0.level.rawValue, "\($0.value)", $0.subject, $0.reason, number(verdict.lambdaStar), number(verdict.retention?.expected), ""]
@@ -34,6 +35,10 @@ enum VerdictReport {
         let planRows = (plan?.groups.map(groupRow("group")) ?? []) + (plan?.largestMergeable.map(groupRow("subset")) ?? [])
             + (plan?.experts.map { ["SMILE expert", "expert", "", "", $0, "in no mergeable group: a candidate for a SMILE expert rather than a merge", "", "", ""] } ?? [])
         var table = ReportTable(headers: ["merge", "signal", "level", "value", "subject", "reason", "lambda_star", "expected_kept", "w_star"], rows: signals + pairRows + planRows)
+        if let methods {
+            table.headers += MethodReport.csvHeaders
+            table.rows = table.rows.map { $0 + MethodReport.csvHeaders.map { _ in "" } } + MethodReport.csvRows(methods)
+        }
         table.alignments = table.headers.map { _ in .left }
         return table
     }

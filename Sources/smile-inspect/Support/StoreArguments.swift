@@ -53,15 +53,17 @@ enum FamilyOutcome {
     /// only `--shard`'s part when given. The compatibility check judges the tensors `--include/--exclude`
     /// select, or every tensor when `wholeModel` (the run also writes a whole-model merge:
     /// `--emit-mergekit`, or judges a `--mergekit` config, which mergekit runs on every tensor).
+    /// `methodResiduals` computes every merging method's residual sums too (``ComputeSettings/methodResiduals``).
     static func obtain(
         family: FamilyArguments, selection: SelectionArguments, analysis: AnalysisArguments, options: AnalysisOptions, execution: ExecutionArguments, store: StoreArguments,
-        wholeModel: Bool = false
+        wholeModel: Bool = false, methodResiduals: Bool = false
     ) throws -> FamilyOutcome {
         if family.base == nil, let directory = store.store {
             let (report, missing) = try stored(directory, thresholds: options.thresholds, analysis: analysis, selection: selection)
             return .report(report, performance: nil, missing: missing)
         }
         var analyzer = FamilyAnalyzer(options: options, include: selection.include, exclude: selection.exclude, execution: execution.settings)
+        analyzer.compute.methodResiduals = methodResiduals
         let tensors = try analyzer.tensorSelection
         let compatibility = try CompatibilityGate.check(family, selection: wholeModel ? .all : tensors)
         analyzer.store = store.store.map { URL(fileURLWithPath: $0) }
