@@ -34,6 +34,29 @@ public enum WeightUpdate: Sendable {
         }
     }
 
+    /// W_ft = W_pre + ΔW, written into one copy of `base`: a dense ΔW added by BLAS `saxpy`, LoRA factors
+    /// accumulated by one GEMM (W_pre + s·B·A with β = 1, so their m×n product is never formed on its own).
+    /// Precondition: `base` has ΔW's shape.
+    public func fineTuned(from base: MatrixF) -> MatrixF {
+        precondition(base.rows == shape.rows && base.columns == shape.columns, "W_pre and ΔW differ in shape")
+        var result = base
+        switch self {
+        case let .dense(d):
+            ElementwiseUpdate.add(1, d.elements, to: &result.elements)
+        case let .lowRank(b, a, scale):
+            guard b.columns > 0, !result.elements.isEmpty else { break }
+            b.elements.withUnsafeBufferPointer { bp in
+                a.elements.withUnsafeBufferPointer { ap in
+                    result.elements.withUnsafeMutableBufferPointer { c in
+                        Float.gemm(transposeA: false, transposeB: false, m: b.rows, n: a.columns, k: b.columns, alpha: scale,
+                                   a: bp.baseAddress!, lda: b.columns, b: ap.baseAddress!, ldb: a.columns, beta: 1, c: c.baseAddress!, ldc: a.columns)
+                    }
+                }
+            }
+        }
+        return result
+    }
+
     /// True when every stored value (the dense matrix, or the factors and scale) is finite.
     public var isFinite: Bool {
         switch self {

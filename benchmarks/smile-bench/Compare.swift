@@ -8,7 +8,10 @@
 // one pass of the block iteration (A in Double, P = A Xᵀ, S = PᵀA) at widths 32…1024, against which the
 // one-stage time gives the crossover width; the Float Gram GEMM ΔWᵀΔW and the projection GEMMs to the deepest cut; for
 // W_pre its values by both reductions and, on a non-square layer, the one Double GEMM (long side × r×r)
-// that any orthonormal basis of its long side's range costs — the bound of the base factorization there.
+// that any orthonormal basis of its long side's range costs — the bound of the base factorization there;
+// and the intruder search: forming W_ft = W_pre + ΔW, then its top-10 left vectors by randomized subspace
+// iteration from a Gaussian start (the path before the warm start) and warm-started from W_pre's leading
+// vectors (the default), with their iterations and the largest difference in the max |cos| they give.
 //
 //   smile-bench compare --base B --models M1 M2 … --out result.json [--no-full] [--component-models N]
 import Analysis
@@ -92,8 +95,22 @@ func runCompare(base: String, models: [String], out: String, full: Bool, compone
             }
             var projection = [Double](), gram = [Double](), sgesdd = [Double](), valuesOneStage = [Double](), valuesTwoStage = [Double](), leading = [Double]()
             var passes = [String: Double]()
+            var formFineTuned = [Double](), intrudersCold = [Double](), intrudersWarm = [Double](), iterationsCold = [Int](), iterationsWarm = [Int]()
+            var intruderDifference = 0.0
             for update in updates.prefix(componentModels) {
                 guard case let .dense(delta) = update else { continue }
+                // The intruder search on W_ft = W_pre + ΔW: cold (Gaussian start, before) and warm-started
+                // from W_pre's leading left vectors (this code), and the max |Δ max cos| between them.
+                var fineTuned = w
+                formFineTuned.append(seconds { fineTuned = update.fineTuned(from: w) })
+                let settings = TruncatedSVDSettings(), top = AnalysisOptions().intruderTop
+                var cold: TruncatedSVDOutcome!, warm: TruncatedSVDOutcome!
+                intrudersCold.append(try seconds { cold = try fineTuned.topSingularTriplets(top, settings: settings) })
+                intrudersWarm.append(try seconds { warm = try fineTuned.topSingularTriplets(top, settings: settings, start: svd.u.columns(0..<Swift.min(svd.rank, settings.oversampling))) })
+                iterationsCold.append(cold.iterations)
+                iterationsWarm.append(warm.iterations)
+                let a = IntruderDimensions(fineTuned: cold.decomposition, base: svd), b = IntruderDimensions(fineTuned: warm.decomposition, base: svd)
+                for (x, y) in zip(a.maxCosine, b.maxCosine) { intruderDifference = Swift.max(intruderDifference, abs(x - y)) }
                 projection.append(seconds { projectionGEMMs(delta, svd, depth: depth) })
                 gram.append(seconds { _ = delta.multiplied(by: delta, transposingSelf: true) })
                 sgesdd.append(try seconds { _ = try delta.singularValuesOnly() })
@@ -112,12 +129,16 @@ func runCompare(base: String, models: [String], out: String, full: Bool, compone
                 "rangeBasisGEMM": rangeBasis, "depth": depth, "projectionGEMM": projection, "gramGEMM": gram,
                 "updateValuesSgesdd": sgesdd, "updateValuesOneStage": valuesOneStage, "updateValuesTwoStage": valuesTwoStage,
                 "updateLeadingSpectrum": leading, "blockPass": passes,
+                "formFineTuned": formFineTuned, "intrudersCold": intrudersCold, "intrudersWarm": intrudersWarm,
+                "intruderIterationsCold": iterationsCold, "intruderIterationsWarm": iterationsWarm, "intruderMaxCosDifference": intruderDifference,
                 "load": [loadBefore, loadAverage()],
             ] as [String: Any]
             func list(_ x: [Double]) -> String { x.map { String(format: "%.1f", $0) }.joined(separator: " ") }
+            func list2(_ x: [Double]) -> String { x.map { String(format: "%.2f", $0) }.joined(separator: " ") }
             let passList = passes.keys.sorted { Int($0)! < Int($1)! }.map { "ℓ=\($0) \(String(format: "%.2f", passes[$0]!))" }.joined(separator: ", ")
-            line += String(format: " base as read %.1f s (%d vectors), base values one-stage %.1f s / two-stage %.1f s, range-basis GEMM %.1f s; ΔW values sgesdd %@ / one-stage %@ / two-stage %@ / leading to 99%% %@ s; one block pass %@ s; Gram GEMM %@, projection %@ s; load %.1f→%.1f\n",
-                            baseAsRead, timings.baseVectors, baseOneStage, baseTwoStage, rangeBasis, list(sgesdd), list(valuesOneStage), list(valuesTwoStage), list(leading), passList, list(gram), list(projection), loadBefore, loadAverage())
+            line += String(format: " base as read %.1f s (%d vectors), base values one-stage %.1f s / two-stage %.1f s, range-basis GEMM %.1f s; ΔW values sgesdd %@ / one-stage %@ / two-stage %@ / leading to 99%% %@ s; one block pass %@ s; Gram GEMM %@, projection %@ s; W_ft formed %@ s, intruders cold %@ s (%@ iterations) / warm %@ s (%@), max |Δ cos| %.1e; load %.1f→%.1f\n",
+                            baseAsRead, timings.baseVectors, baseOneStage, baseTwoStage, rangeBasis, list(sgesdd), list(valuesOneStage), list(valuesTwoStage), list(leading), passList, list(gram), list(projection),
+                            list2(formFineTuned), list2(intrudersCold), iterationsCold.map(String.init).joined(separator: " "), list2(intrudersWarm), iterationsWarm.map(String.init).joined(separator: " "), intruderDifference, loadBefore, loadAverage())
             FileHandle.standardError.write(Data(line.utf8))
             layers.append(item)
         }

@@ -69,7 +69,7 @@ public struct LayerAnalyzer: Sendable {
                 var intruders: IntruderDimensions?
                 if options.computeIntruders {
                     let intruderClock = Stopwatch()
-                    let fineTuned = try topVectorsOfFineTuned(base: base, update: update, context: "\(name) (fine-tuned \(task))", timings: &timings)
+                    let fineTuned = try topVectorsOfFineTuned(base: base, update: update, baseSVD: baseSVD, context: "\(name) (fine-tuned \(task))", timings: &timings)
                     if !complete {
                         intruders = IntruderDimensions(fineTuned: fineTuned, leadingBase: baseSVD, top: options.intruderTop, threshold: options.intruderThreshold)
                         if intruders == nil {
@@ -264,19 +264,26 @@ public struct LayerAnalyzer: Sendable {
         return (needVectors ? leading.decomposition : nil, spectrum)
     }
 
-    /// The top `options.intruderTop` singular triplets of W_ft = W_pre + ΔW (only u is read).
-    private func topVectorsOfFineTuned(base: MatrixF, update: WeightUpdate, context: String, timings: inout LayerTimings) throws -> SingularValueDecomposition<Float> {
-        let fineTuned = base + update.dense
+    /// The top `options.intruderTop` singular triplets of W_ft = W_pre + ΔW (only u is read). The randomized
+    /// path is warm-started from W_pre's leading left singular vectors (`baseSVD`) when
+    /// ``ComputeSettings/warmStartIntruders`` allows.
+    private func topVectorsOfFineTuned(base: MatrixF, update: WeightUpdate, baseSVD: SingularValueDecomposition<Float>, context: String, timings: inout LayerTimings) throws -> SingularValueDecomposition<Float> {
+        let fineTuned = update.fineTuned(from: base)
+        func randomized(_ settings: TruncatedSVDSettings) throws -> SingularValueDecomposition<Float> {
+            let guesses = Swift.min(baseSVD.rank, settings.oversampling)
+            let start = compute.warmStartIntruders && guesses > 0 ? baseSVD.u.columns(0..<guesses) : nil
+            return record(try fineTuned.topSingularTriplets(options.intruderTop, settings: settings, start: start, context: context), &timings)
+        }
         switch compute.intruderVectors {
         case .exactSVD:
             return try fineTuned.singularValueDecomposition(context: context)
         case let .randomized(settings):
-            return record(try fineTuned.topSingularTriplets(options.intruderTop, settings: settings, context: context), &timings)
+            return try randomized(settings)
         case .gram:
             return record(try fineTuned.topSingularTripletsFromGram(options.intruderTop, context: context), &timings)
         case let .automatic(settings):
             return fineTuned.minDimension >= settings.minimumRank
-                ? record(try fineTuned.topSingularTriplets(options.intruderTop, settings: settings, context: context), &timings)
+                ? try randomized(settings)
                 : record(try fineTuned.topSingularTripletsFromGram(options.intruderTop, context: context), &timings)
         }
     }

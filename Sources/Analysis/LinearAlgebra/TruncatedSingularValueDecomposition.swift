@@ -56,9 +56,15 @@ public struct TruncatedSVDOutcome: Sendable {
 extension Matrix where Scalar == Float {
     /// The top `k` singular triplets, by certified randomized subspace iteration, falling back to the
     /// exact thin SVD (truncated) when the iteration does not certify or when k is not small against r.
+    ///
+    /// `start` (m×s, orthonormal columns) warm-starts the block: guesses of the leading left singular
+    /// vectors, e.g. W_pre's for W_ft = W_pre + ΔW with a small ΔW. Its first min(s, ℓ − k) columns take the
+    /// place of as many Gaussian trial vectors (the other ≥ k stay a Gaussian sketch A Ω, so directions the
+    /// guess misses are found as from a cold start). It changes how many iterations run, not what is
+    /// accepted: the same residual certificate ends the iteration.
     /// - Throws: ``LinearAlgebraError`` as ``singularValueDecomposition(context:)`` does.
     public func topSingularTriplets(
-        _ k: Int, settings: TruncatedSVDSettings = TruncatedSVDSettings(), context: String = "matrix"
+        _ k: Int, settings: TruncatedSVDSettings = TruncatedSVDSettings(), start: MatrixF? = nil, context: String = "matrix"
     ) throws -> TruncatedSVDOutcome {
         let r = minDimension
         let k = Swift.max(0, Swift.min(k, r))
@@ -70,10 +76,17 @@ extension Matrix where Scalar == Float {
         }
         guard isFinite else { throw LinearAlgebraError.nonFiniteInput(context: context) }
         let floor = settings.floorFactor * Double(Float.ulpOfOne) * Double(Swift.max(rows, columns)).squareRoot()
-        // Yᵀ = Ωᵀ Aᵀ (ℓ×m), Ω Gaussian n×ℓ held as its transpose ℓ×n.
+        // Yᵀ = Ωᵀ Aᵀ (ℓ×m), Ω Gaussian n×ℓ held as its transpose ℓ×n; a warm start's columns replace the
+        // first rows.
+        let guessed = start.map { Swift.min($0.columns, l - k) } ?? 0
         var generator = SplitMix64(seed: settings.seed)
-        let omegaT = generator.gaussianMatrix(l, columns)
-        var qt = omegaT.multiplied(by: self, transposingOther: true).lq().orthonormal  // ℓ×m, rows orthonormal
+        let omegaT = generator.gaussianMatrix(l - guessed, columns)
+        var sketch = omegaT.multiplied(by: self, transposingOther: true)
+        if let start, guessed > 0 {
+            precondition(start.rows == rows, "a warm start has one row per row of the matrix")
+            sketch = .verticallyConcatenated([start.columns(0..<guessed).transposed, sketch])
+        }
+        var qt = sketch.lq().orthonormal  // ℓ×m, rows orthonormal
         var worst = Double.infinity
         var previousWorst = Double.infinity
         var stagnant = 0

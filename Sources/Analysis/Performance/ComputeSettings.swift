@@ -21,6 +21,11 @@ public struct ComputeSettings: Sendable, Equatable {
 
     /// Intruders need the top 10 of r singular vectors of W_ft: computing just those is the default.
     public var intruderVectors: TopVectors
+    /// Start the randomized search for W_ft's top vectors (``TopVectors/randomized(_:)``, or
+    /// ``TopVectors/automatic(_:)`` at its size) from W_pre's leading left singular vectors, which a small ΔW
+    /// barely moves, in place of `oversampling` of its Gaussian trial vectors
+    /// (``Matrix/topSingularTriplets(_:settings:start:context:)``): fewer iterations to the same certificate.
+    public var warmStartIntruders: Bool
     /// With a single task no singular vectors of ΔW are used (interference, similarity and STI need T ≥ 2),
     /// so only its singular values are computed (with ``factorsFromGram`` from the Double Gram matrix's
     /// tridiagonal reduction, else `gesdd` with `jobz = 'N'`; see also ``twoStageSpectra``).
@@ -86,7 +91,7 @@ public struct ComputeSettings: Sendable, Equatable {
         return settings
     }
 
-    public init(intruderVectors: TopVectors = .automatic(TruncatedSVDSettings()), valuesOnlyForSingleTask: Bool = true, truncateUpdateFactors: Bool = true, reorthonormalizeBase: Bool = true, projectToDeepestCut: Bool = true, factorsFromGram: Bool = true, leadingBaseVectors: Bool = true, twoStageSpectra: Bool = false, updateVectorIteration: LeadingEigenvectorIteration = LeadingEigenvectorIteration(),
+    public init(intruderVectors: TopVectors = .automatic(TruncatedSVDSettings()), warmStartIntruders: Bool = true, valuesOnlyForSingleTask: Bool = true, truncateUpdateFactors: Bool = true, reorthonormalizeBase: Bool = true, projectToDeepestCut: Bool = true, factorsFromGram: Bool = true, leadingBaseVectors: Bool = true, twoStageSpectra: Bool = false, updateVectorIteration: LeadingEigenvectorIteration = LeadingEigenvectorIteration(),
                 leadingUpdateSpectra: LeadingSpectrumSettings? = LeadingSpectrumSettings()) {
         self.twoStageSpectra = twoStageSpectra
         self.leadingUpdateSpectra = leadingUpdateSpectra
@@ -96,6 +101,7 @@ public struct ComputeSettings: Sendable, Equatable {
         self.reorthonormalizeBase = reorthonormalizeBase
         self.projectToDeepestCut = projectToDeepestCut
         self.intruderVectors = intruderVectors
+        self.warmStartIntruders = warmStartIntruders
         self.valuesOnlyForSingleTask = valuesOnlyForSingleTask
         self.truncateUpdateFactors = truncateUpdateFactors
     }
