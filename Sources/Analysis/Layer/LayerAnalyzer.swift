@@ -149,7 +149,7 @@ public struct LayerAnalyzer: Sendable {
                 analysis.methodResiduals = try MethodResidualSums(updates: updates, rightVectors: decompositions.map(\.vt), ranks: ranks, context: name)
             }
         }
-        if let settings = options.sparsification, settings.tasks.allSatisfy { updates.indices.contains($0) } {
+        if let settings = options.sparsification, settings.tasks.allSatisfy({ updates.indices.contains($0) }) {
             analysis.sparsification = SparsificationStatistics(updates: settings.tasks.map { updates[$0].dense }, settings: settings)
         }
         timings.crossTask = clock.seconds

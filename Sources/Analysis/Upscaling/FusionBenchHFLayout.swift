@@ -78,7 +78,7 @@ public struct FusionBenchHFLayout: Sendable {
     public init(family: ModelFamily, layout: UpscaleLayout = .fusionBenchHF) throws {
         self.layout = layout
         var isDirectory: ObjCBool = false
-        FileManager.default.fileExists(atPath: family.basePath.path, isDirectory: &isDirectory)
+        _ = FileManager.default.fileExists(atPath: family.basePath.path, isDirectory: &isDirectory)
         baseDirectory = isDirectory.boolValue ? family.basePath : family.basePath.deletingLastPathComponent()
         let configURL = baseDirectory.appendingPathComponent("config.json")
         let candidates = Self.architectures(for: layout)
