@@ -36,7 +36,7 @@ struct CompatibilityScaleTests {
             let header = SafetensorsWriter.headerBytes(slice.map { ($0.name, DType.bf16, $0.shape) }, metadata: ["format": "pt"])
             let dataSize = slice.reduce(0) { $0 + $1.shape.reduce(2, *) }
             let url = directory.appendingPathComponent(name)
-            FileManager.default.createFile(atPath: url.path, contents: Data(withUnsafeBytes(of: UInt64(header.count).littleEndian) { Array($0) } + header))
+            #expect(FileManager.default.createFile(atPath: url.path, contents: Data(withUnsafeBytes(of: UInt64(header.count).littleEndian) { Array($0) } + header)))
             let handle = try FileHandle(forWritingTo: url)
             try handle.truncate(atOffset: UInt64(8 + header.count + dataSize))
             try handle.close()
