@@ -364,7 +364,7 @@ def ceilings(Xs, layers, gk):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--family", default="full")
-    ap.add_argument("--limit", type=int, default=200)
+    ap.add_argument("--limit", type=int, default=200, help="first N test sentences per task; 0: all")
     ap.add_argument("--tokens", type=int, default=2000)
     ap.add_argument("--gate-k", default="plan", help="'plan' (gate_k of --plan's smile_config.json) or an int")
     ap.add_argument("--plan", default="/tmp/realtasks-smile-out/D-new-budget0.5")
@@ -374,9 +374,10 @@ def main():
     ap.add_argument("--ceilings", action="store_true", help="also fit routers on the real inputs (upper references)")
     ap.add_argument("--configs", default=None, help="NAME:TOPK:SCALE[:EXPERT_SCALE],... scored (default: every candidate, top_k 1, scale 1)")
     a = ap.parse_args()
+    a.limit = a.limit or None
     FORCED["rules"] = [tuple(r.split("=")) for r in a.force.split(";") if r]
     t0 = time.time()
-    Xs = capture(a.family, a.limit, a.tokens, f"/tmp/router-research-x-{a.limit}-{a.tokens}.pt")
+    Xs = capture(a.family, a.limit, a.tokens, f"/tmp/router-research-x-{a.limit or 'all'}-{a.tokens}.pt")
     W, base = weights(a.family)
     cfg = json.load(open(os.path.join(a.plan, "smile_config.json")))
     gk = {m["module"]: m["gate_k"] for m in cfg["modules"]}
