@@ -111,8 +111,9 @@ import Testing
         for (a, b) in zip(attempted.layers, plain.layers) {
             #expect(a.tasks.allSatisfy { $0.spectrum.computation == .complete }, "\(a.name)")
             // Same reduction both times, but another test may change the process-wide BLAS thread count
-            // between the two runs, which reorders sums: the 1e-6 relative, not bit equality.
-            Self.expectSameAnswers(a, b, tolerance: 1e-6)
+            // between the two runs, which reorders float32 sums (principal-angle cosines differed by
+            // 1.3e-6 relative once): the rounding bound of the longest inner product (1536), not equality.
+            Self.expectSameAnswers(a, b, tolerance: max(1e-6, RoundingTolerance.float32Product(innerDimension: 1536)))
         }
     }
 
