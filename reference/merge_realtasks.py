@@ -101,6 +101,7 @@ def main():
     ap.add_argument("--grid", nargs="+", help="method=c1,c2,... overriding the default grid, e.g. ta=0.3,0.5 tsv=1.0")
     ap.add_argument("--wait-eval", action="store_true", help="use only fine-tunes whose eval.json setup.sh has written")
     ap.add_argument("--merges", nargs="+", default=["all", "pairs"], help="all = the three tasks; pairs = each pair")
+    ap.add_argument("--subsets", nargs="+", help="only these merges, e.g. mansec+pyeco codelang+pyeco (overrides --merges)")
     a = ap.parse_args()
     for item in a.grid or []:
         method, values = item.split("=")
@@ -111,6 +112,8 @@ def main():
     enc = ev.make_encoder(dict(base))
     data = {t: batches(t, a.limit) for t in TASKS}
     subsets = ([tuple(TASKS)] if "all" in a.merges else []) + (list(itertools.combinations(TASKS, 2)) if "pairs" in a.merges else [])
+    if a.subsets:
+        subsets = [tuple(x.split("+")) for x in a.subsets]
     for family in a.families:
         ready = [t for t in TASKS if os.path.exists(os.path.join(ev.FAMILY, family, t, "eval.json" if a.wait_eval else "task.json"))]
         dirs = {t: ev.model_dir(ev.FAMILY, family, t) for t in ready}
