@@ -18,6 +18,14 @@ and checks that mergekit's and smile-inspect's ta outputs agree: per tensor max 
 BF16-rounded, so up to a few 2⁻⁸), and each against θ_pre + 0.5·Σᵢ τᵢ in numpy float64. The extra cost of a
 method is its time minus ta's, divided by the number of decoder layers (embeddings and norms are element-wise
 for every method). Prints a markdown table; --json writes the numbers.
+
+`--per-shape` times the methods per weight shape instead, for when a whole 7B-shaped layer takes too long:
+for each distinct 2-D shape of a Llama-2-7B layer (q/k/v/o 4096×4096, gate/up 11008×4096, down 4096×11008)
+it writes DIR/shape-OUTxIN/{base,ft0,ft1}, each holding that one BF16 tensor (the same fine-tune recipe), and
+times ta and each method on it; a method's extra cost per layer is composed as Σ_shape (weights of that shape
+per layer) × (method − ta) — each weight is merged on its own, so the sum is what a layer costs, up to the
+per-run start-up that ta's time already holds. `--shapes 11008x4096` times only the shapes named (the
+composition then covers only those).
 """
 
 import argparse
@@ -55,14 +63,15 @@ def family_tensors(layers):
     return out
 
 
-def write_family(directory, layers):
+def write_family(directory, layers, tensors_of=None):
+    """base, ft0, ft1 under directory, holding tensors_of (default: family_tensors(layers)) in BF16."""
     done = os.path.join(directory, ".complete-%d" % layers)
     names = ["base", "ft0", "ft1"]
     if os.path.exists(done):
         return names
     rng = np.random.default_rng(22)
     base = {}
-    for name, shape in family_tensors(layers):
+    for name, shape in tensors_of or family_tensors(layers):
         if len(shape) == 1:
             base[name] = (1 + 0.1 * rng.standard_normal(shape, dtype=np.float32))
         else:
@@ -136,6 +145,50 @@ def compare(directory, ours, theirs):
     return worst
 
 
+def per_shape(args, directory):
+    """Times ta and each method on one weight of each distinct layer shape; composes the per-layer cost."""
+    shapes = {}
+    for suffix, shape in llama_shapes(HIDDEN, INTERMEDIATE, HEADS, KV_HEADS).items():
+        if not args.shapes or "%dx%d" % shape in args.shapes.split(","):
+            shapes.setdefault(shape, []).append(suffix)
+    methods = [m for m in args.methods.split(",") if m]
+    rows = []
+    for shape, suffixes in shapes.items():
+        sub = os.path.join(directory, "shape-%dx%d" % shape)
+        write_family(sub, 1, [("model.layers.0.%s.weight" % suffixes[0], shape)])
+        for method in ["ta"] + methods:
+            out = os.path.join(sub, "out-" + method)
+            shutil.rmtree(out, ignore_errors=True)
+            load = os.getloadavg()[0]
+            wall, cpu, rss = timed([args.binary, "merge", "--base", "base", "--models", "ft0", "ft1", "--quiet",
+                                    "--method", method, "--out", "out-" + method], sub,
+                                   os.path.join(sub, method + ".time.log"))
+            shutil.rmtree(out, ignore_errors=True)
+            rows.append({"shape": list(shape), "per_layer": len(suffixes), "run": method, "wall_s": wall, "cpu_s": cpu,
+                         "peak_rss_bytes": rss, "load_before": load})
+            print("  %-11s %-8s wall %7.1f s  CPU %7.1f s  peak RSS %5.2f GB  (load %.2f)"
+                  % ("%dx%d" % shape, method, wall, cpu, rss / 1e9, load), file=sys.stderr)
+    print("\n| shape (weights per layer) | " + " | ".join("%s wall s (CPU s)" % m for m in ["ta"] + methods) + " |")
+    print("|---|" + "---|" * (len(methods) + 1))
+    for shape, suffixes in shapes.items():
+        cells = [next(r for r in rows if r["shape"] == list(shape) and r["run"] == m) for m in ["ta"] + methods]
+        print("| %d×%d (%d) | " % (shape[0], shape[1], len(suffixes))
+              + " | ".join("%.1f (%.1f)" % (r["wall_s"], r["cpu_s"]) for r in cells) + " |")
+    composed = {}
+    for method in methods:
+        composed[method] = {}
+        for key in ("wall_s", "cpu_s"):
+            composed[method][key] = sum(
+                len(suffixes) * (next(r[key] for r in rows if r["shape"] == list(shape) and r["run"] == method)
+                                 - next(r[key] for r in rows if r["shape"] == list(shape) and r["run"] == "ta"))
+                for shape, suffixes in shapes.items())
+        print("- %s: extra per 7B-shaped layer over ta, composed from the shapes: %.0f s wall, %.0f s CPU"
+              % (method, composed[method]["wall_s"], composed[method]["cpu_s"]))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"per_shape": rows, "composed_extra_per_layer": composed}, f, indent=1)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dir", default="/tmp/merge-bench")
@@ -144,9 +197,14 @@ def main():
     parser.add_argument("--mergekit", default=shutil.which("mergekit-yaml") or "mergekit-yaml")
     parser.add_argument("--methods", default="tsv,iso-c,iso-cts,ties")
     parser.add_argument("--json")
+    parser.add_argument("--per-shape", action="store_true", help="time each distinct weight shape once per method")
+    parser.add_argument("--shapes", help="with --per-shape: only these shapes, e.g. 4096x4096,11008x4096")
     args = parser.parse_args()
     directory = os.path.abspath(args.dir)
     os.makedirs(directory, exist_ok=True)
+    if args.per_shape:
+        per_shape(args, directory)
+        return
     start = time.time()
     write_family(directory, args.layers)
     print("family: %d layers, written in %.0f s; load %.2f" % (args.layers, time.time() - start, os.getloadavg()[0]),

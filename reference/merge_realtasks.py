@@ -12,11 +12,14 @@ Beside accuracy it records data-free statistics of each merged update, to test w
 - residual L = mean over tasks of Σ_layers ‖(c·M − τᵢ)Pᵢ‖² / Σ_layers ‖τᵢPᵢ‖², Pᵢ the projector on the
   right singular vectors of τᵢ holding 90% of its energy (smile-inspect's Lᵢ, summed over linear weights);
 - spread: the mean over linear weights of σ₁/σ̄ of c·M (what Iso-C flattens);
-- norm ratio: ‖c·M‖ / mean ‖τᵢ‖ over linear weights.
+- norm ratio: ‖c·M‖ / mean ‖τᵢ‖ over linear weights;
+- sum ratio: ‖c·M‖ / ‖Σᵢ τᵢ‖ over linear weights (the norm of the merge relative to task arithmetic's sum).
 
 Run with the realtasks venv:  P=/tmp/realtasks-venv/bin/python
   $P reference/merge_realtasks.py --bin .build/release/smile-inspect --out /tmp/i22-merges --json results.json
-Results are appended to the JSON after every score, so an interrupted run keeps what it measured.
+Results are appended to the JSON after every score, so an interrupted run keeps what it measured. Each
+fine-tune's own accuracy comes from realtasks' cache (eval.json) when it holds the sample size, else it is
+computed here and not written back (the family directory is read-only).
 """
 import argparse, itertools, json, os, subprocess, sys, time
 
@@ -25,7 +28,8 @@ import evaluate as ev  # noqa: E402
 import torch  # noqa: E402
 from finetune import TASKS, load_task, pool  # noqa: E402
 
-GRID = {"ta": [0.3, 0.5, 0.7, 1.0], "ties": [0.7, 1.0, 1.5], "tsv": [0.7, 1.0, 1.5], "iso-c": [0.7, 1.0, 1.5], "iso-cts": [0.7, 1.0, 1.5]}
+GRID = {"ta": [0.2, 0.3, 0.4, 0.5, 0.7, 1.0], "ties": [0.7, 1.0, 1.5], "tsv": [0.3, 0.5, 0.7, 1.0, 1.5],
+        "iso-c": [0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 4.0], "iso-cts": [1.0, 3.0]}
 
 
 def batches(task, limit):
@@ -52,8 +56,19 @@ def linear_keys(base):
     return [k for k, v in base.items() if v.ndim == 2 and k.endswith(".weight") and "embed" not in k]
 
 
+def individual(family, task, limit, base, enc, head, data):
+    """The task's own fine-tune's accuracy: realtasks' cached value for this sample size, else scored here."""
+    d = ev.model_dir(ev.FAMILY, family, task)
+    try:
+        return json.load(open(os.path.join(d, "eval.json")))["individual"][str(limit or "all")]
+    except (OSError, ValueError, KeyError):
+        delta = ev.task_delta(d, base)
+        enc.load_state_dict({k: (base[k].float() + delta[k]) if k in delta else base[k] for k in base}, strict=False)
+        return accuracy(enc, head, data)
+
+
 def statistics(base, deltas, m, c, svds):
-    num = [0.0] * len(deltas); den = [0.0] * len(deltas); spread = []; ratio = []
+    num = [0.0] * len(deltas); den = [0.0] * len(deltas); spread = []; ratio = []; sum_ratio = []
     for k in linear_keys(base):
         mk = c * m[k]
         s = torch.linalg.svdvals(mk.double())
@@ -63,6 +78,7 @@ def statistics(base, deltas, m, c, svds):
         norms = [float(t.norm()) for t in taus if t is not None]
         if norms and sum(norms) > 0:
             ratio.append(float(mk.norm()) / (sum(norms) / len(norms)))
+            sum_ratio.append(float(mk.norm()) / float(sum(t for t in taus if t is not None).norm()))
         for i, t in enumerate(taus):
             if t is None:
                 continue
@@ -70,7 +86,8 @@ def statistics(base, deltas, m, c, svds):
             num[i] += float(((mk - t).double() @ v).pow(2).sum())
             den[i] += float((t.double() @ v).pow(2).sum())
     res = [n / d for n, d in zip(num, den) if d > 0]
-    return {"residual": sum(res) / len(res), "residual_worst": max(res), "spread": sum(spread) / len(spread), "norm_ratio": sum(ratio) / len(ratio)}
+    return {"residual": sum(res) / len(res), "residual_worst": max(res), "spread": sum(spread) / len(spread), "norm_ratio": sum(ratio) / len(ratio),
+            "sum_ratio": sum(sum_ratio) / len(sum_ratio)}
 
 
 def main():
@@ -84,6 +101,7 @@ def main():
     ap.add_argument("--grid", nargs="+", help="method=c1,c2,... overriding the default grid, e.g. ta=0.3,0.5 tsv=1.0")
     ap.add_argument("--wait-eval", action="store_true", help="use only fine-tunes whose eval.json setup.sh has written")
     ap.add_argument("--merges", nargs="+", default=["all", "pairs"], help="all = the three tasks; pairs = each pair")
+    ap.add_argument("--subsets", nargs="+", help="only these merges, e.g. mansec+pyeco codelang+pyeco (overrides --merges)")
     a = ap.parse_args()
     for item in a.grid or []:
         method, values = item.split("=")
@@ -94,11 +112,13 @@ def main():
     enc = ev.make_encoder(dict(base))
     data = {t: batches(t, a.limit) for t in TASKS}
     subsets = ([tuple(TASKS)] if "all" in a.merges else []) + (list(itertools.combinations(TASKS, 2)) if "pairs" in a.merges else [])
+    if a.subsets:
+        subsets = [tuple(x.split("+")) for x in a.subsets]
     for family in a.families:
         ready = [t for t in TASKS if os.path.exists(os.path.join(ev.FAMILY, family, t, "eval.json" if a.wait_eval else "task.json"))]
         dirs = {t: ev.model_dir(ev.FAMILY, family, t) for t in ready}
         heads = {t: ev.task_head(dirs[t]) for t in ready}
-        individual = {t: ev.reference(ev.FAMILY, family, t, a.limit, base)[0] for t in ready}
+        own = {t: individual(family, t, a.limit, base, enc, heads[t], data[t]) for t in ready}
         all_deltas = {t: ev.task_delta(dirs[t], base) for t in ready}
         svds = {}
         for t in ready:
@@ -127,7 +147,7 @@ def main():
                     state = {k: (base[k].float() + c * m[k]) if k in m else base[k] for k in base}
                     enc.load_state_dict(state, strict=False)
                     acc = {t: accuracy(enc, heads[t], data[t]) for t in tasks}
-                    norm = {t: acc[t] / individual[t] for t in tasks}
+                    norm = {t: acc[t] / own[t] for t in tasks}
                     stats = statistics(base, [all_deltas[t] for t in tasks], m, c, [svds[t] for t in tasks])
                     row = {"family": family, "tasks": list(tasks), "method": method, "coefficient": c, "limit": a.limit,
                            "accuracy": acc, "normalized": norm, "mean_normalized": sum(norm.values()) / len(norm), **stats}

@@ -31,7 +31,7 @@ def spearman(x, y):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("json")
-    ap.add_argument("--default", nargs="+", default=["full:iso-c=3.0", "lora:iso-c=1.0"], help="FAMILY:METHOD=C per family")
+    ap.add_argument("--default", nargs="+", default=["full:iso-c=3.0", "lora:tsv=0.5"], help="FAMILY:METHOD=C per family")
     a = ap.parse_args()
     defaults = {}
     for item in a.default:

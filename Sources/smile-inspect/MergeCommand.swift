@@ -20,15 +20,15 @@ struct MergeCommand: ParsableCommand {
                        their mean (c is α)
               iso-cts  Iso-CTS: a common subspace (--common-fraction of the sum's directions) plus each
                        task's own directions, orthogonalised and flattened (c is α)
-              auto     the default: the method and coefficient that kept the most accuracy on the measured
-                       real merges (README, "Merging"): Iso-C, α 3 for full fine-tunes, α 1 when every
-                       model is a LoRA adapter — a recommendation by evidence, not a prediction
+              auto     the default, chosen by the accuracy kept on measured real merges (README,
+                       "Merging"): Iso-C α 3 for full fine-tunes, TSV-M α 0.5 when every model is a
+                       LoRA adapter — a recommendation by evidence, not a prediction
 
             With tsv, iso-c and iso-cts, embeddings, norms and biases get c times the mean update, as the \
             reference code does. Subspaces are limited to each update's numerical rank, so LoRA sums do \
             not spread weight over directions no adapter touched. Without --alpha/--lambda the method's \
-            default is used (the best measured; full / all-LoRA): ta 0.5 / 0.3, ties 1, tsv 1, iso-c and \
-            iso-cts 3 / 1.
+            default is used (the best measured; full / all-LoRA): ta 0.5 / 0.3, ties 1, tsv 1 / 0.5, iso-c \
+            and iso-cts 3 / 1.
 
             DIR gets the base's tensor names, shapes, dtypes and shard files, its config, tokenizer and \
             generation files, merge_config.json and README.md; it appears atomically (a failure leaves \

@@ -5,7 +5,8 @@ import Foundation
 ///
 /// Files: `FILE` for the whole set, `STEM.group-N.EXT` for the plan's N-th group (N from 1, in the plan's
 /// order), beside `FILE`. Each file starts with comment lines saying which models, at which weights, and
-/// what the data-free estimates are.
+/// what the data-free estimates are, and the command that runs it (with mergekit's required
+/// `--lora-merge-cache` when a model is a LoRA adapter, written `base+adapter`).
 public struct MergekitPlan: Sendable, Equatable {
     /// Which coefficients to write.
     public enum Weighting: String, Sendable, CaseIterable {
@@ -42,7 +43,9 @@ public struct MergekitPlan: Sendable, Equatable {
                 String(format: "at %@ (data-free estimates: λ* = %.4f, worst residual %.3f at these weights; expected share of accuracy kept %.2f ± %.2f)",
                        weighting == .perModel ? "per-model weights w*" : "the uniform λ*", lambda, residual ?? retention.worstResidual, retention.expected, retention.band),
             ]
-            comments.append("run: mergekit-yaml THIS_FILE OUTPUT_DIR")
+            comments.append(tasks.contains { kinds[$0] == .lora }
+                ? "run: mergekit-yaml THIS_FILE OUTPUT_DIR --lora-merge-cache CACHE_DIR (mergekit applies each adapter to the base there first)"
+                : "run: mergekit-yaml THIS_FILE OUTPUT_DIR")
             comments += Self.recommendationComments(base: base, models: tasks.map { models[$0] }, kinds: tasks.map { kinds[$0] })
             return Entry(suffix: suffix, comments: comments,
                          config: MergekitConfig(taskArithmetic: Self.local(base), models: tasks.map(reference), weights: values, dtype: dtype))

@@ -30,14 +30,16 @@ public enum MergeMethod: String, Sendable, Codable, CaseIterable {
 
     /// The coefficient used when none is given, the best measured on the realtasks family (README,
     /// "Merging") for full fine-tunes (`allLoRA` false, also for mixed families) or LoRA adapters:
-    /// task arithmetic λ 0.5 / 0.3; TIES λ 1 (the disjoint mean has one task vector's scale); TSV-M α 1,
-    /// the reference code's value; Iso-C and Iso-CTS α 3 / 1 — their flattened update (Σσ/√d)·UVᵀ of a
-    /// full-rank sum is much smaller than the sum, while a LoRA sum's few directions keep most of it.
+    /// task arithmetic λ 0.5 / 0.3; TIES λ 1 (the disjoint mean has one task vector's scale); TSV-M α 1
+    /// (the reference code's value) / 0.5 — on LoRA adapters every direction of every adapter is kept, so
+    /// M is an orthogonalised sum, scaled like task arithmetic's; Iso-C and Iso-CTS α 3 / 1 — their
+    /// flattened update (Σσ/√d)·UVᵀ of a full-rank sum is much smaller than the sum, while a LoRA sum's few
+    /// directions keep most of it.
     public func defaultCoefficient(allLoRA: Bool) -> Double {
         switch self {
         case .taskArithmetic: return allLoRA ? 0.3 : 0.5
         case .ties: return 1.0
-        case .tsv: return 1.0
+        case .tsv: return allLoRA ? 0.5 : 1.0
         case .isoC, .isoCTS: return allLoRA ? 1.0 : 3.0
         }
     }

@@ -41,6 +41,18 @@ import Yams
         #expect(Set(yaml.keys) == ["merge_method", "base_model", "dtype", "parameters", "models"])
     }
 
+    /// mergekit 0.1.5 refuses `base+adapter` models without `--lora-merge-cache` ("Need to specify cache dir
+    /// to merge adapters"); the run comment says so exactly when a config names an adapter.
+    @Test func runCommentAsksForTheLoRACacheOnlyWithAnAdapter() throws {
+        let (paths, summary) = try Self.demo.get()
+        let models = paths.models.map(\.path)
+        let withAdapter = MergekitPlan(summary: summary, base: paths.base.path, models: models, kinds: [.full, .lora, .full], dtype: "float32", weighting: .lambdaStar)
+        let fullOnly = MergekitPlan(summary: summary, base: paths.base.path, models: models, kinds: [.full, .full, .full], dtype: "float32", weighting: .lambdaStar)
+        let run = { (plan: MergekitPlan) in try #require(plan.entries.first?.comments.first { $0.hasPrefix("run: ") }) }
+        #expect(try run(withAdapter) == "run: mergekit-yaml THIS_FILE OUTPUT_DIR --lora-merge-cache CACHE_DIR (mergekit applies each adapter to the base there first)")
+        #expect(try run(fullOnly) == "run: mergekit-yaml THIS_FILE OUTPUT_DIR")
+    }
+
     @Test func groupsAtPerModelWeights() throws {
         let (plan, summary, _) = try Self.plan(.perModel)
         let groups = try #require(summary.plan?.groups)
