@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Independent numpy float64 check of SMILE's merged shared path and balanced router (`upscale --shared
-merged[:λ] --balanced-router`, Sources/Analysis/Upscaling/SharedPath.swift, SmileGate.balanced).
+"""Independent numpy float64 check of SMILE's merged and Iso-C shared paths and balanced router (`upscale
+--shared merged[:λ] | iso-c[:c] --expert-scale β --balanced-router`, Sources/Analysis/Upscaling/SharedPath.swift,
+SmileGate.balanced).
 
     λ* (per layer, data-free, TaskInterference's task-arithmetic optimum):
         V_i = top r_i right singular vectors of dW_i, r_i the least rank holding 0.9 of ||dW_i||_F^2
@@ -11,6 +12,10 @@ merged[:λ] --balanced-router`, Sources/Analysis/Upscaling/SharedPath.swift, Smi
                   expert bias b_i - b_s; the router is FusionBench's, on dW_i (gate block i = V_i[:, :g]^T of dW_i)
     balanced:     c_i = ||W_pre G_i^T||_F (G_i = gate block i); block i scaled by mean(c) / c_i
     forward:      y = W_s x + b_s + sum_{i in top} w_i (u_i svh_i x + bias_i)   (FusionBench's forward)
+    Iso-C path:   T = sum_j dW_j = U S V^T, d = its numerical rank (#{s > s_1 max(m, n) eps32}, as SubspaceMerge),
+                  M = mean(s[:d]) U[:, :d] V[:, :d]^T;  W_s = W_pre + c M,  b_s = b_pre + c mean_j (b_j - b_pre),
+                  R_i = dW_i - c M (experts cut as above), expert bias b_i - b_s; then every expert's u and
+                  bias times β (its output scaled by β); the router as above, on dW_i
 
 Writes Tests/AnalysisTests/Fixtures/upscale/smile_shared_path_reference.json (tiny layers as float32
 values, inputs, expected λ, shared weight and bias, gate, outputs; float64); `--check` exits 1 if the file
@@ -47,15 +52,35 @@ def lambda_star(deltas):
     return num / den
 
 
-def split_layer(w_pre, b_pre, deltas, bias_deltas, k, gate_k, top_k, lam, balanced):
-    """The merged-shared-path layer (lam = None: λ*), as ref.smile_layer's dict, plus λ."""
-    lam = lambda_star(deltas) if lam is None else lam
+def iso_c(deltas):
+    """Iso-C's merged update of the dense updates, restricted to the sum's numerical rank."""
     total = sum(deltas)
-    w_s = w_pre + lam * total
-    b_s = None if b_pre is None else b_pre + lam * sum(bias_deltas)
-    residuals = [d - lam * total for d in deltas]
-    res_bias = None if b_pre is None else [db - lam * sum(bias_deltas) for db in bias_deltas]
+    u, s, vt = np.linalg.svd(total, full_matrices=False)
+    d = ref.numerical_rank(s, total.shape)
+    if d == 0:
+        return np.zeros_like(total)
+    return np.mean(s[:d]) * (u[:, :d] @ vt[:d])
+
+
+def split_layer(w_pre, b_pre, deltas, bias_deltas, k, gate_k, top_k, lam, balanced, shared="merged", beta=1.0):
+    """The merged-shared-path layer (lam = None: λ*) or, with shared "iso-c", the Iso-C path at c = lam, as
+    ref.smile_layer's dict, plus the coefficient."""
+    if shared == "iso-c":
+        shift = lam * iso_c(deltas)
+        bias_shift = None if b_pre is None else lam * sum(bias_deltas) / len(bias_deltas)
+    else:
+        lam = lambda_star(deltas) if lam is None else lam
+        shift = lam * sum(deltas)
+        bias_shift = None if b_pre is None else lam * sum(bias_deltas)
+    w_s = w_pre + shift
+    b_s = None if b_pre is None else b_pre + bias_shift
+    residuals = [d - shift for d in deltas]
+    res_bias = None if b_pre is None else [db - bias_shift for db in bias_deltas]
     layer = ref.smile_layer(w_s, b_s, residuals, res_bias, k, gate_k, top_k)
+    for ex in layer["experts"]:
+        ex["u"] = beta * ex["u"]
+        if ex["bias"] is not None:
+            ex["bias"] = beta * ex["bias"]
     # The router reads the updates themselves: gate block i = V_i[:, :g]^T of dW_i (FusionBench's gate).
     layer["gate"] = ref.smile_layer(w_pre, b_pre, deltas, bias_deltas, k, gate_k, top_k)["gate"]
     if balanced and len(deltas) > 1:
@@ -69,7 +94,7 @@ def split_layer(w_pre, b_pre, deltas, bias_deltas, k, gate_k, top_k, lam, balanc
     return layer, lam, residuals
 
 
-def make_case(name, seed, m, n, experts, k, gate_k, top_k, bias, lam, balanced, batch=12):
+def make_case(name, seed, m, n, experts, k, gate_k, top_k, bias, lam, balanced, batch=12, shared="merged", beta=1.0):
     """experts: ("full", spectrum) or ("lora", rank, scale); a shared component is added to the full updates
     so the tasks overlap the way fine-tunes of one base do."""
     rng = np.random.default_rng(seed)
@@ -94,7 +119,7 @@ def make_case(name, seed, m, n, experts, k, gate_k, top_k, bias, lam, balanced, 
             bias_deltas.append(b_i.astype(np.float64) - b_pre.astype(np.float64))
     w64 = w_pre.astype(np.float64)
     b64 = None if b_pre is None else b_pre.astype(np.float64)
-    layer, lam_used, residuals = split_layer(w64, b64, deltas, bias_deltas, k, gate_k, top_k, lam, balanced)
+    layer, lam_used, residuals = split_layer(w64, b64, deltas, bias_deltas, k, gate_k, top_k, lam, balanced, shared, beta)
     rows = []
     while len(rows) < batch:
         x = ref.f32(rng.standard_normal(n)).astype(np.float64)
@@ -105,6 +130,7 @@ def make_case(name, seed, m, n, experts, k, gate_k, top_k, bias, lam, balanced, 
     logits, probs, selected, weights = ref.route(layer, x)
     return {
         "name": name, "k": k, "gate_k": gate_k, "top_k": top_k, "lambda": lam, "balanced": balanced,
+        "shared": shared, "expert_scale": beta,
         "base": {"weight": ref.arr(w_pre), "bias": ref.arr(b_pre) if bias else None},
         "models": models,
         "inputs": ref.arr(x),
@@ -130,9 +156,16 @@ def build_fixture():
         make_case("lambda_star_truncated_balanced_top2", 22, 7, 9, [("full", s) for s in spectra], 2, 2, 2, True, None, True),
         make_case("fixed_lambda_lora_no_bias", 23, 8, 6, [("lora", 2, 2.0), ("lora", 2, 1.5), ("lora", 3, 1.0)], 4, 2, 1, False, 0.4, True),
         make_case("lambda_zero_is_fusionbench", 24, 5, 6, [("full", s) for s in spectra[:2]], 3, 1, 1, True, 0.0, False),
+        make_case("iso_c_full_c3_beta_half", 25, 7, 6, [("full", s) for s in spectra], 2, 2, 1, True, 3.0, False, shared="iso-c", beta=0.5),
+        make_case("iso_c_full_rank_top2_beta_one", 26, 6, 8, [("full", s) for s in spectra], 128, 1, 2, True, 2.0, False, shared="iso-c", beta=1.0),
+        # k 128 keeps every residual whole: M's flat spectrum makes a LoRA residual's σ repeat (σ̄ on M's
+        # directions the adapter leaves alone), so a truncation there has no unique answer.
+        make_case("iso_c_lora_low_rank_sum", 27, 9, 8, [("lora", 2, 2.0), ("lora", 2, 1.5), ("lora", 1, 1.0)], 128, 2, 1, True, 1.0, False,
+                  shared="iso-c", beta=0.5),
     ]
     return {"generator": "reference/smile_shared_path_reference.py",
-            "semantics": "SMILE with shared path W_pre + λ ΣΔW_j, experts and router on ΔW_i − λ ΣΔW_j; balanced router; float64",
+            "semantics": "SMILE with shared path W_pre + λ ΣΔW_j or W_pre + c M_IsoC, experts on the residuals (Iso-C: outputs times β), "
+                         "router on ΔW_i; balanced router; float64",
             "cases": cases}
 
 

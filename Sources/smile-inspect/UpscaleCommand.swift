@@ -12,19 +12,25 @@ struct UpscaleCommand: ParsableCommand {
             layer: a shared path, one rank-k expert per model, and a router whose logit for expert i is \
             ‖V_{i,:gate_k}ᵀ x‖₂ (V_i from the SVD of the update ΔWᵢ = Wᵢ − W_pre; LoRA adapters are decomposed \
             from their factors); the softmax over experts keeps the top_k and renormalises. By default \
-            (--shared merged) the shared path is the task-arithmetic merge W_pre + λ*ΣΔWⱼ, λ* the layer's \
-            data-free optimum, and expert i holds the rank-k SVD of the residual ΔWᵢ − λ*ΣΔWⱼ (u, svh, bias \
-            bᵢ − b_shared): the shared path carries what the tasks share at full rank and no parameter cost, \
-            the experts what is their own, and a token sent to the wrong expert loses less. --shared \
-            pretrained is FusionBench's SMILE (W_pre, experts on ΔWᵢ), --shared merged:λ a fixed λ. The \
-            router's rank defaults to each layer's k (--gate-k k): it reads exactly the directions its expert \
-            acts on. With --shared pretrained --gate-k 1 the output is FusionBench's own upscaling (k 128, \
-            gate_k 1, top_k 1 are its defaults). k is clamped to each layer's largest update rank; \
-            --rank-for-energy F instead picks, per layer, the rank keeping F of every expert's energy (--k then \
-            caps it). --balanced-router scales each expert's gate block to the same typical logit on inputs \
-            shaped like W_pre's (measured: no gain on real tokens, kept as an option). When every model is a \
-            LoRA adapter the defaults are FusionBench's (--shared pretrained --gate-k 1): on the realtasks LoRA \
-            family neither the merged path nor the tied router rank beat it on every task.
+            (--shared iso-c) the shared path is the Iso-C merge W_pre + c·M (M exactly as merge --method \
+            iso-c computes it for the layer; c 3 for full fine-tunes, 1 when every model is a LoRA adapter; \
+            biases b_pre + c·mean Δbⱼ), expert i holds the rank-k SVD of the residual ΔWᵢ − c·M (bias \
+            bᵢ − b_shared), and every expert's output is scaled by β (--expert-scale, default ½; folded into \
+            its u and bias): the shared path carries what the tasks share at full rank and no parameter \
+            cost, the experts what is their own, and a token sent to the wrong expert loses less (on the \
+            realtasks family at --budget 0.5: full 1.009 normalized against 0.977 for --shared merged, LoRA \
+            0.952 against 0.916 for --shared pretrained, every task better). --shared iso-c:c sets c; \
+            --shared merged is the task-arithmetic merge W_pre + λ*ΣΔWⱼ (λ* the layer's data-free optimum) \
+            with experts on ΔWᵢ − λ*ΣΔWⱼ, merged:λ a fixed λ; --shared pretrained is FusionBench's SMILE \
+            (W_pre, experts on ΔWᵢ). With merged and pretrained β defaults to 1. The router always reads \
+            the updates ΔWᵢ themselves. Its rank defaults to each layer's k (--gate-k k; 1 when every model \
+            is a LoRA adapter): it reads exactly the directions its expert acts on. With --shared pretrained \
+            --gate-k 1 the output is FusionBench's own upscaling (k 128, gate_k 1, top_k 1 are its \
+            defaults). k is clamped to each layer's largest update rank; --rank-for-energy F instead picks, \
+            per layer, the rank keeping F of every expert's energy (--k then caps it); ranks and budgets are \
+            chosen on the experts' residuals. --balanced-router scales each expert's gate block to the same \
+            typical logit on inputs shaped like W_pre's (measured: no gain on real tokens, kept as an \
+            option).
 
             --budget F spends at most F × the upscaled layers' base parameters on routers, experts and expert \
             biases, choosing k per layer by greedy water-filling over the experts' singular values: each \
@@ -85,6 +91,8 @@ struct UpscaleCommand: ParsableCommand {
               smile-inspect upscale --base base/ --models a b --out moe32/ --k 32 --top-k 2
               smile-inspect upscale --base base/ --models a b --out moe-fb/ \\
                   --shared pretrained --gate-k 1       # FusionBench's own SMILE
+              smile-inspect upscale --base base/ --models a b --out moe-iso/ \\
+                  --shared iso-c:2 --expert-scale 0.75
               smile-inspect upscale --base base/ --models a b --out moe-base/ --others base
               smile-inspect upscale --base base/ --models a b --out moe/ --force \\
                   --rank-for-energy 0.99 --include 'attention'
@@ -115,8 +123,10 @@ struct UpscaleCommand: ParsableCommand {
     var layout = UpscaleLayout.smileMoELinear.rawValue
     @Option(parsing: .unconditional, help: ArgumentHelp("Probe subspace rank p (default: each layer's k).", valueName: "p"))
     var probeRank: Int?
-    @Option(help: ArgumentHelp("Shared path: merged (W_pre + λ*ΣΔWⱼ with the layer's λ*, experts on the residuals; the default unless every model is a LoRA adapter), merged:λ, or pretrained (FusionBench: W_pre, experts on ΔWᵢ; the default for adapters only).", valueName: "path"))
+    @Option(help: ArgumentHelp("Shared path: iso-c (W_pre + c·M_IsoC, c 3 full, 1 LoRA only; experts on the residuals; the default), iso-c:c, merged (W_pre + λ*ΣΔWⱼ with the layer's λ*), merged:λ, or pretrained (FusionBench: W_pre, experts on ΔWᵢ).", valueName: "path"))
     var shared: String?
+    @Option(parsing: .unconditional, help: ArgumentHelp("β: every expert's output times β, folded into its u and bias (default 0.5 with iso-c, 1 with merged and pretrained).", valueName: "β"))
+    var expertScale: Double?
     @Flag(help: "Balance the router: scale each expert's gate block so every expert gets the same typical logit on inputs shaped like the pretrained weight's.")
     var balancedRouter = false
     @Option(name: .customLong("top-k"), parsing: .unconditional, help: ArgumentHelp("Experts each input is sent to.", valueName: "n"))
@@ -145,7 +155,8 @@ struct UpscaleCommand: ParsableCommand {
 
     func validate() throws {
         try family.requireFamily()
-        if let shared, SharedPath(argument: shared) == nil { throw ValidationError("--shared must be pretrained, merged or merged:λ (a number), got \"\(shared)\"") }
+        if let shared, SharedPath(argument: shared) == nil { throw ValidationError("--shared must be iso-c, iso-c:c, merged, merged:λ (a number) or pretrained, got \"\(shared)\"") }
+        if let expertScale, !expertScale.isFinite { throw ValidationError("--expert-scale must be a finite number, got \(expertScale)") }
         let gateK = self.gateK ?? "k"
         guard OtherTensorPolicy(argument: others) != nil else { throw ValidationError("--others must be average, base or model:NAME, got \"\(others)\"") }
         guard MemoryAccounting.parse(maxShardSize) != nil else { throw ValidationError("--max-shard-size must be a size such as 2GB, 500MB, 8G or a number of bytes, got \"\(maxShardSize)\"") }
@@ -177,7 +188,8 @@ struct UpscaleCommand: ParsableCommand {
                 others: OtherTensorPolicy(argument: others)!, maxShardBytes: MemoryAccounting.parse(maxShardSize)!,
                 replaceExisting: force, probeSamples: probeSamples, probeRank: probeRank, seed: seed,
                 routingTarget: gateK == "auto" ? routingTarget : nil, budget: budget, rankFloor: rankFloor, layout: UpscaleLayout(rawValue: layout)!,
-                sharedPath: shared.flatMap(SharedPath.init(argument:)) ?? defaults.sharedPath, balancedRouter: balancedRouter, gateRankTiedToK: gateK == "k")
+                sharedPath: shared.flatMap(SharedPath.init(argument:)) ?? defaults.sharedPath, balancedRouter: balancedRouter, gateRankTiedToK: gateK == "k",
+                expertScale: expertScale)
             let progress = ProgressLine(enabled: !quiet)
             // The plan is human text: on standard output only when the report there is human text too
             // (a failure to print it there shows again, as exit 5, when the report is printed).

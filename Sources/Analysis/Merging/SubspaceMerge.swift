@@ -39,12 +39,19 @@ public enum SubspaceMerge {
     /// Iso-C's merged update of `updates` (T ≥ 1, one shape).
     public static func isoC(_ updates: [WeightUpdate], context: String) throws -> MatrixF {
         let (m, n) = updates[0].shape
+        guard let factors = try isoCFactors(updates, context: context) else { return MatrixF(zeros: m, n) }
+        return factors.mean * (factors.u * factors.vt)
+    }
+
+    /// Iso-C's merged update in factored form, M = σ̄ · U_d V_dᵀ (d = the sum's numerical rank, σ̄ the
+    /// mean of its d singular values); nil when the sum is zero (M = 0).
+    public static func isoCFactors(_ updates: [WeightUpdate], context: String) throws -> (mean: Float, u: MatrixF, vt: MatrixF)? {
         let sum = try UpdateDecomposition(Self.sum(updates), context: context)
         let d = sum.numericalRank
-        guard d > 0 else { return MatrixF(zeros: m, n) }
+        guard d > 0 else { return nil }
         let kept = sum.svd.truncated(to: d)
         let mean = Float(kept.singularValues.reduce(0) { $0 + Double($1) } / Double(d))
-        return mean * (kept.u * kept.vt)
+        return (mean, kept.u, kept.vt)
     }
 
     /// Iso-CTS's merged update of `updates` (T ≥ 1, one shape) with `commonFraction` f in [0, 1].

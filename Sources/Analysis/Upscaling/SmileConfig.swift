@@ -83,13 +83,19 @@ public struct SmileConfig: Codable, Sendable, Equatable {
     /// What the user should know before using the output (``SmileUpscaler/costWarnings(_:)``); nil when
     /// nothing to say.
     public var warnings: [String]? = nil
-    /// What the shared path carries, ``SharedPath/argument`` (`pretrained`, `merged`, `merged:λ`; nil in
-    /// files from before the option: `pretrained`).
+    /// What the shared path carries, ``SharedPath/argument`` (`pretrained`, `merged`, `merged:λ`,
+    /// `iso-c:c`; nil in files from before the option: `pretrained`).
     public var sharedPath: String?
     /// Whether each layer's gate rank is its k (`--gate-k k`; nil in older files: no).
     public var gateKTiedToK: Bool?
     /// Whether router blocks were balanced (``SmileGate/balanced(weight:)``; nil in older files: no).
     public var balancedRouter: Bool?
+    /// The shared path's coefficient when every layer shares it: 0 (`pretrained`), λ (`merged:λ`) or c
+    /// (`iso-c:c`); nil with per-layer λ* (each layer's ``UpscaledLayer/sharedLambda``) and in older files.
+    public var sharedCoefficient: Double? = nil
+    /// β, the factor folded into every expert's u and bias (y = shared(x) + β Σ pᵢ expertᵢ(x)); nil in
+    /// files from before the option: 1.
+    public var expertScale: Double? = nil
 
     /// The JSON bytes as written to ``fileName``.
     public func encoded() throws -> Data { try Self.snakeCaseJSON(self) }
@@ -140,8 +146,10 @@ public struct UpscaledLayer: Codable, Sendable, Equatable {
     /// Routing on task and neutral probes for this layer's gate rank and FusionBench's default 1 (nil
     /// when not measured or the layer has no updates).
     public var routing: LayerRouting?
-    /// The shared path's λ: `pretrained_model` holds W_pre + λ ΣΔWⱼ and the experts, ``energyKept`` and
-    /// ``updateRanks`` refer to the residuals ΔWᵢ − λ ΣΔWⱼ (nil or 0: W_pre and ΔWᵢ, FusionBench's SMILE).
+    /// The shared path's coefficient in this layer (λ of `merged`, c of `iso-c`; ``SmileConfig/sharedPath``
+    /// says which): `pretrained_model` holds W_pre + λ ΣΔWⱼ or W_pre + c·M_IsoC and the experts,
+    /// ``energyKept`` and ``updateRanks`` refer to the residuals ΔWᵢ − λ ΣΔWⱼ or ΔWᵢ − c·M_IsoC (nil or 0:
+    /// W_pre and ΔWᵢ, FusionBench's SMILE).
     public var sharedLambda: Double?
 }
 

@@ -46,6 +46,11 @@ public struct SmileExpert: Sendable, Equatable {
         self.init(u: u, svh: svh, bias: biasDelta)
     }
 
+    /// The expert whose output is β times this one's: u and bias multiplied by β (svh unchanged).
+    public func scaled(by beta: Float) -> SmileExpert {
+        SmileExpert(u: beta * u, svh: svh, bias: bias.map { $0.map { beta * $0 } })
+    }
+
     /// k, the number of kept triplets (columns of `u`).
     public var rank: Int { u.columns }
     /// in features.

@@ -41,6 +41,9 @@ public struct SmileUpscaleOptions: Sendable, Equatable {
     public var seed: UInt64
     /// What the shared path carries (``SharedPath``); FusionBench: ``SharedPath/pretrained``.
     public var sharedPath: SharedPath
+    /// β: every expert's output is multiplied by β (folded into its u and bias), y = W_shared x + b_shared +
+    /// β Σ pᵢ expertᵢ(x). nil: ``defaultExpertScale(for:)`` of ``sharedPath`` (½ with Iso-C, else 1).
+    public var expertScale: Double?
     /// Scale each expert's router block so experts get the same typical logit on inputs shaped like the
     /// pretrained weight's (``SmileGate/balanced(weight:)``); FusionBench: false.
     public var balancedRouter: Bool
@@ -50,8 +53,9 @@ public struct SmileUpscaleOptions: Sendable, Equatable {
         exclude: String? = nil, others: OtherTensorPolicy = .average, maxShardBytes: Int = 2_000_000_000,
         replaceExisting: Bool = false, probeSamples: Int = 32, probeRank: Int? = nil, seed: UInt64 = 20_240_810,
         routingTarget: Double? = nil, budget: Double? = nil, rankFloor: Int = 1, layout: UpscaleLayout = .smileMoELinear,
-        sharedPath: SharedPath = .pretrained, balancedRouter: Bool = false, gateRankTiedToK: Bool = false
+        sharedPath: SharedPath = .pretrained, balancedRouter: Bool = false, gateRankTiedToK: Bool = false, expertScale: Double? = nil
     ) {
+        self.expertScale = expertScale
         self.gateRankTiedToK = gateRankTiedToK
         self.sharedPath = sharedPath
         self.balancedRouter = balancedRouter
@@ -73,13 +77,30 @@ public struct SmileUpscaleOptions: Sendable, Equatable {
     }
 
     /// The command's defaults, chosen by measurement on the realtasks family (`benchmarks/realtasks-smile.md`):
-    /// with any full (dense) fine-tune, the merged shared path and the router rank tied to k (full
-    /// fine-tunes: 0.962 normalized at `--budget 0.5` against 0.880 for FusionBench's choice); with LoRA
-    /// adapters only, FusionBench's pretrained path and gate_k 1 (every setting measured kept 0.905–0.919
-    /// and none beat it on every task).
+    /// the Iso-C shared path at Iso-C's default c with β ½ for every family (full fine-tunes, c 3: 1.009
+    /// normalized at `--budget 0.5` against 0.977 for the merged path; LoRA adapters only, c 1: 0.952
+    /// against 0.916 for FusionBench's pretrained path; every task better in both); the router rank tied
+    /// to k with any full (dense) fine-tune, gate_k 1 with LoRA adapters only.
     public static func measuredDefaults(kinds: [ModelKind]) -> (sharedPath: SharedPath, gateRankTiedToK: Bool) {
-        kinds.allSatisfy { $0 == .lora } ? (.pretrained, false) : (.merged(lambda: nil), true)
+        (SharedPath.isoC(coefficient: nil).resolved(kinds: kinds), !kinds.allSatisfy { $0 == .lora })
     }
+
+    /// β when none is given: ½ with an Iso-C shared path (the measured best, above), 1 otherwise, so the
+    /// pretrained and merged paths write what they always did.
+    public static func defaultExpertScale(for sharedPath: SharedPath) -> Double {
+        sharedPath.isIsoC ? 0.5 : 1
+    }
+
+    /// These options for a family whose models are `kinds`: Iso-C's coefficient and β filled in.
+    public func resolved(kinds: [ModelKind]) -> SmileUpscaleOptions {
+        var options = self
+        options.sharedPath = sharedPath.resolved(kinds: kinds)
+        options.expertScale = expertScale ?? Self.defaultExpertScale(for: sharedPath)
+        return options
+    }
+
+    /// β in effect (``expertScale`` or its default).
+    public var effectiveExpertScale: Double { expertScale ?? Self.defaultExpertScale(for: sharedPath) }
 
     /// Checks ranges that do not depend on the family. Throws ``UpscaleError/invalidOption(_:)``.
     public func validate(expertCount: Int) throws {
@@ -100,6 +121,7 @@ public struct SmileUpscaleOptions: Sendable, Equatable {
         if let budget, !(budget >= 0 && budget.isFinite) { throw fail("the budget must be a non-negative fraction of the base layers' parameters, got \(budget)") }
         guard rankFloor >= 1 else { throw fail("the rank floor must be at least 1, got \(rankFloor)") }
         if budget != nil, case .energy = expertRank { throw fail("--budget and --rank-for-energy both choose k; pass one of them") }
+        if let expertScale, !expertScale.isFinite { throw fail("the expert scale must be a finite number, got \(expertScale)") }
         if gateRankTiedToK, routingTarget != nil { throw fail("the gate rank is either tied to k or searched (auto), not both") }
     }
 }

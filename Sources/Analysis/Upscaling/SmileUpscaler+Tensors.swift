@@ -13,8 +13,8 @@ extension SmileUpscaler {
         var layer: SmileLayer
         /// The decompositions the experts were cut from (of the residuals Rᵢ with a merged shared path).
         var decompositions: [UpdateDecomposition]
-        /// The layer's shared-path λ (0: W_pre).
-        var lambda: Double
+        /// The layer's shared-path coefficient, λ or c (0: W_pre).
+        var coefficient: Double
         /// Routing on probes for the chosen and the default gate rank (nil without probes).
         var routing: LayerRouting?
     }
@@ -34,31 +34,33 @@ extension SmileUpscaler {
     }
 
     /// A layer split by ``SmileUpscaleOptions/sharedPath``: the shared layer and residual updates
-    /// (``SharedPath/split(base:updates:fineTunedBiases:lambda:)``), their decompositions, λ, and W_pre
-    /// (the router's input model, ``SmileGate/balanced(weight:)``). Nil when every update is zero.
+    /// (``SharedPath/split(base:updates:fineTunedBiases:coefficient:context:)``), their decompositions,
+    /// the coefficient λ or c, and W_pre (the router's input model, ``SmileGate/balanced(weight:)``).
     struct SplitLayer {
         var inputs: LayerInputs
         /// Of the residuals Rᵢ (the experts are cut from them).
         var decompositions: [UpdateDecomposition]
         /// Of the updates ΔWᵢ themselves: the router and its probes read these (``SharedPath``).
         var routerDecompositions: [UpdateDecomposition]
-        var lambda: Double
+        /// λ or c; 0: the shared path is W_pre and the experts hold ΔWᵢ.
+        var coefficient: Double
         var pretrainedWeight: MatrixF
     }
 
-    /// Decomposes the updates of `inputs` and, with a merged shared path, splits them (nil when every
-    /// update is zero: the layer stays plain W_pre).
+    /// Decomposes the updates of `inputs` and, with a merged or Iso-C shared path, splits them (nil when
+    /// every update is zero: the layer stays plain W_pre).
     func split(_ inputs: LayerInputs, context: String) throws -> SplitLayer? {
         let decompositions = try SmileLayer.decompose(inputs.updates, context: context)
         guard !decompositions.allSatisfy(\.isZero) else { return nil }
-        let lambda = options.sharedPath.lambda(updates: inputs.updates, decompositions: decompositions)
-        guard lambda != 0 else {
-            return SplitLayer(inputs: inputs, decompositions: decompositions, routerDecompositions: decompositions, lambda: 0, pretrainedWeight: inputs.base.weight)
+        let path = options.sharedPath
+        let coefficient = path.coefficient(updates: inputs.updates, decompositions: decompositions)
+        guard coefficient != 0 else {
+            return SplitLayer(inputs: inputs, decompositions: decompositions, routerDecompositions: decompositions, coefficient: 0, pretrainedWeight: inputs.base.weight)
         }
-        let (shared, residuals) = SharedPath.split(base: inputs.base, updates: inputs.updates, fineTunedBiases: inputs.fineTunedBiases, lambda: lambda)
+        let (shared, residuals) = try path.split(base: inputs.base, updates: inputs.updates, fineTunedBiases: inputs.fineTunedBiases, coefficient: coefficient, context: context)
         let split = LayerInputs(base: shared, updates: residuals, fineTunedBiases: inputs.fineTunedBiases)
         return SplitLayer(inputs: split, decompositions: try SmileLayer.decompose(residuals, context: context), routerDecompositions: decompositions,
-                          lambda: lambda, pretrainedWeight: inputs.base.weight)
+                          coefficient: coefficient, pretrainedWeight: inputs.base.weight)
     }
 
     /// Builds the SMILE layer for `original` (module `module`, the `index`-th upscaled, which seeds its
@@ -80,15 +82,19 @@ extension SmileUpscaler {
             base: inputs.base, decompositions: decompositions,
             biasDeltas: SmileLayer.biasDeltas(base: inputs.base, fineTunedBiases: inputs.fineTunedBiases),
             rank: rank, gateRank: gateRank, topK: options.topK)
-        if split.lambda != 0 { layer.gate = SmileGate(decompositions: router, gateRank: gateRank) }
+        if split.coefficient != 0 { layer.gate = SmileGate(decompositions: router, gateRank: gateRank) }
+        let beta = options.effectiveExpertScale
+        if beta != 1 { layer.experts = layer.experts.map { $0.scaled(by: Float(beta)) } }
         if options.balancedRouter { layer.gate = layer.gate.balanced(weight: split.pretrainedWeight) }
         let routing = probes.map { LayerRouting($0, decompositions: router, gateK: layer.gate.gateRank, topK: options.topK, samples: options.probeSamples, search: search) }
-        return BuiltLayer(layer: layer, decompositions: decompositions, lambda: split.lambda, routing: routing)
+        return BuiltLayer(layer: layer, decompositions: decompositions, coefficient: split.coefficient, routing: routing)
     }
 
     /// Builds the SMILE layer for the linear weight `name` of `family` (no output written): nil when every
     /// update is zero. The bias `X.bias` is used when the base has it.
     public func layer(_ family: ModelFamily, weight name: String) throws -> SmileLayer? {
+        let resolved = options.resolved(kinds: family.modelKinds)
+        guard resolved == options else { return try SmileUpscaler(options: resolved).layer(family, weight: name) }
         let bias = SmileStateDict.biasName(forWeight: name)
         return try build(inputs(family, weight: name, bias: family.base.info(bias) != nil ? bias : nil), module: SmileStateDict.moduleName(forWeight: name), plan: UpscalePlan(), index: 0)?.layer
     }

@@ -34,6 +34,8 @@ public struct SmileUpscaler: Sendable {
         _ family: ModelFamily, to directory: URL, progress: (@Sendable (FamilyAnalyzer.Progress) -> Void)? = nil,
         onPlan: ((UpscalePlan) -> Void)? = nil
     ) throws -> UpscaleReport {
+        let resolved = options.resolved(kinds: family.modelKinds)
+        guard resolved == options else { return try SmileUpscaler(options: resolved).upscale(family, to: directory, progress: progress, onPlan: onPlan) }
         try options.validate(expertCount: family.taskNames.count)
         let model = try policyModel(family)
         let hf = options.layout.isWholeModel ? try FusionBenchHFLayout(family: family, layout: options.layout) : nil
@@ -157,7 +159,8 @@ public struct SmileUpscaler: Sendable {
             routingProbe: SmileConfig.Probe(samples: options.probeSamples, probeRank: options.probeRank, seed: options.seed),
             files: files + sideFiles, notes: family.notes + family.skipped.map { "\($0.model): \($0.tensor) \($0.reason); the base value was written" } + paddingNote(modules, tasks: family.taskNames),
             layout: options.layout.rawValue, budget: plan.budget, routingTarget: options.routingTarget,
-            sharedPath: options.sharedPath.argument, gateKTiedToK: options.gateRankTiedToK, balancedRouter: options.balancedRouter)
+            sharedPath: options.sharedPath.argument, gateKTiedToK: options.gateRankTiedToK, balancedRouter: options.balancedRouter,
+            sharedCoefficient: options.sharedPath.fixedCoefficient, expertScale: options.effectiveExpertScale)
         let warnings = Self.costWarnings(modules)
         config.warnings = warnings.isEmpty ? nil : warnings
         try AtomicFile.write(data: try config.encoded(), to: staging.appendingPathComponent(SmileConfig.fileName))
@@ -218,6 +221,6 @@ public struct SmileUpscaler: Sendable {
             truncationError: built.decompositions.map { Double($0.truncationError(rank: layer.rank)) },
             parameters: ParameterCounts(base: base, upscaled: layer.parameterCount, keepAll: expertCount * base),
             routingAccuracy: accuracy, routingAccuracyGateSubspace: gateAccuracy, routing: built.routing,
-            sharedLambda: built.lambda == 0 ? nil : built.lambda)
+            sharedLambda: built.coefficient == 0 ? nil : built.coefficient)
     }
 }

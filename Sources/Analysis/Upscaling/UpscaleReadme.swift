@@ -2,6 +2,16 @@ import Foundation
 
 /// The `README.md` written next to an upscaled model: what was built, from what, and how to load it.
 enum UpscaleReadme {
+    /// What the shared path holds and β, in words (`smile_config.json`'s `shared_path`, `expert_scale`).
+    static func sharedPath(_ config: SmileConfig) -> String {
+        let beta = config.expertScale.map { $0 == 1 ? "" : "; every expert's output scaled by β = \(format($0)) (folded into its u and bias)" } ?? ""
+        switch config.sharedPath.flatMap(SharedPath.init(argument:)) ?? .pretrained {
+        case .pretrained: return "W_pre, experts on ΔWᵢ (FusionBench's SMILE)" + beta
+        case let .merged(lambda): return "W_pre + λΣΔWⱼ (λ = \(lambda.map(format) ?? "each layer's λ*")), experts on ΔWᵢ − λΣΔWⱼ" + beta
+        case let .isoC(c): return "W_pre + c·M_IsoC (c = \(c.map(format) ?? "?")), experts on ΔWᵢ − c·M_IsoC" + beta
+        }
+    }
+
     static func markdown(_ config: SmileConfig) -> String {
         let p = config.parameters
         let ks = config.modules.map(\.k)
@@ -49,6 +59,7 @@ enum UpscaleReadme {
         ] + budget + [
             "- Router: " + (config.routingTarget.map { "gate_k per layer = the smallest whose probe routing accuracy reaches \(format($0)) (`--gate-k auto`)" }
                 ?? "gate_k = \(config.gateK) right singular vectors per expert") + ", top_k = \(config.topK).",
+            "- Shared path: " + sharedPath(config) + ".",
             "- \(config.plainLinear.count) linear layers kept plain (every update zero)"
                 + (hf ? ", written as SmileLinear with zero gate and experts." : "."),
             "- \(config.otherTensors.count) other tensors (norms, embeddings, biases and weights of layers not upscaled) \(policy)"

@@ -2,7 +2,8 @@ import Foundation
 import Testing
 @testable import Analysis
 
-/// The merged shared path and the balanced router against the numpy float64 fixture
+/// The merged and Iso-C shared paths (with the expert scale β) and the balanced router against the numpy
+/// float64 fixture
 /// (`reference/smile_shared_path_reference.py`): each layer is built through ``SmileUpscaler``'s own
 /// per-layer path from the same float32 weights.
 @Suite struct SharedPathReferenceTests {
@@ -28,6 +29,9 @@ import Testing
             var top_k: Int
             var lambda: Double?
             var balanced: Bool
+            /// "merged" or "iso-c" (then `lambda` is c).
+            var shared: String
+            var expert_scale: Double
             var base: SmileForwardReference.Base
             var models: [SmileForwardReference.Model]
             var inputs: SmileForwardReference.Array2D
@@ -47,12 +51,13 @@ import Testing
         let source = fixture
         let options = SmileUpscaleOptions(
             expertRank: .fixed(fixture.k), gateRank: fixture.gate_k, topK: fixture.top_k, probeSamples: 0,
-            sharedPath: .merged(lambda: fixture.lambda), balancedRouter: fixture.balanced)
+            sharedPath: fixture.shared == "iso-c" ? .isoC(coefficient: fixture.lambda) : .merged(lambda: fixture.lambda),
+            balancedRouter: fixture.balanced, expertScale: fixture.expert_scale)
         let inputs = SmileUpscaler.LayerInputs(base: source.pretrained, updates: source.updates, fineTunedBiases: source.fineTunedBiases)
         let built = try #require(try SmileUpscaler(options: options).build(inputs, module: name, plan: UpscalePlan(), index: 0))
         let expected = fixture.expected
         let layer = built.layer
-        #expect(abs(built.lambda - expected.lambda) < 1e-5 * Swift.max(1, abs(expected.lambda)))
+        #expect(abs(built.coefficient - expected.lambda) < 1e-5 * Swift.max(1, abs(expected.lambda)))
         #expect(UpscaleSupport.maxAbsDifference(layer.pretrained.weight, expected.shared_weight.matrix) < 1e-5)
         if let bias = expected.shared_bias {
             #expect(zip(try #require(layer.pretrained.bias), bias.floats).allSatisfy { abs($0 - $1) < 1e-5 })
@@ -113,6 +118,72 @@ import Testing
         }
     }
 
+    /// The Iso-C split on every fixture layer: W_shared = W_pre + c·M with M exactly `merge --method
+    /// iso-c`'s (``SubspaceMerge/isoC(_:context:)``), W_shared + Rᵢ = Wᵢ, Σᵢ Rᵢ = ΣΔWᵢ − T·c·M, b_shared =
+    /// b_pre + c·mean Δbⱼ, and LoRA residuals stay factored.
+    @Test func isoCSplitReconstructsEveryModel() throws {
+        for fixture in try Fixture.load().cases {
+            let source = fixture
+            let c = 2.5
+            let path = SharedPath.isoC(coefficient: c)
+            let (shared, residuals) = try path.split(base: source.pretrained, updates: source.updates, fineTunedBiases: source.fineTunedBiases, coefficient: c, context: "t")
+            let merge = try SubspaceMerge.isoC(source.updates, context: "t")
+            #expect(UpscaleSupport.maxAbsDifference(shared.weight, source.pretrained.weight + Float(c) * merge) < 1e-5, "\(fixture.name)")
+            var residualSum = MatrixF(zeros: merge.rows, merge.columns), updateSum = residualSum
+            for (update, residual) in zip(source.updates, residuals) {
+                #expect(UpscaleSupport.maxAbsDifference(shared.weight + residual.dense, source.pretrained.weight + update.dense) < 1e-5, "\(fixture.name)")
+                if case .lowRank = update { if case .dense = residual { Issue.record("\(fixture.name): a LoRA residual was formed densely") } }
+                residualSum = residualSum + residual.dense
+                updateSum = updateSum + update.dense
+            }
+            #expect(UpscaleSupport.maxAbsDifference(residualSum, updateSum - Float(c * Double(residuals.count)) * merge) < 1e-4, "\(fixture.name)")
+            if let biases = source.fineTunedBiases, let b = shared.bias, let pre = source.pretrained.bias {
+                for j in b.indices {
+                    let mean = biases.reduce(0.0) { $0 + Double($1[j]) - Double(pre[j]) } / Double(biases.count)
+                    #expect(abs(Double(b[j]) - Double(pre[j]) - c * mean) < 1e-5)
+                }
+            }
+        }
+    }
+
+    /// Iso-C at c 0 with β 1 is FusionBench's layer bit for bit (today's `--shared pretrained` output); with
+    /// every triplet kept, each expert divided by β puts its model back: W_shared + expertᵢ/β = Wᵢ.
+    @Test func isoCInvariants() throws {
+        let source = try #require(try Fixture.load().cases.first { $0.name == "lambda_zero_is_fusionbench" })
+        let inputs = SmileUpscaler.LayerInputs(base: source.pretrained, updates: source.updates, fineTunedBiases: source.fineTunedBiases)
+        let zero = try #require(try SmileUpscaler(options: SmileUpscaleOptions(expertRank: .fixed(3), probeSamples: 0, sharedPath: .isoC(coefficient: 0), expertScale: 1))
+            .build(inputs, module: "m", plan: UpscalePlan(), index: 0))
+        let plain = try #require(try SmileLayer.upscaling(base: source.pretrained, updates: source.updates, fineTunedBiases: source.fineTunedBiases,
+                                                           rank: .fixed(3), gateRank: 1, topK: 1, context: "m"))
+        #expect(zero.layer == plain)
+        for fixture in try Fixture.load().cases {
+            let inputs = SmileUpscaler.LayerInputs(base: fixture.pretrained, updates: fixture.updates, fineTunedBiases: fixture.fineTunedBiases)
+            let beta: Float = 0.5
+            let built = try #require(try SmileUpscaler(options: SmileUpscaleOptions(expertRank: .fixed(Int.max), probeSamples: 0, sharedPath: .isoC(coefficient: 3)))
+                .build(inputs, module: "m", plan: UpscalePlan(), index: 0))
+            for (i, expert) in built.layer.experts.enumerated() {
+                let model = fixture.pretrained.weight + fixture.updates[i].dense
+                #expect(UpscaleSupport.maxAbsDifference(built.layer.pretrained.weight + (1 / beta) * expert.weightDelta, model) < 1e-4, "\(fixture.name) expert \(i)")
+                if let bias = expert.bias, let shared = built.layer.pretrained.bias, let tuned = fixture.fineTunedBiases?[i] {
+                    for j in bias.indices { #expect(abs(shared[j] + bias[j] / beta - tuned[j]) < 1e-5) }
+                }
+            }
+        }
+    }
+
+    /// β defaults to ½ with Iso-C and 1 otherwise; Iso-C's c to 3 for full fine-tunes and 1 for adapters only.
+    @Test func isoCDefaults() {
+        #expect(SmileUpscaleOptions(sharedPath: .isoC(coefficient: 3)).effectiveExpertScale == 0.5)
+        #expect(SmileUpscaleOptions(sharedPath: .merged(lambda: nil)).effectiveExpertScale == 1)
+        #expect(SmileUpscaleOptions(sharedPath: .pretrained).effectiveExpertScale == 1)
+        #expect(SmileUpscaleOptions(sharedPath: .isoC(coefficient: 3), expertScale: 0.75).effectiveExpertScale == 0.75)
+        #expect(SharedPath.isoC(coefficient: nil).resolved(kinds: [.full, .lora]) == .isoC(coefficient: 3))
+        #expect(SharedPath.isoC(coefficient: nil).resolved(kinds: [.lora, .lora]) == .isoC(coefficient: 1))
+        #expect(SharedPath.isoC(coefficient: 2).resolved(kinds: [.lora]) == .isoC(coefficient: 2))
+        #expect(SmileUpscaleOptions.measuredDefaults(kinds: [.full, .full]) == (.isoC(coefficient: 3), true))
+        #expect(SmileUpscaleOptions.measuredDefaults(kinds: [.lora, .lora]) == (.isoC(coefficient: 1), false))
+    }
+
     /// Balancing leaves every block's direction alone and equalises the blocks' typical logits.
     @Test func balancedGateEqualisesInputScales() throws {
         let source = try #require(try Fixture.load().cases.first { $0.name == "lambda_star_truncated_balanced_top2" })
@@ -135,5 +206,10 @@ import Testing
         #expect(SharedPath(argument: "merged:nan") == nil)
         #expect(SharedPath(argument: "merge") == nil)
         #expect(SharedPath.merged(lambda: 0.25).argument == "merged:0.25")
+        #expect(SharedPath(argument: "iso-c") == .isoC(coefficient: nil))
+        #expect(SharedPath(argument: "iso-c:2") == .isoC(coefficient: 2))
+        #expect(SharedPath(argument: "iso-c:inf") == nil)
+        #expect(SharedPath(argument: "iso-c:") == nil)
+        #expect(SharedPath.isoC(coefficient: 3).argument == "iso-c:3.0")
     }
 }
