@@ -96,8 +96,9 @@ public enum SmileRemoteCode {
                 p = softmax(logits); keep the config.num_experts_per_tok largest, renormalised to w
                 y = shared_linear(x) + sum_{i kept} w_i * (experts.i.u @ (experts.i.svh @ x) + experts.i.bias)
 
-            with config.num_local_experts experts of rank config.rank_of_expert: u = U_i[:, :k],
-            svh = diag(S_i[:k]) V_i[:, :k]^T of the update W_i - W_pre, bias = b_i - b_pre, gate rows V_i[:, :g]^T.
+            with config.num_local_experts experts of rank config.rank_of_expert: u = beta U_i[:, :k],
+            svh = diag(S_i[:k]) V_i[:, :k]^T of R_i = W_i - shared_linear.weight, bias = beta (b_i - shared_linear.bias),
+            gate rows V_i[:, :g]^T of the update W_i - W_pre (smile_config.json: shared_path, expert_scale beta).
             The tensor names are those of FusionBench's SmileLinear. Everything else is the stock model.
             \"\"\"
             import re

@@ -36,11 +36,11 @@ import Testing
         }
     }
 
-    /// The command's measured defaults: merged path and tied router with any full fine-tune, FusionBench's
-    /// choice for adapters only.
+    /// The command's measured defaults: the Iso-C path at Iso-C's default c for every family (3 with any
+    /// full fine-tune, 1 for adapters only), the tied router with any full fine-tune, gate_k 1 for adapters.
     @Test func measuredDefaultsFollowTheFamilyKind() {
-        #expect(SmileUpscaleOptions.measuredDefaults(kinds: [.full, .full]) == (.merged(lambda: nil), true))
-        #expect(SmileUpscaleOptions.measuredDefaults(kinds: [.lora, .full]) == (.merged(lambda: nil), true))
-        #expect(SmileUpscaleOptions.measuredDefaults(kinds: [.lora, .lora]) == (.pretrained, false))
+        #expect(SmileUpscaleOptions.measuredDefaults(kinds: [.full, .full]) == (.isoC(coefficient: 3), true))
+        #expect(SmileUpscaleOptions.measuredDefaults(kinds: [.lora, .full]) == (.isoC(coefficient: 3), true))
+        #expect(SmileUpscaleOptions.measuredDefaults(kinds: [.lora, .lora]) == (.isoC(coefficient: 1), false))
     }
 }
