@@ -352,15 +352,17 @@ def check_output(directory, base_path, model_paths, samples=16, seed=5):
         deltas = [mo[x_name + ".weight"] - w_pre for mo in models]
         bias_deltas = [mo[x_name + ".bias"] - b_pre for mo in models] if b_pre is not None else None
         lam = module.get("shared_lambda") or 0.0
-        if lam or config.get("balanced_router"):
-            # Merged shared path / balanced router: reference/smile_shared_path_reference.py's layer.
+        path = config.get("shared_path") or "pretrained"
+        beta = config.get("expert_scale") or 1.0
+        if lam or config.get("balanced_router") or beta != 1.0:
+            # Merged or Iso-C shared path, expert scale, balanced router: smile_shared_path_reference.py's layer.
             import smile_shared_path_reference as shared
-            fixed = None if config.get("shared_path") == "merged" else lam
-            ref, lam_ref, _ = shared.split_layer(w_pre, b_pre, deltas, bias_deltas, k, g, top_k, fixed, bool(config.get("balanced_router")))
+            fixed = None if path == "merged" else lam
+            kind = "iso-c" if path.startswith("iso-c") else "merged"
+            ref, lam_ref, deltas = shared.split_layer(w_pre, b_pre, deltas, bias_deltas, k, g, top_k, fixed, bool(config.get("balanced_router")), kind, beta)
             worst["lambda"] = max(worst.get("lambda", 0.0), abs(lam_ref - lam))
-            deltas = [d - lam_ref * sum(deltas) for d in deltas]
             if b_pre is not None:
-                bias_deltas = [db - lam_ref * sum(bias_deltas) for db in bias_deltas]
+                bias_deltas = [ex["bias"] for ex in ref["experts"]]
             worst["shared"] = max(worst.get("shared", 0.0), float(np.max(np.abs(out[x_name + ".pretrained_model.weight"] - ref["w"]))))
         else:
             assert np.array_equal(out[x_name + ".pretrained_model.weight"], w_pre)
