@@ -18,8 +18,8 @@ struct UpscaleCommand: ParsableCommand {
             bᵢ − b_shared), and every expert's output is scaled by β (--expert-scale, default ½; folded into \
             its u and bias): the shared path carries what the tasks share at full rank and no parameter \
             cost, the experts what is their own, and a token sent to the wrong expert loses less (on the \
-            realtasks family at --budget 0.5: full 1.009 normalized against 0.977 for --shared merged, LoRA \
-            0.952 against 0.916 for --shared pretrained, every task better). --shared iso-c:c sets c; \
+            realtasks family at --budget 0.5: full 0.993 normalized against 0.977 for --shared merged, LoRA \
+            0.956 against 0.916 for --shared pretrained, every task better). --shared iso-c:c sets c; \
             --shared merged is the task-arithmetic merge W_pre + λ*ΣΔWⱼ (λ* the layer's data-free optimum) \
             with experts on ΔWᵢ − λ*ΣΔWⱼ, merged:λ a fixed λ; --shared pretrained is FusionBench's SMILE \
             (W_pre, experts on ΔWᵢ). With merged and pretrained β defaults to 1. The router always reads \

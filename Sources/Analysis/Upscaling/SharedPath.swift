@@ -30,8 +30,8 @@
 ///   and the experts' outputs are scaled by β (``SmileUpscaleOptions/expertScale``, folded into each
 ///   expert's u and bias). c nil: ``MergeMethod/defaultCoefficient(allLoRA:)`` of Iso-C (3 full, 1 for
 ///   LoRA adapters only). Measured on the realtasks family (`benchmarks/realtasks-smile.md`, "A static
-///   Iso-C merge as the shared path"): c 3, β ½ keeps 1.009 (full) and c 1, β ½ 0.952 (LoRA), every
-///   task above the merged and pretrained paths.
+///   Iso-C merge as the shared path" and "implemented"): at `--budget 0.5` c 3, β ½ keeps 0.993 (full)
+///   and c 1, β ½ 0.956 (LoRA), every task above the merged and pretrained paths.
 ///
 /// The forward is unchanged — W_shared x + b_shared + Σ pᵢ (uᵢ svhᵢ x + biasᵢ) — so both layouts still
 /// load in FusionBench's classes.

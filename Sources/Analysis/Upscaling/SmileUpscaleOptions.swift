@@ -77,8 +77,8 @@ public struct SmileUpscaleOptions: Sendable, Equatable {
     }
 
     /// The command's defaults, chosen by measurement on the realtasks family (`benchmarks/realtasks-smile.md`):
-    /// the Iso-C shared path at Iso-C's default c with β ½ for every family (full fine-tunes, c 3: 1.009
-    /// normalized at `--budget 0.5` against 0.977 for the merged path; LoRA adapters only, c 1: 0.952
+    /// the Iso-C shared path at Iso-C's default c with β ½ for every family (full fine-tunes, c 3: 0.993
+    /// normalized at `--budget 0.5` against 0.977 for the merged path; LoRA adapters only, c 1: 0.956
     /// against 0.916 for FusionBench's pretrained path; every task better in both); the router rank tied
     /// to k with any full (dense) fine-tune, gate_k 1 with LoRA adapters only.
     public static func measuredDefaults(kinds: [ModelKind]) -> (sharedPath: SharedPath, gateRankTiedToK: Bool) {
