@@ -21,14 +21,14 @@ import Testing
         let written = try Checkpoint(url: hf), reference = try Checkpoint(url: fb), perLayer = try Checkpoint(url: moe)
         #expect(Set(written.tensors.map(\.name)) == Set(reference.tensors.map(\.name)))
         for tensor in reference.tensors {
-            #expect(try written.tensor(tensor.name).values == reference.tensor(tensor.name).values, "\(tensor.name)")
+            #expect(UpscaleSupport.sameUpToRounding(try written.tensor(tensor.name).values, try reference.tensor(tensor.name).values), "\(tensor.name)")
         }
         for module in report.config.modules {
             let x = module.module
             let shared = try written.tensor(x + ".shared_linear.weight").values
             #expect(shared != (try family.baseTensor(x + ".weight").values), "\(x): the shared path is W_pre")
-            #expect(shared == (try perLayer.tensor(x + ".pretrained_model.weight").values))
-            #expect(try written.tensor(x + ".experts.1.u").values == perLayer.tensor(x + ".experts.1.u").values)
+            #expect(UpscaleSupport.sameUpToRounding(shared, try perLayer.tensor(x + ".pretrained_model.weight").values))
+            #expect(UpscaleSupport.sameUpToRounding(try written.tensor(x + ".experts.1.u").values, try perLayer.tensor(x + ".experts.1.u").values))
         }
     }
 }

@@ -15,6 +15,15 @@ enum UpscaleSupport {
         PlainLinear(weight: weight, bias: bias).forward(x)
     }
 
+    /// Whether two runs' copies of one written tensor agree up to float rounding: |aᵢ − bᵢ| ≤ 1e-4·max|b|.
+    /// Two upscales of the same family repeat the same SVDs, but a concurrent test may change the
+    /// process-wide BLAS thread count between them, which reorders sums (seen once under load: an expert
+    /// differing in its last bits), so bit equality is not promised.
+    static func sameUpToRounding(_ a: [Float], _ b: [Float]) -> Bool {
+        let scale = b.map { abs(Double($0)) }.max() ?? 0
+        return a.count == b.count && zip(a, b).allSatisfy { abs(Double($0) - Double($1)) <= 1e-4 * scale }
+    }
+
     /// Euclidean norm of row r.
     static func rowNorm(_ m: MatrixF, _ r: Int) -> Float {
         m.row(r).reduce(0) { $0 + $1 * $1 }.squareRoot()
