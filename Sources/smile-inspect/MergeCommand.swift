@@ -95,7 +95,7 @@ struct MergeCommand: ParsableCommand {
             let family = try self.family.open()
             var recommendation: MergeRecommendation?
             let settings: MergeSettings
-            let allLoRA = family.modelKinds.allSatisfy { $0 == .lora }
+            let allLoRA = family.modelKinds.allLoRA
             if let chosen = MergeMethod(rawValue: method.rawValue) {
                 settings = MergeSettings(method: chosen, coefficient: coefficient ?? chosen.defaultCoefficient(allLoRA: allLoRA), density: density,
                                          commonFraction: commonFraction, replaceExisting: force)

@@ -13,6 +13,12 @@ public enum ModelKind: String, Sendable, Equatable {
     }
 }
 
+extension Collection where Element == ModelKind {
+    /// Whether every model is a LoRA adapter (false for no model, and for a mixed family): the one fact
+    /// the measured merge and upscale defaults read.
+    public var allLoRA: Bool { !isEmpty && allSatisfy { $0 == .lora } }
+}
+
 /// A base tensor present in every fine-tune of a family (for LoRA: every base tensor; modules an
 /// adapter does not touch have a zero update).
 public struct MatchedTensor: Sendable, Equatable {

@@ -18,7 +18,7 @@ public struct MergeRecommendation: Codable, Sendable, Equatable {
 
     /// The recommendation for a family whose models are of `kinds`.
     public static func recommended(kinds: [ModelKind]) -> MergeRecommendation {
-        let allLoRA = !kinds.isEmpty && kinds.allSatisfy { $0 == .lora }
+        let allLoRA = kinds.allLoRA
         let method = allLoRA ? MergeMethod.tsv : MergeMethod.isoC
         let coefficient = method.defaultCoefficient(allLoRA: allLoRA)
         return MergeRecommendation(

@@ -54,17 +54,18 @@ public struct MethodResidualTable: Codable, Sendable, Equatable {
     /// The table of the model-level `sums` over `layers` 2-D weights, for models of `kinds` at the paths
     /// `base` and `models` (as the user gave them, for ``command``).
     public init(sums: MethodResidualSums, layers: Int, taskNames: [String], energyFraction: Double, kinds: [ModelKind], base: String, models: [String]) {
-        let allLoRA = !kinds.isEmpty && kinds.allSatisfy { $0 == .lora }
+        let allLoRA = kinds.allLoRA
         self.taskNames = taskNames
         self.energyFraction = energyFraction
         self.layers = layers
         rows = sums.methods.map { sums in
             let coefficient = sums.method.defaultCoefficient(allLoRA: allLoRA)
+            let residuals = Self.residuals(sums, at: coefficient)
             let best = Self.bestCoefficient(sums)
             let bestResiduals = best.map { Self.residuals(sums, at: $0) }
             let worstAtBest = bestResiduals?.compactMap { $0 }.max()
-            return Row(method: sums.method, coefficient: coefficient, residual: Self.mean(Self.residuals(sums, at: coefficient)),
-                       residuals: Self.residuals(sums, at: coefficient), bestCoefficient: best, bestResidual: bestResiduals.map(Self.mean),
+            return Row(method: sums.method, coefficient: coefficient, residual: Self.mean(residuals),
+                       residuals: residuals, bestCoefficient: best, bestResidual: bestResiduals.map(Self.mean),
                        bestResiduals: bestResiduals,
                        expectedKept: sums.method == .taskArithmetic ? worstAtBest.map { RetentionEstimate(worstResidual: $0) } : nil)
         }

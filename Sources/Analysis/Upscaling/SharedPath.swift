@@ -83,7 +83,7 @@ public enum SharedPath: Sendable, Equatable {
     /// (``MergeMethod/defaultCoefficient(allLoRA:)``); other paths as they are.
     public func resolved(kinds: [ModelKind]) -> SharedPath {
         guard case .isoC(coefficient: nil) = self else { return self }
-        return .isoC(coefficient: MergeMethod.isoC.defaultCoefficient(allLoRA: kinds.allSatisfy { $0 == .lora }))
+        return .isoC(coefficient: MergeMethod.isoC.defaultCoefficient(allLoRA: kinds.allLoRA))
     }
 
     /// The coefficient every layer shares: 0 for ``pretrained``, the fixed λ or c; nil when it is chosen
@@ -140,14 +140,7 @@ public enum SharedPath: Sendable, Equatable {
     {
         guard coefficient != 0, !updates.isEmpty else { return (base, updates) }
         let c = Float(coefficient)
-        var bias = base.bias
-        if let b = base.bias, let tuned = fineTunedBiases, !tuned.isEmpty {
-            var shifted = b.map(Double.init)
-            for fine in tuned {
-                for j in shifted.indices { shifted[j] += coefficient / Double(tuned.count) * (Double(fine[j]) - Double(b[j])) }
-            }
-            bias = shifted.map(Float.init)
-        }
+        let bias = Self.shiftedBias(base.bias, toward: fineTunedBiases, by: fineTunedBiases.map { coefficient / Double($0.count) } ?? 0)
         guard let merge = try SubspaceMerge.isoCFactors(updates, context: context) else { return (PlainLinear(weight: base.weight, bias: bias), updates) }
         let scaledU = (c * merge.mean) * merge.u
         let shift = scaledU * merge.vt
@@ -178,14 +171,7 @@ public enum SharedPath: Sendable, Equatable {
         var sum = MatrixF(zeros: weight.rows, weight.columns)
         for update in updates { sum = sum + update.dense }
         weight = weight + l * sum
-        var bias = base.bias
-        if let b = base.bias, let tuned = fineTunedBiases {
-            var shifted = b.map(Double.init)
-            for fine in tuned {
-                for c in shifted.indices { shifted[c] += lambda * (Double(fine[c]) - Double(b[c])) }
-            }
-            bias = shifted.map(Float.init)
-        }
+        let bias = Self.shiftedBias(base.bias, toward: fineTunedBiases, by: lambda)
         let factored = updates.allSatisfy { if case .lowRank = $0 { return true } else { return false } }
         let residuals: [WeightUpdate] = updates.indices.map { i in
             guard factored else { return .dense(updates[i].dense - l * sum) }
@@ -199,5 +185,16 @@ public enum SharedPath: Sendable, Equatable {
             return .lowRank(b: Matrix.verticallyConcatenated(bs.map(\.transposed)).transposed, a: Matrix.verticallyConcatenated(as_), scale: 1)
         }
         return (PlainLinear(weight: weight, bias: bias), residuals)
+    }
+
+    /// b_pre + f Σⱼ (bⱼ − b_pre), accumulated in Double (f = λ for task arithmetic, c/T for Iso-C's mean);
+    /// `base` unchanged without a base bias or fine-tuned biases.
+    private static func shiftedBias(_ base: [Float]?, toward tuned: [[Float]]?, by factor: Double) -> [Float]? {
+        guard let b = base, let tuned, !tuned.isEmpty else { return base }
+        var shifted = b.map(Double.init)
+        for fine in tuned {
+            for j in shifted.indices { shifted[j] += factor * (Double(fine[j]) - Double(b[j])) }
+        }
+        return shifted.map(Float.init)
     }
 }

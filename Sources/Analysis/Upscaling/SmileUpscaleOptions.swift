@@ -82,7 +82,7 @@ public struct SmileUpscaleOptions: Sendable, Equatable {
     /// against 0.916 for FusionBench's pretrained path; every task better in both); the router rank tied
     /// to k with any full (dense) fine-tune, gate_k 1 with LoRA adapters only.
     public static func measuredDefaults(kinds: [ModelKind]) -> (sharedPath: SharedPath, gateRankTiedToK: Bool) {
-        (SharedPath.isoC(coefficient: nil).resolved(kinds: kinds), !kinds.allSatisfy { $0 == .lora })
+        (SharedPath.isoC(coefficient: nil).resolved(kinds: kinds), !kinds.allLoRA)
     }
 
     /// β when none is given: ½ with an Iso-C shared path (the measured best, above), 1 otherwise, so the
@@ -95,7 +95,7 @@ public struct SmileUpscaleOptions: Sendable, Equatable {
     public func resolved(kinds: [ModelKind]) -> SmileUpscaleOptions {
         var options = self
         options.sharedPath = sharedPath.resolved(kinds: kinds)
-        options.expertScale = expertScale ?? Self.defaultExpertScale(for: sharedPath)
+        options.expertScale = effectiveExpertScale
         return options
     }
 
