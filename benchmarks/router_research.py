@@ -193,20 +193,9 @@ def r_today_nocommon(ctx, g, r=None):
     return project_out(G, V[:, -r:])
 
 
-def r_qkv(ctx, g):
-    """q, k, v read the same x: G_i = top g right singular vectors of [dW_q,i/||.||; dW_k,i/||.||; dW_v,i/||.||]."""
-    sib = ctx.get("siblings")
-    if not sib:
-        return r_today(ctx, g)
-    out = []
-    for i in range(ctx["E"]):
-        S = torch.cat([s[i] / s[i].norm() for s in sib])
-        out.append(torch.linalg.svd(S, full_matrices=False)[2][:g])
-    return torch.cat(out)
-
-
-def r_qkv_sigma(ctx, g):
-    """As r_qkv with rows weighted by singular value / the top one."""
+def r_qkv(ctx, g, weighted=False):
+    """q, k, v read the same x: G_i = top g right singular vectors of [dW_q,i/||.||; dW_k,i/||.||; dW_v,i/||.||]
+    (weighted: rows scaled by singular value / the top one)."""
     sib = ctx.get("siblings")
     if not sib:
         return r_today(ctx, g)
@@ -214,7 +203,7 @@ def r_qkv_sigma(ctx, g):
     for i in range(ctx["E"]):
         S = torch.cat([s[i] / s[i].norm() for s in sib])
         _, sv, Vh = torch.linalg.svd(S, full_matrices=False)
-        out.append(Vh[:g] * (sv[:g] / sv[0])[:, None])
+        out.append(Vh[:g] * (sv[:g] / sv[0])[:, None] if weighted else Vh[:g])
     return torch.cat(out)
 
 
@@ -262,7 +251,7 @@ def r_vocab(ctx, g):
     return torch.cat([torch.linalg.eigh(M[i] - sum(M[j] for j in range(E) if j != i) / (E - 1))[1][:, -g:].T for i in range(E)])
 
 
-CANDIDATES = {"vocab": r_vocab, "white1": lambda c, g: whitened(c, g, 1.0), "white01": lambda c, g: whitened(c, g, 0.1), "qkv": r_qkv, "qkv_sigma": r_qkv_sigma,
+CANDIDATES = {"vocab": r_vocab, "white1": lambda c, g: whitened(c, g, 1.0), "white01": lambda c, g: whitened(c, g, 0.1), "qkv": r_qkv, "qkv_sigma": lambda c, g: r_qkv(c, g, weighted=True),
     "today": r_today, "sigma": r_sigma, "sigma_raw": r_sigma_raw, "disc": r_disc, "disc_w": r_disc_w, "gen1": r_gen1, "gen01": r_gen01, "gen001": r_gen001,
     "today-beta": r_today_nobeta, "today-zone1": r_today_nozone1, "today-common": r_today_nocommon,
 }
