@@ -16,6 +16,8 @@ SmileGate.balanced).
                   M = mean(s[:d]) U[:, :d] V[:, :d]^T;  W_s = W_pre + c M,  b_s = b_pre + c mean_j (b_j - b_pre),
                   R_i = dW_i - c M (experts cut as above), expert bias b_i - b_s; then every expert's u and
                   bias times β (its output scaled by β); the router as above, on dW_i
+    flatness:     phi = (sum s[:d])^2 / (d sum s[:d]^2) of T's singular values (--max-flatness: a layer with
+                  phi above the limit is written as the plain linear W_s, b_s, the expected shared weight)
 
 Writes Tests/AnalysisTests/Fixtures/upscale/smile_shared_path_reference.json (tiny layers as float32
 values, inputs, expected λ, shared weight and bias, gate, outputs; float64); `--check` exits 1 if the file
@@ -60,6 +62,18 @@ def iso_c(deltas):
     if d == 0:
         return np.zeros_like(total)
     return np.mean(s[:d]) * (u[:, :d] @ vt[:d])
+
+
+def flatness(deltas):
+    """Spectral flatness of the summed update, (sum s)^2 / (d sum s^2) over its d numerically nonzero singular
+    values (upscale --max-flatness); None when the sum is zero."""
+    total = sum(deltas)
+    s = np.linalg.svd(total, compute_uv=False)
+    d = ref.numerical_rank(s, total.shape)
+    if d == 0:
+        return None
+    s = s[:d]
+    return float(np.sum(s) ** 2 / (d * np.sum(s * s)))
 
 
 def split_layer(w_pre, b_pre, deltas, bias_deltas, k, gate_k, top_k, lam, balanced, shared="merged", beta=1.0):
@@ -136,6 +150,7 @@ def make_case(name, seed, m, n, experts, k, gate_k, top_k, bias, lam, balanced, 
         "inputs": ref.arr(x),
         "expected": {
             "lambda": lam_used,
+            "flatness": flatness(deltas),
             "shared_weight": ref.arr(layer["w"]),
             "shared_bias": None if b_pre is None else ref.arr(layer["b"]),
             "k_layer": layer["k"],

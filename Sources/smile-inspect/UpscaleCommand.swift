@@ -127,6 +127,8 @@ struct UpscaleCommand: ParsableCommand {
     var shared: String?
     @Option(parsing: .unconditional, help: ArgumentHelp("β: every expert's output times β, folded into its u and bias (default 0.5 with iso-c, 1 with merged and pretrained).", valueName: "β"))
     var expertScale: Double?
+    @Option(parsing: .unconditional, help: ArgumentHelp("Upscale only layers whose summed update has spectral flatness at most F (0 < F ≤ 1); the others hold their shared path alone, as plain linears.", valueName: "F"))
+    var maxFlatness: Double?
     @Flag(help: "Balance the router: scale each expert's gate block so every expert gets the same typical logit on inputs shaped like the pretrained weight's.")
     var balancedRouter = false
     @Option(name: .customLong("top-k"), parsing: .unconditional, help: ArgumentHelp("Experts each input is sent to.", valueName: "n"))
@@ -156,6 +158,7 @@ struct UpscaleCommand: ParsableCommand {
     func validate() throws {
         try family.requireFamily()
         if let shared, SharedPath(argument: shared) == nil { throw ValidationError("--shared must be iso-c, iso-c:c, merged, merged:λ (a number) or pretrained, got \"\(shared)\"") }
+        if let maxFlatness, !(maxFlatness > 0 && maxFlatness <= 1) { throw ValidationError("--max-flatness must be in (0, 1], got \(maxFlatness)") }
         if let expertScale, !expertScale.isFinite { throw ValidationError("--expert-scale must be a finite number, got \(expertScale)") }
         let gateK = self.gateK ?? "k"
         guard OtherTensorPolicy(argument: others) != nil else { throw ValidationError("--others must be average, base or model:NAME, got \"\(others)\"") }
@@ -183,13 +186,14 @@ struct UpscaleCommand: ParsableCommand {
             let opened = try family.open(selection: selection)
             let defaults = SmileUpscaleOptions.measuredDefaults(kinds: opened.modelKinds)
             let gateK = self.gateK ?? (defaults.gateRankTiedToK ? "k" : "1")
-            let options = SmileUpscaleOptions(
+            var options = SmileUpscaleOptions(
                 expertRank: rank, gateRank: Int(gateK) ?? 1, topK: topK, include: include, exclude: exclude,
                 others: OtherTensorPolicy(argument: others)!, maxShardBytes: MemoryAccounting.parse(maxShardSize)!,
                 replaceExisting: force, probeSamples: probeSamples, probeRank: probeRank, seed: seed,
                 routingTarget: gateK == "auto" ? routingTarget : nil, budget: budget, rankFloor: rankFloor, layout: UpscaleLayout(rawValue: layout)!,
                 sharedPath: shared.flatMap(SharedPath.init(argument:)) ?? defaults.sharedPath, balancedRouter: balancedRouter, gateRankTiedToK: gateK == "k",
                 expertScale: expertScale)
+            options.maxFlatness = maxFlatness
             let progress = ProgressLine(enabled: !quiet)
             // The plan is human text: on standard output only when the report there is human text too
             // (a failure to print it there shows again, as exit 5, when the report is printed).
@@ -274,7 +278,9 @@ struct UpscaleCommand: ParsableCommand {
             "ROUTED: mean fraction of probe inputs from expert i's top-k (resp. top-gate_k) update subspace sent to expert i;",
             "ROUTED g / g=1: the same on probes of rank p (\(report.layers.compactMap { $0.routing?.probeRank }.max().map(String.init) ?? "–") at most) at the layer's gate_k and at FusionBench's default 1;",
             "NEUTRAL max p: mean largest routing probability on probes from W_pre's top input subspace (1/E = no preference).",
-            "plain linear layers (every update zero): \(config.plainLinear.count); other tensors (\(config.otherTensors.policy)\(config.otherTensors.model.map { ":\($0)" } ?? "")): \(config.otherTensors.count)",
+            "plain linear layers (every update zero): \(config.plainLinear.count)"
+                + (config.sharedOnly.map { "; shared path alone (flatness above --max-flatness \(config.maxFlatness ?? 1)): \($0.count)" } ?? "")
+                + "; other tensors (\(config.otherTensors.policy)\(config.otherTensors.model.map { ":\($0)" } ?? "")): \(config.otherTensors.count)",
             "parameters: base \(grouped(p.base)), upscaled \(grouped(p.upscaled)) (\(String(format: "%+.1f%%", p.overheadVsBase * 100))), "
                 + "every model kept \(grouped(p.keepAll)) (upscaled is \(String(format: "%.1f%%", p.fractionOfKeepAll * 100)))",
             "files: " + (config.files + [SmileConfig.fileName, "README.md"]).joined(separator: ", "),

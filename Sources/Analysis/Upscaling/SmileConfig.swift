@@ -96,6 +96,12 @@ public struct SmileConfig: Codable, Sendable, Equatable {
     /// β, the factor folded into every expert's u and bias (y = shared(x) + β Σ pᵢ expertᵢ(x)); nil in
     /// files from before the option: 1.
     public var expertScale: Double? = nil
+    /// `--max-flatness F` (nil: not given, every layer with an update upscaled).
+    public var maxFlatness: Double? = nil
+    /// The layers written as a plain linear holding the shared path alone because their flatness is above
+    /// ``maxFlatness`` (nil without the option). In whole-model layouts they are inert `SmileLinear`s
+    /// (shared weight, zero router and experts) and also appear in ``modules``.
+    public var sharedOnly: [SharedOnlyLayer]? = nil
 
     /// The JSON bytes as written to ``fileName``.
     public func encoded() throws -> Data { try Self.snakeCaseJSON(self) }
@@ -116,6 +122,16 @@ public struct SmileConfig: Codable, Sendable, Equatable {
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         return try decoder.decode(SmileConfig.self, from: data)
     }
+}
+
+/// A layer `upscale --max-flatness` left as its shared path alone, and why.
+public struct SharedOnlyLayer: Codable, Sendable, Equatable {
+    /// The module name `X`: `X.weight` (and `X.bias`) hold the shared path.
+    public var module: String
+    /// The layer's ``SpectralFlatness`` φ.
+    public var flatness: Double
+    /// Why, in words (φ against the limit).
+    public var reason: String
 }
 
 /// One upscaled layer as recorded in ``SmileConfig/modules`` and ``UpscaleReport``.
@@ -151,6 +167,8 @@ public struct UpscaledLayer: Codable, Sendable, Equatable {
     /// ``energyKept`` and ``updateRanks`` refer to the residuals ΔWᵢ − λ ΣΔWⱼ or ΔWᵢ − c·M_IsoC (nil or 0:
     /// W_pre and ΔWᵢ, FusionBench's SMILE).
     public var sharedLambda: Double?
+    /// The layer's ``SpectralFlatness`` φ, recorded with `--max-flatness` (nil otherwise).
+    public var flatness: Double? = nil
 }
 
 /// The result of ``SmileUpscaler/upscale(_:to:progress:)``: where the model went and its configuration.

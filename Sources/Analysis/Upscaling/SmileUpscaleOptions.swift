@@ -47,6 +47,11 @@ public struct SmileUpscaleOptions: Sendable, Equatable {
     /// Scale each expert's router block so experts get the same typical logit on inputs shaped like the
     /// pretrained weight's (``SmileGate/balanced(weight:)``); FusionBench: false.
     public var balancedRouter: Bool
+    /// `--max-flatness F`: upscale only the layers whose summed update has ``SpectralFlatness`` φ ≤ F; every
+    /// other layer is written as a plain linear holding its shared path alone (W_pre + c·M and b_pre +
+    /// c·mean Δb with Iso-C, the merge with `merged`, W_pre with `pretrained`; no router, no experts) and is
+    /// left out of the budget. nil: every layer with a nonzero update is upscaled.
+    public var maxFlatness: Double? = nil
 
     public init(
         expertRank: ExpertRankRule = .fusionBenchDefault, gateRank: Int = 1, topK: Int = 1, include: String? = nil,
@@ -123,5 +128,6 @@ public struct SmileUpscaleOptions: Sendable, Equatable {
         if budget != nil, case .energy = expertRank { throw fail("--budget and --rank-for-energy both choose k; pass one of them") }
         if let expertScale, !expertScale.isFinite { throw fail("the expert scale must be a finite number, got \(expertScale)") }
         if gateRankTiedToK, routingTarget != nil { throw fail("the gate rank is either tied to k or searched (auto), not both") }
+        if let maxFlatness, !(maxFlatness > 0 && maxFlatness <= 1) { throw fail("the maximum flatness must be in (0, 1], got \(maxFlatness)") }
     }
 }

@@ -69,6 +69,8 @@ extension SmileUpscaler {
         for (index, name) in names.enumerated() {
             progress?(FamilyAnalyzer.Progress(done: index, total: names.count, current: "planning \(name)"))
             let original = try inputs(family, weight: name, bias: selected[name]!)
+            // A layer left as its shared path has no experts and no router: the budget does not count it.
+            if leavesShared(flatness: try flatness(original, module: name)) { continue }
             let split = try split(original, context: name)
             if split == nil && !hf { continue }
             let zero = split == nil

@@ -63,6 +63,28 @@ extension SmileUpscaler {
                           coefficient: coefficient, pretrainedWeight: inputs.base.weight)
     }
 
+    /// The layer's ``SpectralFlatness`` φ when `--max-flatness` is given (nil otherwise, or for a zero sum).
+    func flatness(_ inputs: LayerInputs, module: String) throws -> Double? {
+        guard options.maxFlatness != nil else { return nil }
+        return try SpectralFlatness.of(inputs.updates, context: module)
+    }
+
+    /// Whether `--max-flatness` leaves a layer of flatness `flatness` as its shared path alone (φ above the limit).
+    func leavesShared(flatness: Double?) -> Bool {
+        guard let limit = options.maxFlatness, let flatness else { return false }
+        return flatness > limit
+    }
+
+    /// The layer's shared path alone as a plain linear: exactly what ``split(_:context:)`` puts in
+    /// `pretrained_model` — W_pre + c·M, b_pre + c·mean Δbⱼ (Iso-C), W_pre + λΣΔWⱼ, b_pre + λΣΔbⱼ (merged,
+    /// λ* computed as there), W_pre, b_pre (pretrained).
+    func sharedPathAlone(_ inputs: LayerInputs, context: String) throws -> PlainLinear {
+        let path = options.sharedPath
+        let coefficient = try path.fixedCoefficient
+            ?? path.coefficient(updates: inputs.updates, decompositions: SmileLayer.decompose(inputs.updates, context: context))
+        return try path.split(base: inputs.base, updates: inputs.updates, fineTunedBiases: inputs.fineTunedBiases, coefficient: coefficient, context: context).shared
+    }
+
     /// Builds the SMILE layer for `original` (module `module`, the `index`-th upscaled, which seeds its
     /// probes): k and gate rank from `plan` when it has them, else from the options (an auto gate rank
     /// searched here). Nil when every update is zero.

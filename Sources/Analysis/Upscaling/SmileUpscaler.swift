@@ -97,7 +97,7 @@ public struct SmileUpscaler: Sendable {
         let consumedBiases = Set(selected.values.compactMap { $0 })
         // Quantized weights are written dequantized, so their scales must not follow them.
         let names = family.base.tensors.map(\.name).filter { !QuantizedWeights.isQuantizationParameter($0) }
-        var modules = [UpscaledLayer](), plain = [String](), fromBase = [String]()
+        var modules = [UpscaledLayer](), plain = [String](), fromBase = [String](), sharedOnly = [SharedOnlyLayer]()
         var policyCount = 0
         let expertCount = family.taskNames.count
         func emitOther(_ name: String) throws {
@@ -115,6 +115,23 @@ public struct SmileUpscaler: Sendable {
             let dtype = Self.outputType(family.base.info(name)!.dtype)
             let inputs = try inputs(family, weight: name, bias: bias)
             let module = SmileStateDict.moduleName(forWeight: name)
+            let flatness = try flatness(inputs, module: module)
+            if let flatness, leavesShared(flatness: flatness) {
+                let shared = try sharedPathAlone(inputs, context: module)
+                sharedOnly.append(SharedOnlyLayer(module: module, flatness: flatness, reason: String(
+                    format: "flatness %.4f > --max-flatness %g: its updates are spread flat, so routing is predicted poor; the shared path alone", flatness, options.maxFlatness!)))
+                if hf != nil {
+                    let layer = FusionBenchHFLayout.inertLayer(base: shared, experts: expertCount, rank: plan.uniformRank ?? 1, gateRank: plan.uniformGateRank ?? 1, topK: options.topK)
+                    for (tensorName, tensor) in FusionBenchHFLayout.tensors(module: module, layer: layer) { try output.add(tensorName, tensor, dtype: dtype) }
+                    modules.append(inertRecord(module: module, layer: layer, expertCount: expertCount))
+                    continue
+                }
+                try output.add(name, Tensor(shared.weight), dtype: dtype)
+                if let bias, let values = shared.bias {
+                    try output.add(bias, Tensor(shape: [values.count], values: values), dtype: Self.outputType(family.base.info(bias)!.dtype))
+                }
+                continue
+            }
             guard let built = try build(inputs, module: module, plan: plan, index: modules.count) else {
                 if hf != nil {
                     let layer = FusionBenchHFLayout.inertLayer(base: inputs.base, experts: expertCount, rank: plan.uniformRank ?? 1, gateRank: plan.uniformGateRank ?? 1, topK: options.topK)
@@ -132,7 +149,9 @@ public struct SmileUpscaler: Sendable {
             for (tensorName, tensor) in tensors {
                 try output.add(tensorName, tensor, dtype: dtype)
             }
-            modules.append(record(module: module, built: built, expertCount: expertCount, seed: options.seed &+ UInt64(modules.count)))
+            var entry = record(module: module, built: built, expertCount: expertCount, seed: options.seed &+ UInt64(modules.count))
+            entry.flatness = flatness
+            modules.append(entry)
         }
         progress?(FamilyAnalyzer.Progress(done: names.count, total: names.count, current: ""))
         let files = try output.finish()
@@ -161,7 +180,12 @@ public struct SmileUpscaler: Sendable {
             layout: options.layout.rawValue, budget: plan.budget, routingTarget: options.routingTarget,
             sharedPath: options.sharedPath.argument, gateKTiedToK: options.gateRankTiedToK, balancedRouter: options.balancedRouter,
             sharedCoefficient: options.sharedPath.fixedCoefficient, expertScale: options.effectiveExpertScale)
-        let warnings = Self.costWarnings(modules)
+        config.maxFlatness = options.maxFlatness
+        config.sharedOnly = options.maxFlatness == nil ? nil : sharedOnly
+        var warnings = Self.costWarnings(modules)
+        if let limit = options.maxFlatness, !sharedOnly.isEmpty, sharedOnly.count == selected.count - plain.count {
+            warnings.append(String(format: "no layer has flatness at most --max-flatness %g: every layer holds its shared path alone (a static merge, no experts)", limit))
+        }
         config.warnings = warnings.isEmpty ? nil : warnings
         try AtomicFile.write(data: try config.encoded(), to: staging.appendingPathComponent(SmileConfig.fileName))
         try AtomicFile.write(data: Data(UpscaleReadme.markdown(config).utf8), to: staging.appendingPathComponent("README.md"))

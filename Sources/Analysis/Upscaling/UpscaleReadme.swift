@@ -62,6 +62,11 @@ enum UpscaleReadme {
             "- Shared path: " + sharedPath(config) + ".",
             "- \(config.plainLinear.count) linear layers kept plain (every update zero)"
                 + (hf ? ", written as SmileLinear with zero gate and experts." : "."),
+        ] + (config.sharedOnly.map { layers in [
+            "- \(layers.count) linear layers hold their shared path alone (`--max-flatness \(format(config.maxFlatness ?? 1))`: the spectral "
+                + "flatness of their summed update is above it, so routing is predicted poor)"
+                + (hf ? ", written as SmileLinear with the shared weight and zero gate and experts." : ", written as plain `X.weight`/`X.bias`."),
+        ] } ?? []) + [
             "- \(config.otherTensors.count) other tensors (norms, embeddings, biases and weights of layers not upscaled) \(policy)"
                 + (config.otherTensors.fromBase.isEmpty ? "." : "; \(config.otherTensors.fromBase.count) copied from the base regardless (integer tensors, or missing from a model)."),
             "",

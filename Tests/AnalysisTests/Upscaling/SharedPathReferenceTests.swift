@@ -10,6 +10,8 @@ import Testing
     struct Fixture: Decodable {
         struct Expected: Decodable {
             var lambda: Double
+            /// ``SpectralFlatness`` of ΣΔWⱼ (nil: a zero sum).
+            var flatness: Double?
             var shared_weight: SmileForwardReference.Array2D
             var shared_bias: SmileForwardReference.Array2D?
             var k_layer: Int
