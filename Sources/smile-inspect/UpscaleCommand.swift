@@ -42,6 +42,19 @@ struct UpscaleCommand: ParsableCommand {
             standard error when standard output carries markdown, json or csv or the report goes to -o — and \
             recorded in smile_config.json.
 
+            --max-flatness F upscales only the layers where routing is predicted to pay: a layer whose \
+            summed update ΣΔWⱼ has spectral flatness φ = (Σσ)²/(d·Σσ²) above F (its d nonzero singular \
+            values; 1 = flat) is written as a plain linear holding its shared path alone (W_pre + c·M and \
+            b_pre + c·mean Δbⱼ with iso-c, the merge with merged, W_pre with pretrained; no router, no \
+            experts) and left out of the budget; smile_config.json lists it under shared_only with its φ. \
+            On the realtasks MiniLM full fine-tunes φ ranks layers by how well real tokens reach their own \
+            expert (Spearman −0.80, the best weights-only predictor measured): --budget 0.5 --max-flatness \
+            0.21 upscales 6 of 36 layers and keeps 0.986 normalized at +3.9% parameters of the whole model \
+            (default: 0.993 at +23.4%), with 0.88 of real tokens on their own expert in those layers (0.71 \
+            over all 36 by default). Not a default: it loses 0.01–0.03 on some tasks (full and LoRA; \
+            benchmarks/realtasks-smile.md). Whole-model layouts write such a layer as a SmileLinear with the \
+            shared weight and zero router and experts.
+
             --gate-k auto picks, per layer, the smallest router rank whose routing accuracy on probe inputs \
             reaches --routing-target (default 0.9). Probes of task i are x = V_{i,:p} z, z ~ N(0, I), from \
             the subspace its rank-p expert acts on (p = --probe-rank, default the layer's k; a budget's planning \
@@ -98,6 +111,8 @@ struct UpscaleCommand: ParsableCommand {
                   --rank-for-energy 0.99 --include 'attention'
               smile-inspect upscale --base base/ --models a b c --out moe-budget/ \\
                   --budget 0.5
+              smile-inspect upscale --base base/ --models a b --out moe-flat/ \\
+                  --budget 0.5 --max-flatness 0.5
               smile-inspect upscale --base base/ --models a b --out moe-auto/ --k 8 \\
                   --gate-k auto --routing-target 0.9
               smile-inspect upscale --base llama/ --models llama-a/ llama-b/ \\
