@@ -51,7 +51,8 @@ struct UpscaleCommand: ParsableCommand {
             expert (Spearman −0.80, the best weights-only predictor measured): --budget 0.5 --max-flatness \
             0.21 upscales 6 of 36 layers and keeps 0.986 normalized at +3.9% parameters of the whole model \
             (default: 0.993 at +23.4%), with 0.88 of real tokens on their own expert in those layers (0.71 \
-            over all 36 by default). Not a default: it loses 0.01–0.03 on some tasks (full and LoRA; \
+            over all 36 by default); 0.12 upscales 2 layers: 0.980 with 0.90 on their own expert. Not a \
+            default: it loses 0.01–0.03 on some tasks (full and LoRA; \
             benchmarks/realtasks-smile.md). Whole-model layouts write such a layer as a SmileLinear with the \
             shared weight and zero router and experts.
 
