@@ -48,12 +48,12 @@ struct UpscaleCommand: ParsableCommand {
             b_pre + c·mean Δbⱼ with iso-c, the merge with merged, W_pre with pretrained; no router, no \
             experts) and left out of the budget; smile_config.json lists it under shared_only with its φ. \
             On the realtasks MiniLM full fine-tunes φ ranks layers by how well real tokens reach their own \
-            expert (Spearman −0.80, the best weights-only predictor measured): --budget 0.5 --max-flatness \
-            0.21 upscales 6 of 36 layers and keeps 0.986 normalized at +3.9% parameters of the whole model \
-            (default: 0.993 at +23.4%), with 0.88 of real tokens on their own expert in those layers (0.71 \
-            over all 36 by default); 0.12 upscales 2 layers: 0.980 with 0.90 on their own expert. Not a \
-            default: it loses 0.01–0.03 on some tasks (full and LoRA; \
-            benchmarks/realtasks-smile.md). Whole-model layouts write such a layer as a SmileLinear with the \
+            expert (Spearman −0.80, the best weights-only predictor measured). With --budget 0.5 (default: \
+            36 layers, 0.993 normalized at +23.4% parameters of the whole model, 0.71 of real tokens on \
+            their own expert): --max-flatness 0.3 upscales 13 layers and keeps 0.991 (every task within \
+            0.01) at +7.1%, 0.82 routed there; 0.12 upscales 2 layers, 0.980 at +1.6% with 0.90 routed \
+            there. Not a default: smaller limits lose 0.01–0.03 on some tasks, and on LoRA adapters (no \
+            layer routes above 0.6) it trades one task for another (benchmarks/realtasks-smile.md). Whole-model layouts write such a layer as a SmileLinear with the \
             shared weight and zero router and experts.
 
             --gate-k auto picks, per layer, the smallest router rank whose routing accuracy on probe inputs \

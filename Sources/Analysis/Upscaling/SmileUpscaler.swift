@@ -10,7 +10,9 @@ import Foundation
 ///     y = W_pre x + b_pre + Σ_{i∈top-k} wᵢ(x) (U_{i,:k} diag(S_{i,:k}) V_{i,:k}ᵀ x + bᵢ − b_pre),
 ///     wᵢ(x) = renormalised top-k of softmaxᵢ ‖V_{i,:g}ᵀ x‖₂.
 ///
-/// Layers whose updates are all zero stay plain (weight from the base); every other tensor follows
+/// Layers whose updates are all zero stay plain (weight from the base); with
+/// ``SmileUpscaleOptions/maxFlatness`` a layer whose summed update is flatter than the limit
+/// (``SpectralFlatness``) is written as the plain linear of its shared path; every other tensor follows
 /// ``OtherTensorPolicy``. The family is streamed one layer at a time; the output directory holds
 /// `model.safetensors` (or shards and an index), `smile_config.json` (``SmileConfig``) and `README.md`, and
 /// appears atomically (``StagedDirectory``): a failure leaves nothing behind.
