@@ -107,6 +107,12 @@ public struct SmileUpscaler: Sendable {
             if followed { policyCount += 1 } else { fromBase.append(name) }
             try output.add(name, tensor, dtype: Self.outputType(family.base.info(name)!.dtype))
         }
+        // Whole-model layouts: a layer without experts is a SmileLinear holding `weights` with zero router and experts.
+        func writeInert(_ weights: PlainLinear, module: String, dtype: DType) throws {
+            let layer = FusionBenchHFLayout.inertLayer(base: weights, experts: expertCount, rank: plan.uniformRank ?? 1, gateRank: plan.uniformGateRank ?? 1, topK: options.topK)
+            for (tensorName, tensor) in FusionBenchHFLayout.tensors(module: module, layer: layer) { try output.add(tensorName, tensor, dtype: dtype) }
+            modules.append(inertRecord(module: module, layer: layer, expertCount: expertCount))
+        }
         for (index, name) in names.enumerated() {
             progress?(FamilyAnalyzer.Progress(done: index, total: names.count, current: name))
             if consumedBiases.contains(name) { continue }
@@ -123,9 +129,7 @@ public struct SmileUpscaler: Sendable {
                 sharedOnly.append(SharedOnlyLayer(module: module, flatness: flatness, reason: String(
                     format: "flatness %.4f > --max-flatness %g: its updates are spread flat, so routing is predicted poor; the shared path alone", flatness, options.maxFlatness!)))
                 if hf != nil {
-                    let layer = FusionBenchHFLayout.inertLayer(base: shared, experts: expertCount, rank: plan.uniformRank ?? 1, gateRank: plan.uniformGateRank ?? 1, topK: options.topK)
-                    for (tensorName, tensor) in FusionBenchHFLayout.tensors(module: module, layer: layer) { try output.add(tensorName, tensor, dtype: dtype) }
-                    modules.append(inertRecord(module: module, layer: layer, expertCount: expertCount))
+                    try writeInert(shared, module: module, dtype: dtype)
                     continue
                 }
                 try output.add(name, Tensor(shared.weight), dtype: dtype)
@@ -136,10 +140,8 @@ public struct SmileUpscaler: Sendable {
             }
             guard let built = try build(inputs, module: module, plan: plan, index: modules.count) else {
                 if hf != nil {
-                    let layer = FusionBenchHFLayout.inertLayer(base: inputs.base, experts: expertCount, rank: plan.uniformRank ?? 1, gateRank: plan.uniformGateRank ?? 1, topK: options.topK)
-                    for (tensorName, tensor) in FusionBenchHFLayout.tensors(module: module, layer: layer) { try output.add(tensorName, tensor, dtype: dtype) }
                     plain.append(module)
-                    modules.append(inertRecord(module: module, layer: layer, expertCount: expertCount))
+                    try writeInert(inputs.base, module: module, dtype: dtype)
                     continue
                 }
                 plain.append(module)
