@@ -155,7 +155,7 @@ struct UpscaleCommand: ParsableCommand {
 
     func validate() throws {
         try family.requireFamily()
-        if let shared, SharedPath(argument: shared) == nil { throw ValidationError("--shared must be iso-c, iso-c:c, merged, merged:λ (a number) or pretrained, got \"\(shared)\"") }
+        if let shared, SharedPath(argument: shared) == nil { throw ValidationError("--shared must be iso-c, iso-c:c, tsv, tsv:α, merged, merged:λ (a number) or pretrained, got \"\(shared)\"") }
         if let expertScale, !expertScale.isFinite { throw ValidationError("--expert-scale must be a finite number, got \(expertScale)") }
         let gateK = self.gateK ?? "k"
         guard OtherTensorPolicy(argument: others) != nil else { throw ValidationError("--others must be average, base or model:NAME, got \"\(others)\"") }
