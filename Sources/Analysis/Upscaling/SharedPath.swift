@@ -36,6 +36,9 @@
 ///   exactly what `merge --method tsv` computes for the layer) at coefficient α: W_shared = W_pre + α M_TSV,
 ///   b_shared = b_pre + α (1/T) Σⱼ Δbⱼ, Rᵢ = ΔWᵢ − α M_TSV, experts scaled by β. α nil:
 ///   ``MergeMethod/defaultCoefficient(allLoRA:)`` of TSV-M (1 full, 0.5 for LoRA adapters only).
+///   Measured (`benchmarks/realtasks-smile.md`, "A TSV-M shared path"): on LoRA adapters a tie with Iso-C
+///   (0.953 against 0.952 at `--budget 0.1`, β ½), on full fine-tunes a loss (0.979 against 0.993 at
+///   `--budget 0.5`), so it is an option, not a default.
 ///
 /// The forward is unchanged — W_shared x + b_shared + Σ pᵢ (uᵢ svhᵢ x + biasᵢ) — so both layouts still
 /// load in FusionBench's classes.
