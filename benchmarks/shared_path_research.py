@@ -1,8 +1,9 @@
 """Does a static Iso-C merge as SMILE's shared path make misrouted tokens cheap? (issue #21, realtasks family)
 
 Takes an existing `smile-inspect upscale` output DIR (its router, its per-expert ranks k and its other tensors
-are kept) and an Iso-C merge written by `smile-inspect merge --method iso-c --alpha 1` (θ₁ = θ_pre + M), and
-rewrites every upscaled layer X as
+are kept) and a subspace merge written by `smile-inspect merge --method iso-c --alpha 1` (θ₁ = θ_pre + M; any
+`--method` at `--alpha 1` works the same way, e.g. `--method tsv` gives M = M_TSV and c = α; the method is
+read from MERGE/merge_config.json for the labels), and rewrites every upscaled layer X as
 
     shared:   W_s = W_pre + c·M_W,            b_s = b_pre + c·M_b
     expert i: rank-k_i SVD of Rᵢ = ΔWᵢ − c·M_W (u = U_k S_k, svh = V_kᵀ), bias = bᵢ − b_s
@@ -17,9 +18,10 @@ static merge θ_pre + c·M over every tensor (what `merge --alpha c` writes; as 
   shared_path_research.py --family full --smile DIR --isoc MERGE --configs 3:1,3:0.75,1:1 [--static 3] [--limit 0]
 
 --configs: C:BETA,...  --limit N: first N test sentences per task (0: the full test splits).
+--top-k N: experts per token when scoring (default DIR's top_k); top_k 2 mixes the two best experts.
 Run with /tmp/realtasks-venv/bin/python. Not part of the tool: a measurement script (benchmarks/).
 """
-import argparse, contextlib, io, os, sys, time
+import argparse, contextlib, io, json, os, sys, time
 sys.path.insert(0, os.environ.get("REALTASKS_DIR", "/work/shared/realtasks"))
 import torch
 import evaluate as ev
@@ -75,12 +77,12 @@ def scaled(sd, parts, beta):
     return out
 
 
-def score_smile(sd, directory, family, limit):
-    """evaluate.py smile on DIR with its tensors replaced by sd (top_k 1, as DIR's config)."""
+def score_smile(sd, directory, family, limit, top_k=None):
+    """evaluate.py smile on DIR with its tensors replaced by sd (top_k: DIR's config unless given)."""
     orig = ev.read_checkpoint
     ev.read_checkpoint = lambda p: sd
     try:
-        args = argparse.Namespace(dir=directory, tasks=None, top_k=None, family=family, family_dir=ev.FAMILY, limit=limit)
+        args = argparse.Namespace(dir=directory, tasks=None, top_k=top_k, family=family, family_dir=ev.FAMILY, limit=limit)
         with contextlib.redirect_stdout(io.StringIO()):
             return ev.run_smile(args)
     finally:
@@ -107,19 +109,22 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--family", default="full")
     ap.add_argument("--smile", required=True, help="a smile-inspect upscale output (router, ranks, other tensors kept)")
-    ap.add_argument("--isoc", required=True, help="smile-inspect merge --method iso-c --alpha 1 output of the same family")
+    ap.add_argument("--isoc", required=True, help="smile-inspect merge --method iso-c|tsv --alpha 1 output of the same family")
     ap.add_argument("--configs", default="", help="C:BETA,... shared = W_pre + C·M, experts ×BETA")
     ap.add_argument("--static", default="", help="C,... also score the static merge θ_pre + C·M")
     ap.add_argument("--limit", type=int, default=0, help="first N test sentences per task; 0: all")
+    ap.add_argument("--top-k", type=int, default=None, help="experts per token (default: DIR's top_k)")
     a = ap.parse_args()
     limit = a.limit or None
     t0 = time.time()
     base = ev.base_state()
     smile = ev.rename_to_base(ev.read_checkpoint(a.smile), set(base))
     isoc = ev.read_checkpoint(a.isoc)
+    with open(os.path.join(a.isoc, "merge_config.json")) as f:
+        method = json.load(f)["method"]
     for c in [float(x) for x in a.static.split(",") if x]:
         t1 = time.time()
-        print(line(f"static iso-c c {c:g}", score_static(base, isoc, c, a.family, limit)) + f" ({time.time() - t1:.0f}s)", flush=True)
+        print(line(f"static {method} c {c:g}", score_static(base, isoc, c, a.family, limit)) + f" ({time.time() - t1:.0f}s)", flush=True)
     parts = layer_parts(smile, base, isoc, a.family)
     rewritten = {}
     for item in [x for x in a.configs.split(",") if x]:
@@ -127,8 +132,8 @@ def main():
         t1 = time.time()
         if c not in rewritten:
             rewritten[c] = rewrite(smile, parts, c)
-        r = score_smile(scaled(rewritten[c], parts, beta), a.smile, a.family, limit)
-        print(line(f"shared iso-c c {c:g} beta {beta:g}", r) + f" ({time.time() - t1:.0f}s)", flush=True)
+        r = score_smile(scaled(rewritten[c], parts, beta), a.smile, a.family, limit, a.top_k)
+        print(line(f"shared {method} c {c:g} beta {beta:g}" + (f" top_k {a.top_k}" if a.top_k else ""), r) + f" ({time.time() - t1:.0f}s)", flush=True)
     print(f"({time.time() - t0:.0f}s, limit {a.limit or 'all'})")
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Independent numpy float64 check of SMILE's merged and Iso-C shared paths and balanced router (`upscale
---shared merged[:λ] | iso-c[:c] --expert-scale β --balanced-router`, Sources/Analysis/Upscaling/SharedPath.swift,
-SmileGate.balanced).
+"""Independent numpy float64 check of SMILE's merged, Iso-C and TSV-M shared paths and balanced router (`upscale
+--shared merged[:λ] | iso-c[:c] | tsv[:α] --expert-scale β --balanced-router`,
+Sources/Analysis/Upscaling/SharedPath.swift, SmileGate.balanced).
 
     λ* (per layer, data-free, TaskInterference's task-arithmetic optimum):
         V_i = top r_i right singular vectors of dW_i, r_i the least rank holding 0.9 of ||dW_i||_F^2
@@ -16,6 +16,9 @@ SmileGate.balanced).
                   M = mean(s[:d]) U[:, :d] V[:, :d]^T;  W_s = W_pre + c M,  b_s = b_pre + c mean_j (b_j - b_pre),
                   R_i = dW_i - c M (experts cut as above), expert bias b_i - b_s; then every expert's u and
                   bias times β (its output scaled by β); the router as above, on dW_i
+    TSV-M path:   the same with M = merge_methods_reference.restricted_tsv(dW) (each dW_i keeps its top
+                  min(int(min(m, n)/T), rank_i) triplets, the stacked U and V^T replaced by their polar factors)
+                  at coefficient α: W_s = W_pre + α M, b_s = b_pre + α mean_j (b_j - b_pre), R_i = dW_i - α M
     flatness:     phi = (sum s[:d])^2 / (d sum s[:d]^2) of T's singular values (--max-flatness: a layer with
                   phi above the limit is written as the plain linear W_s, b_s, the expected shared weight)
 
@@ -32,6 +35,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import smile_upscale_reference as ref  # noqa: E402
+from merge_methods_reference import restricted_tsv  # noqa: E402
 
 FIXTURE = os.path.join(ref.ROOT, "Tests", "AnalysisTests", "Fixtures", "upscale", "smile_shared_path_reference.json")
 ENERGY = 0.9
@@ -77,10 +81,10 @@ def flatness(deltas):
 
 
 def split_layer(w_pre, b_pre, deltas, bias_deltas, k, gate_k, top_k, lam, balanced, shared="merged", beta=1.0):
-    """The merged-shared-path layer (lam = None: λ*) or, with shared "iso-c", the Iso-C path at c = lam, as
-    ref.smile_layer's dict, plus the coefficient."""
-    if shared == "iso-c":
-        shift = lam * iso_c(deltas)
+    """The merged-shared-path layer (lam = None: λ*) or, with shared "iso-c" / "tsv", the Iso-C / TSV-M path
+    at c = lam, as ref.smile_layer's dict, plus the coefficient."""
+    if shared in ("iso-c", "tsv"):
+        shift = lam * (iso_c(deltas) if shared == "iso-c" else restricted_tsv(deltas))
         bias_shift = None if b_pre is None else lam * sum(bias_deltas) / len(bias_deltas)
     else:
         lam = lambda_star(deltas) if lam is None else lam
@@ -177,9 +181,16 @@ def build_fixture():
         # directions the adapter leaves alone), so a truncation there has no unique answer.
         make_case("iso_c_lora_low_rank_sum", 27, 9, 8, [("lora", 2, 2.0), ("lora", 2, 1.5), ("lora", 1, 1.0)], 128, 2, 1, True, 1.0, False,
                   shared="iso-c", beta=0.5),
+        make_case("tsv_full_alpha1_beta_half", 28, 7, 6, [("full", s) for s in spectra], 2, 2, 1, True, 1.0, False, shared="tsv", beta=0.5),
+        make_case("tsv_full_rank_top2_beta_one", 29, 6, 8, [("full", s) for s in spectra], 128, 1, 2, True, 0.7, False, shared="tsv", beta=1.0),
+        make_case("tsv_lora_alpha_half_beta_quarter", 30, 9, 8, [("lora", 2, 2.0), ("lora", 2, 1.5), ("lora", 1, 1.0)], 128, 2, 1, True, 0.5, False,
+                  shared="tsv", beta=0.25),
+        make_case("tsv_lora_truncated_no_bias", 31, 10, 9, [("lora", 2, 2.0), ("lora", 3, 1.5), ("lora", 2, 1.0)], 3, 1, 1, False, 0.5, False,
+                  shared="tsv", beta=0.5),
     ]
     return {"generator": "reference/smile_shared_path_reference.py",
-            "semantics": "SMILE with shared path W_pre + λ ΣΔW_j or W_pre + c M_IsoC, experts on the residuals (Iso-C: outputs times β), "
+            "semantics": "SMILE with shared path W_pre + λ ΣΔW_j, W_pre + c M_IsoC or W_pre + α M_TSV, experts on the residuals "
+                         "(Iso-C, TSV-M: outputs times β), "
                          "router on ΔW_i; balanced router; float64",
             "cases": cases}
 

@@ -355,10 +355,10 @@ def check_output(directory, base_path, model_paths, samples=16, seed=5):
         path = config.get("shared_path") or "pretrained"
         beta = config.get("expert_scale") or 1.0
         if lam or config.get("balanced_router") or beta != 1.0:
-            # Merged or Iso-C shared path, expert scale, balanced router: smile_shared_path_reference.py's layer.
+            # Merged, Iso-C or TSV-M shared path, expert scale, balanced router: smile_shared_path_reference.py's layer.
             import smile_shared_path_reference as shared
             fixed = None if path == "merged" else lam
-            kind = "iso-c" if path.startswith("iso-c") else "merged"
+            kind = "iso-c" if path.startswith("iso-c") else "tsv" if path.startswith("tsv") else "merged"
             ref, lam_ref, deltas = shared.split_layer(w_pre, b_pre, deltas, bias_deltas, k, g, top_k, fixed, bool(config.get("balanced_router")), kind, beta)
             worst["lambda"] = max(worst.get("lambda", 0.0), abs(lam_ref - lam))
             if b_pre is not None:

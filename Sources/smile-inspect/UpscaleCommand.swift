@@ -20,6 +20,10 @@ struct UpscaleCommand: ParsableCommand {
             cost, the experts what is their own, and a token sent to the wrong expert loses less (on the \
             realtasks family at --budget 0.5: full 0.993 normalized against 0.977 for --shared merged, LoRA \
             0.956 against 0.916 for --shared pretrained, every task better). --shared iso-c:c sets c; \
+            --shared tsv is the same construction with the TSV-M merge (M exactly as merge --method tsv \
+            computes it; α 1 for full fine-tunes, 0.5 when every model is a LoRA adapter; β ½), tsv:α sets \
+            α (measured: a tie with iso-c on LoRA adapters, 0.953 against 0.952 at --budget 0.1; a loss on \
+            full fine-tunes, 0.979 against 0.993); \
             --shared merged is the task-arithmetic merge W_pre + λ*ΣΔWⱼ (λ* the layer's data-free optimum) \
             with experts on ΔWᵢ − λ*ΣΔWⱼ, merged:λ a fixed λ; --shared pretrained is FusionBench's SMILE \
             (W_pre, experts on ΔWᵢ). With merged and pretrained β defaults to 1. The router always reads \
@@ -107,6 +111,8 @@ struct UpscaleCommand: ParsableCommand {
                   --shared pretrained --gate-k 1       # FusionBench's own SMILE
               smile-inspect upscale --base base/ --models a b --out moe-iso/ \\
                   --shared iso-c:2 --expert-scale 0.75
+              smile-inspect upscale --base base/ --models lora-a lora-b \\
+                  --out moe-tsv/ --shared tsv:0.5 --expert-scale 0.25
               smile-inspect upscale --base base/ --models a b --out moe-base/ --others base
               smile-inspect upscale --base base/ --models a b --out moe/ --force \\
                   --rank-for-energy 0.99 --include 'attention'
@@ -139,9 +145,9 @@ struct UpscaleCommand: ParsableCommand {
     var layout = UpscaleLayout.smileMoELinear.rawValue
     @Option(parsing: .unconditional, help: ArgumentHelp("Probe subspace rank p (default: each layer's k).", valueName: "p"))
     var probeRank: Int?
-    @Option(help: ArgumentHelp("Shared path: iso-c (W_pre + c·M_IsoC, c 3 full, 1 LoRA only; experts on the residuals; the default), iso-c:c, merged (W_pre + λ*ΣΔWⱼ with the layer's λ*), merged:λ, or pretrained (FusionBench: W_pre, experts on ΔWᵢ).", valueName: "path"))
+    @Option(help: ArgumentHelp("Shared path: iso-c (W_pre + c·M_IsoC, c 3 full, 1 LoRA only; experts on the residuals; the default), iso-c:c, tsv (W_pre + α·M_TSV, α 1 full, 0.5 LoRA only), tsv:α, merged (W_pre + λ*ΣΔWⱼ with the layer's λ*), merged:λ, or pretrained (FusionBench: W_pre, experts on ΔWᵢ).", valueName: "path"))
     var shared: String?
-    @Option(parsing: .unconditional, help: ArgumentHelp("β: every expert's output times β, folded into its u and bias (default 0.5 with iso-c, 1 with merged and pretrained).", valueName: "β"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("β: every expert's output times β, folded into its u and bias (default 0.5 with iso-c and tsv, 1 with merged and pretrained).", valueName: "β"))
     var expertScale: Double?
     @Option(parsing: .unconditional, help: ArgumentHelp("Upscale only layers whose summed update has spectral flatness at most F (0 < F ≤ 1); the others hold their shared path alone, as plain linears.", valueName: "F"))
     var maxFlatness: Double?
@@ -173,7 +179,7 @@ struct UpscaleCommand: ParsableCommand {
 
     func validate() throws {
         try family.requireFamily()
-        if let shared, SharedPath(argument: shared) == nil { throw ValidationError("--shared must be iso-c, iso-c:c, merged, merged:λ (a number) or pretrained, got \"\(shared)\"") }
+        if let shared, SharedPath(argument: shared) == nil { throw ValidationError("--shared must be iso-c, iso-c:c, tsv, tsv:α, merged, merged:λ (a number) or pretrained, got \"\(shared)\"") }
         if let maxFlatness, !(maxFlatness > 0 && maxFlatness <= 1) { throw ValidationError("--max-flatness must be in (0, 1], got \(maxFlatness)") }
         if let expertScale, !expertScale.isFinite { throw ValidationError("--expert-scale must be a finite number, got \(expertScale)") }
         let gateK = self.gateK ?? "k"

@@ -55,8 +55,8 @@ import Testing
             (["--gate-k", "100000"], "is larger than"),
             (["--layout", "fusionbench-hf"], "config.json"),
             (["--gate-k", "zero"], "--gate-k must be a positive integer, k or auto"),
-            (["--shared", "merged:x"], "--shared must be iso-c, iso-c:c, merged, merged:λ (a number) or pretrained"),
-            (["--shared", "iso-c:x"], "--shared must be iso-c, iso-c:c, merged, merged:λ (a number) or pretrained"),
+            (["--shared", "merged:x"], "--shared must be iso-c, iso-c:c, tsv, tsv:α, merged, merged:λ (a number) or pretrained"),
+            (["--shared", "iso-c:x"], "--shared must be iso-c, iso-c:c, tsv, tsv:α, merged, merged:λ (a number) or pretrained"),
             (["--expert-scale", "nan"], "--expert-scale must be a finite number"),
             (["--budget", "0.5", "--rank-for-energy", "0.9"], "pass one of them"),
         ]

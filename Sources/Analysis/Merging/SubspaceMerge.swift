@@ -28,12 +28,21 @@ public enum SubspaceMerge {
     /// - Throws: ``LinearAlgebraError`` (non-finite input, SVD failure).
     public static func tsv(_ updates: [WeightUpdate], context: String) throws -> MatrixF {
         let (m, n) = updates[0].shape
+        guard let factors = try tsvFactors(updates, context: context) else { return MatrixF(zeros: m, n) }
+        return factors.left * factors.right
+    }
+
+    /// TSV-M's merged update in factored form, M = L·R with L = polar(Û) diag(Ŝ) (m × w) and
+    /// R = polar(V̂ᵀ) (w × n), w = Σᵢ kᵢ the triplets kept (at most the sum of the updates' ranks, so a
+    /// LoRA family's M stays low rank); nil when no triplet is kept (M = 0).
+    public static func tsvFactors(_ updates: [WeightUpdate], context: String) throws -> (left: MatrixF, right: MatrixF)? {
+        let (m, n) = updates[0].shape
         let k = Int(Double(Swift.min(m, n)) * (1.0 / Double(updates.count)))
         let blocks = try updates.map { update -> SingularValueDecomposition<Float> in
             let decomposition = try UpdateDecomposition(update, context: context)
             return decomposition.svd.truncated(to: Swift.min(k, decomposition.numericalRank))
         }
-        return try orthogonalisedProduct(blocks, rows: m, columns: n, flatten: false, context: context)
+        return try orthogonalisedFactors(blocks, rows: m, flatten: false, context: context)
     }
 
     /// Iso-C's merged update of `updates` (T ≥ 1, one shape).
@@ -109,8 +118,15 @@ public enum SubspaceMerge {
 
     /// polar([U₁ U₂ …]) diag(Ŝ) polar([V₁ᵀ; V₂ᵀ; …]); with `flatten`, every σ replaced by mean(Ŝ).
     static func orthogonalisedProduct(_ blocks: [SingularValueDecomposition<Float>], rows m: Int, columns n: Int, flatten: Bool, context: String) throws -> MatrixF {
+        guard let factors = try orthogonalisedFactors(blocks, rows: m, flatten: flatten, context: context) else { return MatrixF(zeros: m, n) }
+        return factors.left * factors.right
+    }
+
+    /// The two factors of ``orthogonalisedProduct(_:rows:columns:flatten:context:)``:
+    /// (polar([U₁ U₂ …]) diag(Ŝ), polar([V₁ᵀ; V₂ᵀ; …])); nil when no block has a triplet.
+    static func orthogonalisedFactors(_ blocks: [SingularValueDecomposition<Float>], rows m: Int, flatten: Bool, context: String) throws -> (left: MatrixF, right: MatrixF)? {
         let width = blocks.reduce(0) { $0 + $1.rank }
-        guard width > 0 else { return MatrixF(zeros: m, n) }
+        guard width > 0 else { return nil }
         var u = MatrixF(zeros: m, width)
         var column = 0
         for block in blocks {
@@ -123,7 +139,7 @@ public enum SubspaceMerge {
             let mean = Float(sigma.reduce(0) { $0 + Double($1) } / Double(width))
             sigma = Array(repeating: mean, count: width)
         }
-        return try polarFactor(u, context: context).scalingColumns(by: sigma) * polarFactor(vt, context: context)
+        return (try polarFactor(u, context: context).scalingColumns(by: sigma), try polarFactor(vt, context: context))
     }
 
     /// The orthogonal polar factor P Qᵀ of A = P Σ Qᵀ (thin SVD): the nearest matrix with orthonormal

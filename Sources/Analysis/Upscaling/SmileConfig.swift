@@ -84,14 +84,14 @@ public struct SmileConfig: Codable, Sendable, Equatable {
     /// nothing to say.
     public var warnings: [String]? = nil
     /// What the shared path carries, ``SharedPath/argument`` (`pretrained`, `merged`, `merged:λ`,
-    /// `iso-c:c`; nil in files from before the option: `pretrained`).
+    /// `iso-c:c`, `tsv:α`; nil in files from before the option: `pretrained`).
     public var sharedPath: String?
     /// Whether each layer's gate rank is its k (`--gate-k k`; nil in older files: no).
     public var gateKTiedToK: Bool?
     /// Whether router blocks were balanced (``SmileGate/balanced(weight:)``; nil in older files: no).
     public var balancedRouter: Bool?
-    /// The shared path's coefficient when every layer shares it: 0 (`pretrained`), λ (`merged:λ`) or c
-    /// (`iso-c:c`); nil with per-layer λ* (each layer's ``UpscaledLayer/sharedLambda``) and in older files.
+    /// The shared path's coefficient when every layer shares it: 0 (`pretrained`), λ (`merged:λ`), c
+    /// (`iso-c:c`) or α (`tsv:α`); nil with per-layer λ* (each layer's ``UpscaledLayer/sharedLambda``) and in older files.
     public var sharedCoefficient: Double? = nil
     /// β, the factor folded into every expert's u and bias (y = shared(x) + β Σ pᵢ expertᵢ(x)); nil in
     /// files from before the option: 1.
@@ -162,9 +162,10 @@ public struct UpscaledLayer: Codable, Sendable, Equatable {
     /// Routing on task and neutral probes for this layer's gate rank and FusionBench's default 1 (nil
     /// when not measured or the layer has no updates).
     public var routing: LayerRouting?
-    /// The shared path's coefficient in this layer (λ of `merged`, c of `iso-c`; ``SmileConfig/sharedPath``
-    /// says which): `pretrained_model` holds W_pre + λ ΣΔWⱼ or W_pre + c·M_IsoC and the experts,
-    /// ``energyKept`` and ``updateRanks`` refer to the residuals ΔWᵢ − λ ΣΔWⱼ or ΔWᵢ − c·M_IsoC (nil or 0:
+    /// The shared path's coefficient in this layer (λ of `merged`, c of `iso-c`, α of `tsv`;
+    /// ``SmileConfig/sharedPath`` says which): `pretrained_model` holds W_pre + λ ΣΔWⱼ or W_pre + c·M
+    /// (M of Iso-C or TSV-M) and the experts, ``energyKept`` and ``updateRanks`` refer to the residuals
+    /// ΔWᵢ − λ ΣΔWⱼ or ΔWᵢ − c·M (nil or 0:
     /// W_pre and ΔWᵢ, FusionBench's SMILE).
     public var sharedLambda: Double?
     /// The layer's ``SpectralFlatness`` φ, recorded with `--max-flatness` (nil otherwise).

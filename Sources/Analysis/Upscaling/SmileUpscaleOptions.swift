@@ -42,7 +42,7 @@ public struct SmileUpscaleOptions: Sendable, Equatable {
     /// What the shared path carries (``SharedPath``); FusionBench: ``SharedPath/pretrained``.
     public var sharedPath: SharedPath
     /// β: every expert's output is multiplied by β (folded into its u and bias), y = W_shared x + b_shared +
-    /// β Σ pᵢ expertᵢ(x). nil: ``defaultExpertScale(for:)`` of ``sharedPath`` (½ with Iso-C, else 1).
+    /// β Σ pᵢ expertᵢ(x). nil: ``defaultExpertScale(for:)`` of ``sharedPath`` (½ with Iso-C or TSV-M, else 1).
     public var expertScale: Double?
     /// Scale each expert's router block so experts get the same typical logit on inputs shaped like the
     /// pretrained weight's (``SmileGate/balanced(weight:)``); FusionBench: false.
@@ -90,10 +90,10 @@ public struct SmileUpscaleOptions: Sendable, Equatable {
         (SharedPath.isoC(coefficient: nil).resolved(kinds: kinds), !kinds.allLoRA)
     }
 
-    /// β when none is given: ½ with an Iso-C shared path (the measured best, above), 1 otherwise, so the
-    /// pretrained and merged paths write what they always did.
+    /// β when none is given: ½ with an Iso-C or TSV-M shared path (the measured best, above), 1 otherwise,
+    /// so the pretrained and merged paths write what they always did.
     public static func defaultExpertScale(for sharedPath: SharedPath) -> Double {
-        sharedPath.isIsoC ? 0.5 : 1
+        sharedPath.mergeMethod == nil ? 1 : 0.5
     }
 
     /// These options for a family whose models are `kinds`: Iso-C's coefficient and β filled in.

@@ -9,6 +9,7 @@ enum UpscaleReadme {
         case .pretrained: return "W_pre, experts on ΔWᵢ (FusionBench's SMILE)" + beta
         case let .merged(lambda): return "W_pre + λΣΔWⱼ (λ = \(lambda.map(format) ?? "each layer's λ*")), experts on ΔWᵢ − λΣΔWⱼ" + beta
         case let .isoC(c): return "W_pre + c·M_IsoC (c = \(c.map(format) ?? "?")), experts on ΔWᵢ − c·M_IsoC" + beta
+        case let .tsv(c): return "W_pre + α·M_TSV (α = \(c.map(format) ?? "?")), experts on ΔWᵢ − α·M_TSV" + beta
         }
     }
 

@@ -30,12 +30,12 @@ import Testing
     }
 
     /// The plain linear of a shared-only layer is the upscaled layer's shared path (up to rounding), and the
-    /// numpy float64 shared weight and bias (merged with λ*, fixed λ, Iso-C) within float32 rounding.
+    /// numpy float64 shared weight and bias (merged with λ*, fixed λ, Iso-C, TSV-M) within float32 rounding.
     @Test(arguments: cases) func sharedOnlyLayerIsTheSharedPath(_ name: String) throws {
         let fixture = try #require(try Fixture.load().cases.first { $0.name == name })
         var options = SmileUpscaleOptions(
             expertRank: .fixed(fixture.k), gateRank: fixture.gate_k, topK: fixture.top_k, probeSamples: 0,
-            sharedPath: fixture.shared == "iso-c" ? .isoC(coefficient: fixture.lambda) : .merged(lambda: fixture.lambda),
+            sharedPath: fixture.sharedPath,
             expertScale: fixture.expert_scale)
         let inputs = SmileUpscaler.LayerInputs(base: fixture.pretrained, updates: fixture.updates, fineTunedBiases: fixture.fineTunedBiases)
         let built = try #require(try SmileUpscaler(options: options).build(inputs, module: name, plan: UpscalePlan(), index: 0))

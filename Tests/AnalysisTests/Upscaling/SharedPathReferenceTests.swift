@@ -2,8 +2,8 @@ import Foundation
 import Testing
 @testable import Analysis
 
-/// The merged and Iso-C shared paths (with the expert scale β) and the balanced router against the numpy
-/// float64 fixture
+/// The merged, Iso-C and TSV-M shared paths (with the expert scale β) and the balanced router against the
+/// numpy float64 fixture
 /// (`reference/smile_shared_path_reference.py`): each layer is built through ``SmileUpscaler``'s own
 /// per-layer path from the same float32 weights.
 @Suite struct SharedPathReferenceTests {
@@ -31,13 +31,22 @@ import Testing
             var top_k: Int
             var lambda: Double?
             var balanced: Bool
-            /// "merged" or "iso-c" (then `lambda` is c).
+            /// "merged", "iso-c" or "tsv" (then `lambda` is c or α).
             var shared: String
             var expert_scale: Double
             var base: SmileForwardReference.Base
             var models: [SmileForwardReference.Model]
             var inputs: SmileForwardReference.Array2D
             var expected: Expected
+
+            /// The tool's shared path for `shared` at coefficient `lambda` (nil: λ*, or the default c/α).
+            var sharedPath: SharedPath {
+                switch shared {
+                case "iso-c": .isoC(coefficient: lambda)
+                case "tsv": .tsv(coefficient: lambda)
+                default: .merged(lambda: lambda)
+                }
+            }
         }
         var cases: [Case]
 
@@ -53,7 +62,7 @@ import Testing
         let source = fixture
         let options = SmileUpscaleOptions(
             expertRank: .fixed(fixture.k), gateRank: fixture.gate_k, topK: fixture.top_k, probeSamples: 0,
-            sharedPath: fixture.shared == "iso-c" ? .isoC(coefficient: fixture.lambda) : .merged(lambda: fixture.lambda),
+            sharedPath: fixture.sharedPath,
             balancedRouter: fixture.balanced, expertScale: fixture.expert_scale)
         let inputs = SmileUpscaler.LayerInputs(base: source.pretrained, updates: source.updates, fineTunedBiases: source.fineTunedBiases)
         let built = try #require(try SmileUpscaler(options: options).build(inputs, module: name, plan: UpscalePlan(), index: 0))
@@ -120,16 +129,17 @@ import Testing
         }
     }
 
-    /// The Iso-C split on every fixture layer: W_shared = W_pre + c·M with M exactly `merge --method
-    /// iso-c`'s (``SubspaceMerge/isoC(_:context:)``), W_shared + Rᵢ = Wᵢ, Σᵢ Rᵢ = ΣΔWᵢ − T·c·M, b_shared =
-    /// b_pre + c·mean Δbⱼ, and LoRA residuals stay factored.
-    @Test func isoCSplitReconstructsEveryModel() throws {
+    /// The Iso-C and TSV-M splits on every fixture layer: W_shared = W_pre + c·M with M exactly `merge
+    /// --method iso-c | tsv`'s (``MergeSettings/mergedUpdate(of:context:)``), W_shared + Rᵢ = Wᵢ,
+    /// Σᵢ Rᵢ = ΣΔWᵢ − T·c·M, b_shared = b_pre + c·mean Δbⱼ, and LoRA residuals stay factored.
+    @Test(arguments: [MergeMethod.isoC, .tsv]) func subspaceSplitReconstructsEveryModel(_ method: MergeMethod) throws {
         for fixture in try Fixture.load().cases {
             let source = fixture
             let c = 2.5
-            let path = SharedPath.isoC(coefficient: c)
+            let path = method == .tsv ? SharedPath.tsv(coefficient: c) : .isoC(coefficient: c)
+            #expect(path.mergeMethod == method)
             let (shared, residuals) = try path.split(base: source.pretrained, updates: source.updates, fineTunedBiases: source.fineTunedBiases, coefficient: c, context: "t")
-            let merge = try SubspaceMerge.isoC(source.updates, context: "t")
+            let merge = try MergeSettings(method: method).mergedUpdate(of: source.updates, context: "t")
             #expect(UpscaleSupport.maxAbsDifference(shared.weight, source.pretrained.weight + Float(c) * merge) < 1e-5, "\(fixture.name)")
             var residualSum = MatrixF(zeros: merge.rows, merge.columns), updateSum = residualSum
             for (update, residual) in zip(source.updates, residuals) {
@@ -148,26 +158,29 @@ import Testing
         }
     }
 
-    /// Iso-C at c 0 with β 1 is FusionBench's layer bit for bit (today's `--shared pretrained` output); with
-    /// every triplet kept, each expert divided by β puts its model back: W_shared + expertᵢ/β = Wᵢ.
-    @Test func isoCInvariants() throws {
+    /// Iso-C and TSV-M at c 0 with β 1 are FusionBench's layer bit for bit (today's `--shared pretrained`
+    /// output); with every triplet kept, each expert divided by β puts its model back: W_shared +
+    /// expertᵢ/β = Wᵢ (at β 1 with full rank, shared path + expert reconstructs each model).
+    @Test(arguments: [SharedPath.isoC(coefficient: 3), .tsv(coefficient: 0.5), .tsv(coefficient: 1)]) func subspacePathInvariants(_ path: SharedPath) throws {
         let source = try #require(try Fixture.load().cases.first { $0.name == "lambda_zero_is_fusionbench" })
         let inputs = SmileUpscaler.LayerInputs(base: source.pretrained, updates: source.updates, fineTunedBiases: source.fineTunedBiases)
-        let zero = try #require(try SmileUpscaler(options: SmileUpscaleOptions(expertRank: .fixed(3), probeSamples: 0, sharedPath: .isoC(coefficient: 0), expertScale: 1))
+        let zeroPath = path.mergeMethod == .tsv ? SharedPath.tsv(coefficient: 0) : .isoC(coefficient: 0)
+        let zero = try #require(try SmileUpscaler(options: SmileUpscaleOptions(expertRank: .fixed(3), probeSamples: 0, sharedPath: zeroPath, expertScale: 1))
             .build(inputs, module: "m", plan: UpscalePlan(), index: 0))
         let plain = try #require(try SmileLayer.upscaling(base: source.pretrained, updates: source.updates, fineTunedBiases: source.fineTunedBiases,
                                                            rank: .fixed(3), gateRank: 1, topK: 1, context: "m"))
         #expect(zero.layer == plain)
         for fixture in try Fixture.load().cases {
             let inputs = SmileUpscaler.LayerInputs(base: fixture.pretrained, updates: fixture.updates, fineTunedBiases: fixture.fineTunedBiases)
-            let beta: Float = 0.5
-            let built = try #require(try SmileUpscaler(options: SmileUpscaleOptions(expertRank: .fixed(Int.max), probeSamples: 0, sharedPath: .isoC(coefficient: 3)))
-                .build(inputs, module: "m", plan: UpscalePlan(), index: 0))
-            for (i, expert) in built.layer.experts.enumerated() {
-                let model = fixture.pretrained.weight + fixture.updates[i].dense
-                #expect(UpscaleSupport.maxAbsDifference(built.layer.pretrained.weight + (1 / beta) * expert.weightDelta, model) < 1e-4, "\(fixture.name) expert \(i)")
-                if let bias = expert.bias, let shared = built.layer.pretrained.bias, let tuned = fixture.fineTunedBiases?[i] {
-                    for j in bias.indices { #expect(abs(shared[j] + bias[j] / beta - tuned[j]) < 1e-5) }
+            for beta: Float in [0.5, 1] {
+                let options = SmileUpscaleOptions(expertRank: .fixed(Int.max), probeSamples: 0, sharedPath: path, expertScale: Double(beta))
+                let built = try #require(try SmileUpscaler(options: options).build(inputs, module: "m", plan: UpscalePlan(), index: 0))
+                for (i, expert) in built.layer.experts.enumerated() {
+                    let model = fixture.pretrained.weight + fixture.updates[i].dense
+                    #expect(UpscaleSupport.maxAbsDifference(built.layer.pretrained.weight + (1 / beta) * expert.weightDelta, model) < 1e-4, "\(fixture.name) expert \(i) β \(beta)")
+                    if let bias = expert.bias, let shared = built.layer.pretrained.bias, let tuned = fixture.fineTunedBiases?[i] {
+                        for j in bias.indices { #expect(abs(shared[j] + bias[j] / beta - tuned[j]) < 1e-5) }
+                    }
                 }
             }
         }
@@ -184,6 +197,11 @@ import Testing
         #expect(SharedPath.isoC(coefficient: 2).resolved(kinds: [.lora]) == .isoC(coefficient: 2))
         #expect(SmileUpscaleOptions.measuredDefaults(kinds: [.full, .full]) == (.isoC(coefficient: 3), true))
         #expect(SmileUpscaleOptions.measuredDefaults(kinds: [.lora, .lora]) == (.isoC(coefficient: 1), false))
+        #expect(SmileUpscaleOptions(sharedPath: .tsv(coefficient: 0.5)).effectiveExpertScale == 0.5)
+        #expect(SharedPath.tsv(coefficient: nil).resolved(kinds: [.full, .lora]) == .tsv(coefficient: 1))
+        #expect(SharedPath.tsv(coefficient: nil).resolved(kinds: [.lora, .lora]) == .tsv(coefficient: 0.5))
+        #expect(SharedPath.tsv(coefficient: 0.7).resolved(kinds: [.lora]) == .tsv(coefficient: 0.7))
+        #expect(SharedPath.pretrained.mergeMethod == nil && SharedPath.merged(lambda: nil).mergeMethod == nil)
     }
 
     /// Balancing leaves every block's direction alone and equalises the blocks' typical logits.
@@ -213,5 +231,12 @@ import Testing
         #expect(SharedPath(argument: "iso-c:inf") == nil)
         #expect(SharedPath(argument: "iso-c:") == nil)
         #expect(SharedPath.isoC(coefficient: 3).argument == "iso-c:3.0")
+        #expect(SharedPath(argument: "tsv") == .tsv(coefficient: nil))
+        #expect(SharedPath(argument: "tsv:0.5") == .tsv(coefficient: 0.5))
+        #expect(SharedPath(argument: "tsv:") == nil)
+        #expect(SharedPath(argument: "tsv:x") == nil)
+        #expect(SharedPath(argument: "tsv:nan") == nil)
+        #expect(SharedPath.tsv(coefficient: 0.5).argument == "tsv:0.5")
+        #expect(SharedPath.tsv(coefficient: nil).argument == "tsv")
     }
 }
