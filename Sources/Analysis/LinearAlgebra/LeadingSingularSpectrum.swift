@@ -21,9 +21,14 @@ public struct LeadingSpectrumSettings: Sendable, Equatable {
     public var vectorTolerance: Double
     /// Seed of the Gaussian start block.
     public var seed: UInt64
+    /// Judge a block after its first pass by the range-finder sketch and give up at once when it rules
+    /// out a certificate (``Matrix/sketchRulesOutCertificate(basis:image:fraction:trace:level:context:)``);
+    /// false: only after the second pass (the path before; kept for same-run comparisons). Results are
+    /// the same either way: only when the exact path takes over changes.
+    public var firstPassSketch: Bool
 
     public init(initialBlock: Int = 32, oversampling: Int = 8, maximumBlockFraction: Double = 0.25, minimumRank: Int = 512, maxIterations: Int = 24,
-                valueTolerance: Double = 1e-9, vectorTolerance: Double = 1e-8, seed: UInt64 = 0x5EED_0024) {
+                valueTolerance: Double = 1e-9, vectorTolerance: Double = 1e-8, seed: UInt64 = 0x5EED_0024, firstPassSketch: Bool = true) {
         self.initialBlock = initialBlock
         self.oversampling = oversampling
         self.maximumBlockFraction = maximumBlockFraction
@@ -32,6 +37,7 @@ public struct LeadingSpectrumSettings: Sendable, Equatable {
         self.valueTolerance = valueTolerance
         self.vectorTolerance = vectorTolerance
         self.seed = seed
+        self.firstPassSketch = firstPassSketch
     }
 }
 
@@ -111,7 +117,7 @@ extension Matrix where Scalar == Float {
             let certifiable = (1 - fraction) * trace / 2
             passesAtWidth += 1
             if passesAtWidth < 2 {  // a random block's Ritz values say nothing yet; its sketch may rule out a certificate
-                if try Self.sketchRulesOutCertificate(basis: basis, image: image, fraction: fraction, trace: trace, level: certifiable, context: context) { return nil }
+                if settings.firstPassSketch, try Self.sketchRulesOutCertificate(basis: basis, image: image, fraction: fraction, trace: trace, level: certifiable, context: context) { return nil }
                 basis = image.lq().orthonormal
                 continue
             }
