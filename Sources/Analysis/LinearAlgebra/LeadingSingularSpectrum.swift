@@ -21,9 +21,14 @@ public struct LeadingSpectrumSettings: Sendable, Equatable {
     public var vectorTolerance: Double
     /// Seed of the Gaussian start block.
     public var seed: UInt64
+    /// Judge a block after its first pass by the range-finder sketch and give up at once when it rules
+    /// out a certificate (``Matrix/sketchRulesOutCertificate(basis:image:fraction:trace:level:context:)``);
+    /// false: only after the second pass (the path before; kept for same-run comparisons). Results are
+    /// the same either way: only when the exact path takes over changes.
+    public var firstPassSketch: Bool
 
     public init(initialBlock: Int = 32, oversampling: Int = 8, maximumBlockFraction: Double = 0.25, minimumRank: Int = 512, maxIterations: Int = 24,
-                valueTolerance: Double = 1e-9, vectorTolerance: Double = 1e-8, seed: UInt64 = 0x5EED_0024) {
+                valueTolerance: Double = 1e-9, vectorTolerance: Double = 1e-8, seed: UInt64 = 0x5EED_0024, firstPassSketch: Bool = true) {
         self.initialBlock = initialBlock
         self.oversampling = oversampling
         self.maximumBlockFraction = maximumBlockFraction
@@ -32,6 +37,7 @@ public struct LeadingSpectrumSettings: Sendable, Equatable {
         self.valueTolerance = valueTolerance
         self.vectorTolerance = vectorTolerance
         self.seed = seed
+        self.firstPassSketch = firstPassSketch
     }
 }
 
@@ -72,7 +78,8 @@ extension Matrix where Scalar == Float {
     /// `oversampling`): the certificate below needs θ_k > τ > (1 − fraction)·T − θ_k, i.e. every kept
     /// θ above (1 − fraction)·T/2, so no certifiable depth reaches 2/(1 − fraction). When the block's
     /// smallest Ritz value is already below that level without holding the fraction (a spread spectrum:
-    /// full fine-tunes, noise), nil after the block's second pass.
+    /// full fine-tunes, noise), nil — already after the block's first pass when its sketch shows it
+    /// (``sketchRulesOutCertificate(basis:image:fraction:trace:level:context:)``), else after the second.
     ///
     /// Certificate (exact arithmetic, to rounding of the Double products): on the complement of the k Ritz
     /// vectors G compresses to N with trace(N) = T − Σ_{i≤k} θᵢ =: τ ≥ λ_max(N) ≥ λ_{k+1} (N is positive
@@ -109,7 +116,8 @@ extension Matrix where Scalar == Float {
             }
             let certifiable = (1 - fraction) * trace / 2
             passesAtWidth += 1
-            if passesAtWidth < 2 {  // a random block's Ritz values say nothing yet
+            if passesAtWidth < 2 {  // a random block's Ritz values say nothing yet; its sketch may rule out a certificate
+                if settings.firstPassSketch, try Self.sketchRulesOutCertificate(basis: basis, image: image, fraction: fraction, trace: trace, level: certifiable, context: context) { return nil }
                 basis = image.lq().orthonormal
                 continue
             }
@@ -186,6 +194,41 @@ extension Matrix where Scalar == Float {
             for c in 0..<residual.columns { residual[i, c] -= eigen.eigenvalues[i] * vectors[i, c] }
         }
         return (eigen.eigenvalues, eigen.vectors, residual.rowNormsSquared.map { $0.squareRoot() })
+    }
+
+    /// The range-finder test after a block's first pass, with no further pass over A: Q = orth(P) for
+    /// P = A Xᵀ (tall; Xᵀ-side of Aᵀ when wide), whose sketch QᵀA has Gram C = Λ^{-1/2} W S Sᵀ Wᵀ Λ^{-1/2}
+    /// from PᵀP = X G Xᵀ = Wᵀ Λ W and S = X G (directions with λ ≤ 10⁻¹²·λ₁ dropped). C's eigenvalues
+    /// μ₁ ≥ … ≥ μ_ℓ are Ritz values of A Aᵀ on range(P): lower bounds on λ₁…λ_ℓ (interlacing), half a power
+    /// step ahead of the first pass's own Ritz values. True when, as the second pass would conclude, no width can certify:
+    /// Σμ < `fraction`·T while the block already reaches μ_ℓ ≤ `level` = (1 − fraction)·T/2 (a spread
+    /// spectrum: noise, full fine-tunes). A judgement of speed only: whatever it says, the exact path or a
+    /// certificate gives the answer. One ℓ×ℓ eigenproblem twice and an ℓ×r·ℓ product, against a pass of
+    /// 2·m·n·ℓ multiply-adds saved.
+    static func sketchRulesOutCertificate(basis: Matrix<Double>, image: Matrix<Double>, fraction: Double, trace: Double, level: Double, context: String) throws -> Bool {
+        let l = basis.rows
+        var gram = image.multiplied(by: basis, transposingOther: true)  // X G Xᵀ = PᵀP
+        var squares = image.multiplied(by: image, transposingOther: true)  // S Sᵀ = X G² Xᵀ
+        for i in 0..<l {
+            for j in 0..<i {
+                gram[i, j] = 0.5 * (gram[i, j] + gram[j, i]); gram[j, i] = gram[i, j]
+                squares[i, j] = 0.5 * (squares[i, j] + squares[j, i]); squares[j, i] = squares[i, j]
+            }
+        }
+        let pass = try gram.symmetricEigendecomposition(context: context)
+        guard let largest = pass.eigenvalues.first, largest > 0 else { return false }
+        let kept = pass.eigenvalues.prefix { $0 > 1e-12 * largest }.count
+        guard kept == l else { return false }  // A Xᵀ rank-deficient: the block holds all of A's range
+        let w = pass.vectors
+        var sketch = w.multiplied(by: squares).multiplied(by: w, transposingOther: true)
+        for i in 0..<l {
+            for j in 0...i {
+                let value = 0.5 * (sketch[i, j] + sketch[j, i]) / (pass.eigenvalues[i] * pass.eigenvalues[j]).squareRoot()
+                sketch[i, j] = value; sketch[j, i] = value
+            }
+        }
+        let mu = try sketch.symmetricEigendecomposition(context: context).eigenvalues
+        return mu.reduce(0) { $0 + Swift.max(0, $1) } < (fraction - 1e-12) * trace && mu[l - 1] <= level
     }
 
     private enum Certificate { case certified(bound: Double, kept: Int), notYet, fails }

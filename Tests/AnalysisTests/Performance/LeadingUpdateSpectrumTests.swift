@@ -45,11 +45,44 @@ import Testing
     }
 
     /// A spread (Gaussian) spectrum: 99% never fits a quarter of r, so the iteration gives up after its
-    /// second pass at the first width, well before the complete reduction would have finished.
+    /// first pass at the first width (its sketch shows it), well before the complete reduction would have finished.
     @Test func spreadSpectrumHandsOverAtOnce() throws {
         let delta = RandomMatrices.gaussian(800, 600, seed: 2402, scale: 0.01)
         #expect(try delta.leadingSingularSpectrum(holding: 0.99, vectors: { _, _ in 0 }) == nil)
         #expect(try delta.leadingSingularSpectrum(holding: 0.99, vectors: { _, _ in 0 }, settings: LeadingSpectrumSettings(maxIterations: 2)) == nil)
+    }
+
+    /// The first pass's sketch (Ritz values of A Aᵀ on range(A Xᵀ) for a random orthonormal X, ℓ = 32) rules
+    /// out a certificate for spread spectra (Gaussian; a rank-6 part under 5% Gaussian energy, as the 7B
+    /// benchmark's updates) and never for spectra the iteration certifies or must grow for: rank 6 under
+    /// 0.25% noise (99% in 6 directions), a flat rank 48 (needs ℓ 64: every μ above (1 − f)·T/2), a rank
+    /// below ℓ (P rank-deficient). Each verdict is checked against the Double SVD's own: a certificate is
+    /// impossible exactly when the σ² above (1 − f)·T/2 hold less than f·T.
+    @Test func firstPassSketchRulesOutOnlySpreadSpectra() throws {
+        func flat(_ rank: Int, seed: UInt64) -> MatrixF {
+            RandomMatrices.gaussian(900, rank, seed: seed).qr().orthonormal * RandomMatrices.gaussian(rank, 700, seed: seed &+ 1).lq().orthonormal
+        }
+        let noisy = Self.concentrated(seed: 2407, noise: 0) + RandomMatrices.gaussian(900, 700, seed: 2408, scale: Float((0.05 / 0.95 * 250 / (900 * 700)).squareRoot()))
+        let cases: [(String, MatrixF, Bool)] = [
+            ("gaussian", RandomMatrices.gaussian(900, 700, seed: 2409, scale: 0.01), true),
+            ("rank 6 + 5% noise", noisy, true),
+            ("rank 6 + 0.25% noise", Self.concentrated(), false),
+            ("flat rank 48", flat(48, seed: 2410), false),
+            ("flat rank 20", flat(20, seed: 2411), false),
+        ]
+        for (name, a, rulesOut) in cases {
+            let g = a.converted(to: Double.self)
+            let gram = g.multiplied(by: g, transposingSelf: true)
+            var generator = SplitMix64(seed: 2412)
+            let basis = generator.gaussianMatrix(32, 700).converted(to: Double.self).lq().orthonormal
+            let trace = (0..<700).reduce(0.0) { $0 + gram[$1, $1] }
+            let level = 0.01 * trace / 2
+            let verdict = try MatrixF.sketchRulesOutCertificate(basis: basis, image: basis.multiplied(by: gram), fraction: 0.99, trace: trace, level: level, context: name)
+            #expect(verdict == rulesOut, "\(name)")
+            let lambda = try g.singularValueDecomposition().singularValues.map { $0 * $0 }
+            let certifiable = lambda.filter { $0 > level }.reduce(0, +) >= 0.99 * trace
+            #expect(certifiable == !rulesOut, "\(name): exact spectrum")
+        }
     }
 
     /// The other hand-overs: below the minimum rank, a block too narrow for the asked depth, too few
