@@ -24,6 +24,7 @@ import Testing
         let config = try SmileConfig.decode(Data(contentsOf: out.appendingPathComponent(SmileConfig.fileName)))
         let budget = try #require(config.budget)
         #expect(budget.overhead <= 0.3 && budget.layers.count == config.modules.count)
+        #expect(budget.allocation == .updates && run.stdout.contains("energy shares of the updates"), "the measured default allocation")
         #expect(zip(budget.layers, config.modules).allSatisfy { $0.k == $1.k && $0.gateK == $1.gateK })
         #expect(config.routingTarget == 0.8 && config.layout == "smile-moe-linear")
         #expect(config.modules.allSatisfy { $0.routing?.search != nil })

@@ -56,7 +56,7 @@ public struct SmileUpscaleOptions: Sendable, Equatable {
         replaceExisting: Bool = false, probeSamples: Int = 32, probeRank: Int? = nil, seed: UInt64 = 20_240_810,
         routingTarget: Double? = nil, budget: Double? = nil, rankFloor: Int = 1, layout: UpscaleLayout = .smileMoELinear,
         sharedPath: SharedPath = .pretrained, balancedRouter: Bool = false, gateRankTiedToK: Bool = false, expertScale: Double? = nil,
-        budgetAllocation: BudgetAllocation = .residuals
+        budgetAllocation: BudgetAllocation = .measuredDefault
     ) {
         self.budgetAllocation = budgetAllocation
         self.expertScale = expertScale
