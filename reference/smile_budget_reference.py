@@ -11,6 +11,11 @@ computes the per-layer expert ranks the budget buys, written without the Swift c
   not fit;
 * the uniform-k comparison: the largest k (clamped per layer to its update rank) whose cost fits.
 
+`--budget-on` (the "allocations" cases): each layer also carries a second spectrum per expert, the
+task's own update dW_i (update_sigmas), next to the residual's (sigmas). "updates" allocates on the update
+spectra, "uniform" takes one k clamped per layer to floor..min(cap, residual rank); both report the mean
+energy share kept of the residuals and of the updates at the chosen ranks.
+
 Writes Tests/AnalysisTests/Fixtures/upscale/budget_allocation_reference.json.
 """
 import heapq
@@ -104,6 +109,43 @@ def uniform_at_budget(layers, budget_params, tied=False):
     return best
 
 
+def uniform_clamped(layers, budget_params, floor, cap, tied=False):
+    """--budget-on uniform: the largest k >= floor whose ranks min(max(k, floor), limit) fit; None if none."""
+    limits = []
+    for L in layers:
+        max_rank = max(numerical_rank(np.array(s), L["m"], L["n"]) for s in L["sigmas"])
+        limits.append(max(1, min(cap if cap else 10 ** 9, max_rank)))
+    best = None
+    for k in range(floor, max(limits) + 1):
+        ranks = [min(max(k, floor), lim) for lim in limits]
+        cost = sum(layer_costs(L, tied)[0] + kr * layer_costs(L, tied)[1] for L, kr in zip(layers, ranks))
+        if cost <= budget_params:
+            best = (ranks, cost)
+    if best is None:
+        ranks = [min(floor, lim) for lim in limits]
+        if sum(layer_costs(L, tied)[0] + kr * layer_costs(L, tied)[1] for L, kr in zip(layers, ranks)) <= budget_params:
+            best = (ranks, sum(layer_costs(L, tied)[0] + kr * layer_costs(L, tied)[1] for L, kr in zip(layers, ranks)))
+    return best
+
+
+def with_updates(layers, rng):
+    """The same layers with an update spectrum per expert beside the residual's: full rank min(m, n),
+    decaying at its own rate (a residual is flatter than the update it comes from)."""
+    out = []
+    for L in layers:
+        r = min(L["m"], L["n"])
+        ups = []
+        for _ in L["sigmas"]:
+            s = 10 ** rng.uniform(-2, 1) * np.exp(-rng.uniform(0.2, 2.0) * np.arange(r)) * rng.uniform(0.8, 1.0, r)
+            ups.append([float(f"{x:.6g}") for x in np.sort(s)[::-1]])
+        out.append(dict(L, update_sigmas=ups, update_max_rank=max(numerical_rank(np.array(s), L["m"], L["n"]) for s in ups)))
+    return out
+
+
+def updates_view(layers):
+    return [dict(L, sigmas=L["update_sigmas"]) for L in layers]
+
+
 def make_layers(rng, count, experts):
     layers = []
     for _ in range(count):
@@ -155,10 +197,34 @@ def main():
                 case.update(ranks=ranks, overhead_parameters=spent, value=value, energy_kept=mean_share(layers, ranks),
                             uniform=uniform_at_budget(layers, allowed, tied=True))
             cases.append(case)
+    # --budget-on updates / uniform: the same families with update spectra (a separate stream, so the
+    # cases above do not change).
+    urng = np.random.default_rng(20261206)
+    allocations = []
+    for c, layers in enumerate(families):
+        layers = with_updates(layers, urng)
+        base = sum(L["m"] * L["n"] + (L["m"] if L["bias"] else 0) for L in layers)
+        for budget in [0.3, 0.8, 1.5]:
+            for floor, cap in [(1, None), (2, 5)]:
+                for tied in [False, True]:
+                    allowed = int(np.floor(budget * base))
+                    for how in ["updates", "uniform"]:
+                        if how == "updates":
+                            got = allocate(updates_view(layers), allowed, floor, cap, tied=tied)
+                            got = got and (got[0], got[1])
+                        else:
+                            got = uniform_clamped(layers, allowed, floor, cap, tied=tied)
+                        case = dict(name=f"case{c}-b{budget}-f{floor}-c{cap}-{'tied' if tied else 'g'}-{how}", layers=layers, budget=budget,
+                                    floor=floor, cap=cap, tied=tied, allocation=how, base_parameters=base, refused=got is None)
+                        if got is not None:
+                            ranks, spent = got
+                            case.update(ranks=ranks, overhead_parameters=spent, energy_kept_residuals=mean_share(layers, ranks),
+                                        energy_kept_updates=mean_share(updates_view(layers), ranks))
+                        allocations.append(case)
     with open(OUT, "w") as f:
-        json.dump(dict(generator="reference/smile_budget_reference.py", cases=cases), f)
+        json.dump(dict(generator="reference/smile_budget_reference.py", cases=cases, allocations=allocations), f)
         f.write("\n")
-    print(f"wrote {len(cases)} cases to {os.path.relpath(OUT)}")
+    print(f"wrote {len(cases)} cases and {len(allocations)} --budget-on cases to {os.path.relpath(OUT)}")
 
 
 if __name__ == "__main__":

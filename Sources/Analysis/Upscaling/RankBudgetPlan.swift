@@ -14,7 +14,9 @@ import Foundation
 /// Layouts with one k per layer (``UpscaleLayout/smileMoELinear``) get one ``RankAllocator`` unit per
 /// layer (step cost E·(m + n), ranks 1…min(k cap, largest update rank), floor `rankFloor`); a layout with
 /// one k for the whole model (``UpscaleLayout/fusionBenchHF``) gets the largest k whose cost fits,
-/// charged for every layer at full k (every expert has that shape there).
+/// charged for every layer at full k (every expert has that shape there). ``BudgetAllocation/uniform`` on a
+/// per-layer layout takes the largest single k, clamped per layer to its rank, whose cost fits. Which
+/// spectra the layers carry (residuals or updates) is the caller's ``BudgetAllocation``.
 public struct RankBudgetPlan: Codable, Sendable, Equatable {
     /// One layer's share of the plan.
     public struct Layer: Codable, Sendable, Equatable {
@@ -59,6 +61,20 @@ public struct RankBudgetPlan: Codable, Sendable, Equatable {
     public var uniformAtBudget: Point?
     /// Per layer, in checkpoint order.
     public var layers: [Layer]
+    /// What the ranks were allocated on (nil in plans from before `--budget-on`).
+    public var allocation: BudgetAllocation?
+    /// Mean over (layer, expert) of the residuals' energy share Σ_{j≤k} σⱼ(Rᵢ)²/‖Rᵢ‖² at the chosen k
+    /// (the energy the experts keep; nil when not measured).
+    public var energyKeptOfResiduals: Double?
+    /// The same for the updates ΔWᵢ, Σ_{j≤k} σⱼ(ΔWᵢ)²/‖ΔWᵢ‖² (nil when not measured).
+    public var energyKeptOfUpdates: Double?
+
+    /// Mean over (layer, expert) of the share of `spectra` (one per planned layer, same order) kept at
+    /// this plan's k.
+    public func energyKept(of spectra: [LayerSpectra]) -> Double {
+        precondition(spectra.count == layers.count, "one spectrum per planned layer")
+        return Self.meanShare(spectra, ranks: layers.map(\.k))
+    }
 
     /// The objective's name as recorded.
     public static let objectiveName = "sum of per-expert energy shares"
@@ -70,9 +86,11 @@ public struct RankBudgetPlan: Codable, Sendable, Equatable {
     ///   - maxRank: "at most k" (nil: no cap beyond the layer's update rank, or min(m, n) for a uniform k).
     ///   - floor: every layer's least k (≥ 1).
     ///   - uniform: one k for all layers, charged unclamped.
+    ///   - clampedUniform: (ignored with `uniform`) one k for all layers, each clamped to
+    ///     floor…min(cap, the layer's rank) as the greedy's units are; the largest k whose cost fits.
     /// - Throws: ``UpscaleError/invalidOption(_:)`` when the routers and floor-rank experts alone exceed
     ///   the budget.
-    public static func plan(_ layers: [LayerSpectra], gateRanks: [Int], budget: Double, maxRank: Int?, floor: Int, uniform: Bool) throws -> RankBudgetPlan {
+    public static func plan(_ layers: [LayerSpectra], gateRanks: [Int], budget: Double, maxRank: Int?, floor: Int, uniform: Bool, clampedUniform: Bool = false) throws -> RankBudgetPlan {
         precondition(gateRanks.count == layers.count, "one gate rank per layer")
         let base = layers.reduce(0) { $0 + $1.baseParameters }
         let allowed = Int((budget * Double(base)).rounded(.down))
@@ -84,6 +102,18 @@ public struct RankBudgetPlan: Codable, Sendable, Equatable {
             var k = floor
             while k < cap, cost(k + 1) <= allowed { k += 1 }
             ranks = Array(repeating: k, count: layers.count)
+        } else if clampedUniform {
+            let units = Self.units(layers, gateRanks: gateRanks, maxRank: maxRank, floor: floor)
+            let at = { (k: Int) in units.map { Swift.min(Swift.max(k, $0.floor), $0.gains.count) } }
+            let cost = { (k: Int) in zip(units, at(k)).reduce(0) { $0 + $1.0.cost(rank: $1.1) } }
+            guard cost(floor) <= allowed else {
+                let routers = zip(layers, gateRanks).reduce(0) { $0 + $1.0.fixedCost(gateRank: $1.1) }
+                throw tooSmall(budget, base: base, routers: routers, floorCost: cost(floor) - routers, floor: floor)
+            }
+            let largest = units.map(\.gains.count).max() ?? floor
+            var k = floor
+            while k < largest, cost(k + 1) <= allowed { k += 1 }
+            ranks = at(k)
         } else {
             let units = Self.units(layers, gateRanks: gateRanks, maxRank: maxRank, floor: floor)
             guard let allocation = RankAllocator.allocate(units, budget: allowed) else {

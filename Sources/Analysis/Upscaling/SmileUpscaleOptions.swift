@@ -16,6 +16,8 @@ public struct SmileUpscaleOptions: Sendable, Equatable {
     public var budget: Double?
     /// The least k of every layer under a budget.
     public var rankFloor: Int
+    /// `--budget-on`: which spectra the budget water-fills over, or one k (``BudgetAllocation``).
+    public var budgetAllocation: BudgetAllocation
     /// The tensor layout written.
     public var layout: UpscaleLayout
     /// top_k: experts each input is sent to.
@@ -58,8 +60,10 @@ public struct SmileUpscaleOptions: Sendable, Equatable {
         exclude: String? = nil, others: OtherTensorPolicy = .average, maxShardBytes: Int = 2_000_000_000,
         replaceExisting: Bool = false, probeSamples: Int = 32, probeRank: Int? = nil, seed: UInt64 = 20_240_810,
         routingTarget: Double? = nil, budget: Double? = nil, rankFloor: Int = 1, layout: UpscaleLayout = .smileMoELinear,
-        sharedPath: SharedPath = .pretrained, balancedRouter: Bool = false, gateRankTiedToK: Bool = false, expertScale: Double? = nil
+        sharedPath: SharedPath = .pretrained, balancedRouter: Bool = false, gateRankTiedToK: Bool = false, expertScale: Double? = nil,
+        budgetAllocation: BudgetAllocation = .measuredDefault
     ) {
+        self.budgetAllocation = budgetAllocation
         self.expertScale = expertScale
         self.gateRankTiedToK = gateRankTiedToK
         self.sharedPath = sharedPath

@@ -65,7 +65,7 @@ extension SmileUpscaler {
         }
         guard options.budget != nil || hf else { return plan }
         let names = family.base.tensors.map(\.name).filter { selected[$0] != nil }
-        var spectra = [LayerSpectra](), gates = [Int]()
+        var spectra = [LayerSpectra](), updateSpectra = [LayerSpectra](), gates = [Int]()
         for (index, name) in names.enumerated() {
             progress?(FamilyAnalyzer.Progress(done: index, total: names.count, current: "planning \(name)"))
             let original = try inputs(family, weight: name, bias: selected[name]!)
@@ -89,6 +89,9 @@ extension SmileUpscaler {
             var layer = LayerSpectra(module: module, bias: inputs.base.bias != nil, decompositions: decompositions)
             layer.tiedGate = options.gateRankTiedToK
             spectra.append(layer)
+            var update = LayerSpectra(module: module, bias: inputs.base.bias != nil, decompositions: router)
+            update.tiedGate = options.gateRankTiedToK
+            updateSpectra.append(update)
         }
         if hf {
             let fits = spectra.map { Swift.min($0.rows, $0.columns) }.min() ?? 1
@@ -98,7 +101,12 @@ extension SmileUpscaler {
         }
         if let budget = options.budget {
             let cap = options.expertRank.requestedRank.flatMap { $0 == Int.max ? nil : $0 }
-            let planned = try RankBudgetPlan.plan(spectra, gateRanks: gates, budget: budget, maxRank: cap, floor: options.rankFloor, uniform: hf)
+            let allocation = options.budgetAllocation
+            var planned = try RankBudgetPlan.plan(allocation == .updates ? updateSpectra : spectra, gateRanks: gates, budget: budget, maxRank: cap,
+                                                  floor: options.rankFloor, uniform: hf, clampedUniform: allocation == .uniform)
+            planned.allocation = allocation
+            planned.energyKeptOfResiduals = planned.energyKept(of: spectra)
+            planned.energyKeptOfUpdates = planned.energyKept(of: updateSpectra)
             plan.budget = planned
             for layer in planned.layers { plan.ranks[layer.module] = layer.k }
             if hf { plan.uniformRank = planned.layers.first?.k }

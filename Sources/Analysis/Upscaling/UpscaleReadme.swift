@@ -29,6 +29,7 @@ enum UpscaleReadme {
         let hf = layout?.isWholeModel ?? false
         let budget = config.budget.map { plan in
             ["- Budget: \(format(plan.budget)) of the upscaled layers' base parameters; spent \(percent(plan.overhead)), mean energy kept \(format(plan.energyKept))"
+                + (plan.allocation.map { " (ranks allocated on the \($0 == .uniform ? "residuals, one k clamped per layer" : $0.rawValue))" } ?? "")
                 + (plan.uniformAtBudget.map { " (one k = \($0.k ?? 0) for every layer would keep \(format($0.energyKept)))" } ?? "") + "."]
         } ?? []
         var lines = [

@@ -14,11 +14,34 @@ import Testing
             var bias: Bool
             var sigmas: [[Double]]
             var max_rank: Int
+            /// `--budget-on` cases: the task's own update spectrum per expert beside the residual's.
+            var update_sigmas: [[Double]]?
+            var update_max_rank: Int?
             func spectra(tied: Bool) -> LayerSpectra {
                 var layer = LayerSpectra(module: module, rows: m, columns: n, hasBias: bias, singularValues: sigmas, maxRank: max_rank)
                 layer.tiedGate = tied
                 return layer
             }
+            func updateSpectra(tied: Bool) -> LayerSpectra {
+                var layer = LayerSpectra(module: module, rows: m, columns: n, hasBias: bias, singularValues: update_sigmas ?? [], maxRank: update_max_rank ?? 0)
+                layer.tiedGate = tied
+                return layer
+            }
+        }
+        /// One `--budget-on updates|uniform` case.
+        struct Allocation: Decodable {
+            var name: String
+            var layers: [Layer]
+            var budget: Double
+            var floor: Int
+            var cap: Int?
+            var tied: Bool
+            var allocation: String
+            var refused: Bool
+            var ranks: [Int]?
+            var overhead_parameters: Int?
+            var energy_kept_residuals: Double?
+            var energy_kept_updates: Double?
         }
         struct Uniform: Decodable {
             var k: Int
@@ -41,6 +64,7 @@ import Testing
             var uniform: Uniform?
         }
         var cases: [Case]
+        var allocations: [Allocation]
     }
 
     @Test func matchesTheNumpyReference() throws {
@@ -71,6 +95,42 @@ import Testing
             }
         }
         #expect(planned >= 45)
+    }
+
+    /// `--budget-on updates` (water-filling on each task's own update spectrum) and `--budget-on uniform`
+    /// (one k, clamped per layer) against the numpy reference: ranks, cost, and the energy kept of both
+    /// the residuals and the updates at those ranks; plus the invariants (cost ≤ budget, ranks within
+    /// floor…min(cap, rank of what was allocated on), monotone in the budget).
+    @Test func budgetOnUpdatesAndUniformMatchTheNumpyReference() throws {
+        let data = try Data(contentsOf: Fixtures.url("upscale/budget_allocation_reference.json"))
+        let reference = try JSONDecoder().decode(Reference.self, from: data)
+        #expect(reference.allocations.count == 144)
+        #expect(reference.allocations.filter { !$0.refused }.count >= 90)
+        var previous = [String: [Int]]()
+        for c in reference.allocations {
+            let residuals = c.layers.map { $0.spectra(tied: c.tied) }
+            let updates = c.layers.map { $0.updateSpectra(tied: c.tied) }
+            let gates = c.layers.map(\.g)
+            let onUpdates = c.allocation == "updates"
+            let plan = { try RankBudgetPlan.plan(onUpdates ? updates : residuals, gateRanks: gates, budget: c.budget, maxRank: c.cap, floor: c.floor, uniform: false, clampedUniform: !onUpdates) }
+            guard !c.refused else {
+                #expect(throws: UpscaleError.self, "\(c.name)") { try plan() }
+                continue
+            }
+            let planned = try plan()
+            let ranks = planned.layers.map(\.k)
+            #expect(ranks == c.ranks, "\(c.name)")
+            #expect(planned.overheadParameters == c.overhead_parameters, "\(c.name)")
+            #expect(abs(planned.energyKept(of: residuals) - (c.energy_kept_residuals ?? -1)) < 1e-12, "\(c.name)")
+            #expect(abs(planned.energyKept(of: updates) - (c.energy_kept_updates ?? -1)) < 1e-12, "\(c.name)")
+            #expect(Double(planned.overheadParameters) <= c.budget * Double(planned.baseParameters))
+            let source = onUpdates ? updates : residuals
+            for (layer, k) in zip(source, ranks) { #expect(k >= 1 && k <= Swift.max(1, Swift.min(c.cap ?? Int.max, layer.maxRank)), "\(c.name)") }
+            if !onUpdates { #expect(Set(zip(source, ranks).filter { $0.1 < Swift.min(c.cap ?? Int.max, $0.0.maxRank) }.map(\.1)).count <= 1, "\(c.name): one k below the clamps") }
+            let family = c.name.replacingOccurrences(of: "-b\(c.budget)", with: "")
+            if let before = previous[family] { #expect(zip(before, ranks).allSatisfy { $0 <= $1 }, "\(c.name): a rank went down as the budget grew") }
+            previous[family] = ranks
+        }
     }
 
     /// Random concave units: gains sorted descending.
