@@ -21,10 +21,11 @@ public struct LeadingSpectrumSettings: Sendable, Equatable {
     public var vectorTolerance: Double
     /// Seed of the Gaussian start block.
     public var seed: UInt64
-    /// Judge a block after its first pass by the range-finder sketch and give up at once when it rules
-    /// out a certificate (``Matrix/sketchRulesOutCertificate(basis:image:fraction:trace:level:context:)``);
-    /// false: only after the second pass (the path before; kept for same-run comparisons). Results are
-    /// the same either way: only when the exact path takes over changes.
+    /// Judge the first block by the range-finder sketch of one Float pass before any Double pass (and a
+    /// grown block after its first pass), and give up at once when it rules out a certificate
+    /// (``Matrix/sketchRulesOutCertificate(basis:image:fraction:trace:level:context:)``); false: only after
+    /// a block's second pass (the path before; kept for same-run comparisons). Results are the same either
+    /// way: only when the exact path takes over changes.
     public var firstPassSketch: Bool
 
     public init(initialBlock: Int = 32, oversampling: Int = 8, maximumBlockFraction: Double = 0.25, minimumRank: Int = 512, maxIterations: Int = 24,
@@ -78,8 +79,9 @@ extension Matrix where Scalar == Float {
     /// `oversampling`): the certificate below needs θ_k > τ > (1 − fraction)·T − θ_k, i.e. every kept
     /// θ above (1 − fraction)·T/2, so no certifiable depth reaches 2/(1 − fraction). When the block's
     /// smallest Ritz value is already below that level without holding the fraction (a spread spectrum:
-    /// full fine-tunes, noise), nil — already after the block's first pass when its sketch shows it
-    /// (``sketchRulesOutCertificate(basis:image:fraction:trace:level:context:)``), else after the second.
+    /// full fine-tunes, noise), nil — for the first block already before any Double pass, when a Float
+    /// pass's range-finder sketch shows it (``floatSketchRulesOutCertificate(basis:tall:fraction:context:)``),
+    /// for a grown block after its first pass (the same test on that pass), else after the second.
     ///
     /// Certificate (exact arithmetic, to rounding of the Double products): on the complement of the k Ritz
     /// vectors G compresses to N with trace(N) = T − Σ_{i≤k} θᵢ =: τ ≥ λ_max(N) ≥ λ_{k+1} (N is positive
@@ -107,6 +109,7 @@ extension Matrix where Scalar == Float {
         guard isFinite else { throw LinearAlgebraError.nonFiniteInput(context: context) }
         var generator = SplitMix64(seed: settings.seed)
         var basis = generator.gaussianMatrix(width, r).converted(to: Double.self).lq().orthonormal
+        if settings.firstPassSketch, try floatSketchRulesOutCertificate(basis: basis, tall: tall, fraction: fraction, context: context) { return nil }
         var passesAtWidth = 0, trace = 0.0
         for iteration in 1...Swift.max(1, settings.maxIterations) {
             let (image, other, sumOfSquares) = gramPass(basis, tall: tall)
@@ -117,7 +120,7 @@ extension Matrix where Scalar == Float {
             let certifiable = (1 - fraction) * trace / 2
             passesAtWidth += 1
             if passesAtWidth < 2 {  // a random block's Ritz values say nothing yet; its sketch may rule out a certificate
-                if settings.firstPassSketch, try Self.sketchRulesOutCertificate(basis: basis, image: image, fraction: fraction, trace: trace, level: certifiable, context: context) { return nil }
+                if settings.firstPassSketch, iteration > 1, try Self.sketchRulesOutCertificate(basis: basis, image: image, fraction: fraction, trace: trace, level: certifiable, context: context) { return nil }
                 basis = image.lq().orthonormal
                 continue
             }
@@ -194,6 +197,25 @@ extension Matrix where Scalar == Float {
             for c in 0..<residual.columns { residual[i, c] -= eigen.eigenvalues[i] * vectors[i, c] }
         }
         return (eigen.eigenvalues, eigen.vectors, residual.rowNormsSquared.map { $0.squareRoot() })
+    }
+
+    /// The first block's range-finder test (``sketchRulesOutCertificate(basis:image:fraction:trace:level:context:)``)
+    /// from a pass over A in Float, before any Double pass: P = A Xᵀ (tall) or X A (wide) and S = PᵀA or
+    /// P Aᵀ by `sgemm` on A in place (two m·n·ℓ Float products, no Double copy of A), ‖A‖²_F summed in
+    /// Double. Float rounding (≈ 10⁻⁷·λ₁) is far below the level the test compares with ((1 − f)·T/2), and
+    /// the test only decides how fast the answer comes, never what it is.
+    private func floatSketchRulesOutCertificate(basis: Matrix<Double>, tall: Bool, fraction: Double, context: String) throws -> Bool {
+        let x = basis.converted(to: Float.self)
+        let image: MatrixF
+        if tall {
+            image = multiplied(by: x, transposingOther: true).multiplied(by: self, transposingSelf: true)
+        } else {
+            image = x.multiplied(by: self).multiplied(by: self, transposingOther: true)
+        }
+        let trace = elements.reduce(0.0) { $0 + Double($1) * Double($1) }
+        guard trace > 0 else { return false }
+        return try Self.sketchRulesOutCertificate(basis: basis, image: image.converted(to: Double.self), fraction: fraction, trace: trace,
+                                                  level: (1 - fraction) * trace / 2, context: context)
     }
 
     /// The range-finder test after a block's first pass, with no further pass over A: Q = orth(P) for

@@ -65,9 +65,12 @@ public struct ComputeSettings: Sendable, Equatable {
     /// the one-stage path being the fallback. W_pre keeps the one-stage path: the zone cut asks for
     /// hundreds of its vectors, which the two-stage reduction cannot back-transform.
     ///
-    /// Off by default: on this machine's OpenBLAS 0.3.21 (2 cores) `dsyev_2stage` was no faster than
-    /// `dsytrd` + `dsterf` at 4096² in the same process, and the full analysis with it took longer
-    /// (benchmarks/RESULTS.md, run 5). Results agree with the one-stage path to 5·10⁻¹³.
+    /// On by default since benchmarks/RESULTS.md run 12: in the analysis' own configuration (two layers in
+    /// flight with one BLAS thread each, quiet machine) the 7B block with 5%-noise updates took 272.5 s
+    /// with it against 300.9 s without — two memory-bound one-stage reductions side by side slow each
+    /// other, the two-stage's compute-bound first stage does not — although one 4096² reduction alone
+    /// with two BLAS threads was slower two-stage (runs 5 and 6). Results agree with the one-stage path
+    /// to 7·10⁻⁷ of each quantity's scale (principal-angle cosines; everything else ≤ 10⁻⁹).
     public var twoStageSpectra: Bool
     /// The block iteration's settings (see ``twoStageSpectra``).
     public var updateVectorIteration: LeadingEigenvectorIteration
@@ -91,7 +94,7 @@ public struct ComputeSettings: Sendable, Equatable {
         return settings
     }
 
-    public init(intruderVectors: TopVectors = .automatic(TruncatedSVDSettings()), warmStartIntruders: Bool = true, valuesOnlyForSingleTask: Bool = true, truncateUpdateFactors: Bool = true, reorthonormalizeBase: Bool = true, projectToDeepestCut: Bool = true, factorsFromGram: Bool = true, leadingBaseVectors: Bool = true, twoStageSpectra: Bool = false, updateVectorIteration: LeadingEigenvectorIteration = LeadingEigenvectorIteration(),
+    public init(intruderVectors: TopVectors = .automatic(TruncatedSVDSettings()), warmStartIntruders: Bool = true, valuesOnlyForSingleTask: Bool = true, truncateUpdateFactors: Bool = true, reorthonormalizeBase: Bool = true, projectToDeepestCut: Bool = true, factorsFromGram: Bool = true, leadingBaseVectors: Bool = true, twoStageSpectra: Bool = true, updateVectorIteration: LeadingEigenvectorIteration = LeadingEigenvectorIteration(),
                 leadingUpdateSpectra: LeadingSpectrumSettings? = LeadingSpectrumSettings()) {
         self.twoStageSpectra = twoStageSpectra
         self.leadingUpdateSpectra = leadingUpdateSpectra
