@@ -18,8 +18,8 @@ struct UpscaleCommand: ParsableCommand {
             bᵢ − b_shared), and every expert's output is scaled by β (--expert-scale, default ½; folded into \
             its u and bias): the shared path carries what the tasks share at full rank and no parameter \
             cost, the experts what is their own, and a token sent to the wrong expert loses less (on the \
-            realtasks family at --budget 0.5: full 0.993 normalized against 0.977 for --shared merged, LoRA \
-            0.956 against 0.916 for --shared pretrained, every task better). --shared iso-c:c sets c; \
+            realtasks family at --budget 0.5 with the same ranks: full 0.993 normalized against 0.977 for \
+            --shared merged, LoRA 0.956 against 0.916 for --shared pretrained, every task better). --shared iso-c:c sets c; \
             --shared tsv is the same construction with the TSV-M merge (M exactly as merge --method tsv \
             computes it; α 1 for full fine-tunes, 0.5 when every model is a LoRA adapter; β ½), tsv:α sets \
             α (measured: a tie with iso-c on LoRA adapters, 0.953 against 0.952 at --budget 0.1; a loss on \
@@ -59,10 +59,9 @@ struct UpscaleCommand: ParsableCommand {
             experts) and left out of the budget; smile_config.json lists it under shared_only with its φ. \
             On the realtasks MiniLM full fine-tunes φ ranks layers by how well real tokens reach their own \
             expert (Spearman −0.80, the best weights-only predictor measured). With --budget 0.5 (default: \
-            36 layers, 0.993 normalized at +23.4% parameters of the whole model, 0.71 of real tokens on \
-            their own expert): --max-flatness 0.3 upscales 13 layers and keeps 0.991 (every task within \
-            0.01) at +7.1%, 0.82 routed there; 0.12 upscales 2 layers, 0.980 at +1.6% with 0.90 routed \
-            there. Not a default: smaller limits lose 0.01–0.03 on some tasks, and on LoRA adapters (no \
+            36 layers, 1.007 normalized, 0.74 of real tokens on their own expert): --max-flatness 0.3 \
+            upscales 13 layers and keeps 0.989 at +7.1% of the whole model, 0.84 routed there; 0.12 \
+            upscales 2 layers, 0.978 at +1.6% with 0.92 routed there. Not a default: every limit measured loses 0.01–0.04 on some task, and on LoRA adapters (no \
             layer routes above 0.6) it trades one task for another (benchmarks/realtasks-smile.md). Whole-model layouts write such a layer as a SmileLinear with the \
             shared weight and zero router and experts.
 

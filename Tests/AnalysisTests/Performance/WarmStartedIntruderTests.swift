@@ -25,9 +25,15 @@ import Testing
     }
 
     /// Warm and cold runs of the whole layer analysis give the same intruders as the exact Double SVDs and
-    /// max |cos| within 10⁻⁵ relative of it, with no fallback to LAPACK, the warm start in fewer
-    /// iterations. Both float32 paths sit 10⁻⁷–4·10⁻⁶ from the Double answer here (the certificate's float
-    /// floor and float32 overlaps), on either side of it, so they agree to that level, not bit for bit.
+    /// max |cos| within `tolerance` relative of it, with no fallback to LAPACK, the warm start in fewer
+    /// iterations. Both float32 paths sit 10⁻⁷–10⁻⁵ from the Double answer here, on either side of it, so
+    /// they agree to that level, not bit for bit (see `tolerance`).
+    /// The search stops when each Ritz residual is ≤ 10⁻⁵·gap, which bounds each vector's angle to the
+    /// exact one by 10⁻⁵ (Davis–Kahan), and the overlaps with W_pre's vectors are float32 products
+    /// (√n·ε₃₂ ≈ 2·10⁻⁶ at n = 320, in an order that changes with the process-wide BLAS thread count a
+    /// concurrent test may set): 8.8·10⁻⁶ relative was seen once, so 2·10⁻⁵.
+    static let tolerance = 2e-5
+
     static func expectSameIntruders(base: MatrixF, updates: [WeightUpdate], intruding: [Bool]) throws {
         var warmTimings = LayerTimings(), coldTimings = LayerTimings()
         let warm = try analyze(base, updates, warm: true, timings: &warmTimings)
@@ -41,9 +47,9 @@ import Testing
             #expect(a.intruders == b.intruders)
             #expect(a.intruders.isEmpty != intruding[index])
             for i in exact.indices {
-                #expect(abs(a.maxCosine[i] - exact[i]) <= 1e-5 * exact[i], "task \(index) u\(i): warm \(a.maxCosine[i]) vs exact \(exact[i])")
-                #expect(abs(b.maxCosine[i] - exact[i]) <= 1e-5 * exact[i], "task \(index) u\(i): cold \(b.maxCosine[i]) vs exact \(exact[i])")
-                #expect(abs(a.maxCosine[i] - b.maxCosine[i]) <= 1e-5 * b.maxCosine[i], "task \(index) u\(i): warm \(a.maxCosine[i]) vs cold \(b.maxCosine[i])")
+                #expect(abs(a.maxCosine[i] - exact[i]) <= Self.tolerance * exact[i], "task \(index) u\(i): warm \(a.maxCosine[i]) vs exact \(exact[i])")
+                #expect(abs(b.maxCosine[i] - exact[i]) <= Self.tolerance * exact[i], "task \(index) u\(i): cold \(b.maxCosine[i]) vs exact \(exact[i])")
+                #expect(abs(a.maxCosine[i] - b.maxCosine[i]) <= Self.tolerance * b.maxCosine[i], "task \(index) u\(i): warm \(a.maxCosine[i]) vs cold \(b.maxCosine[i])")
             }
         }
     }
