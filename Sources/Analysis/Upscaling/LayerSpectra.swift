@@ -29,8 +29,9 @@ public struct LayerSpectra: Sendable, Equatable {
     /// Per expert, shareᵢ(k) at index k − 1 (empty for a zero update).
     private var cumulativeShares: [[Double]]
 
-    public init(module: String, rows: Int, columns: Int, hasBias: Bool, singularValues: [[Double]], maxRank: Int, uncapturedEnergy: [Double]? = nil) {
+    public init(module: String, rows: Int, columns: Int, hasBias: Bool, singularValues: [[Double]], maxRank: Int, uncapturedEnergy: [Double]? = nil, tiedGate: Bool = false) {
         self.module = module
+        self.tiedGate = tiedGate
         self.rows = rows
         self.columns = columns
         self.hasBias = hasBias
@@ -53,9 +54,9 @@ public struct LayerSpectra: Sendable, Equatable {
     }
 
     /// From the layer's decompositions.
-    init(module: String, bias: Bool, decompositions: [UpdateDecomposition]) {
+    init(module: String, bias: Bool, decompositions: [UpdateDecomposition], tiedGate: Bool = false) {
         self.init(module: module, rows: decompositions.first?.rows ?? 0, columns: decompositions.first?.columns ?? 0, hasBias: bias,
-                  singularValues: decompositions.map(\.singularValues), maxRank: decompositions.map(\.numericalRank).max() ?? 0)
+                  singularValues: decompositions.map(\.singularValues), maxRank: decompositions.map(\.numericalRank).max() ?? 0, tiedGate: tiedGate)
     }
 
     /// E.

@@ -95,6 +95,8 @@ public struct RankBudgetPlan: Codable, Sendable, Equatable {
         let base = layers.reduce(0) { $0 + $1.baseParameters }
         let allowed = Int((budget * Double(base)).rounded(.down))
         let ranks: [Int]
+        // What the routers and expert biases cost before any rank (for the refusal's message).
+        let routers = { zip(layers, gateRanks).reduce(0) { $0 + $1.0.fixedCost(gateRank: $1.1) } }
         if uniform {
             let cap = Swift.min(maxRank ?? Int.max, layers.map { Swift.min($0.rows, $0.columns) }.min() ?? 0)
             let cost = { (k: Int) in zip(layers, gateRanks).reduce(0) { $0 + $1.0.overhead(rank: k, gateRank: $1.1) } }
@@ -106,10 +108,7 @@ public struct RankBudgetPlan: Codable, Sendable, Equatable {
             let units = Self.units(layers, gateRanks: gateRanks, maxRank: maxRank, floor: floor)
             let at = { (k: Int) in units.map { Swift.min(Swift.max(k, $0.floor), $0.gains.count) } }
             let cost = { (k: Int) in zip(units, at(k)).reduce(0) { $0 + $1.0.cost(rank: $1.1) } }
-            guard cost(floor) <= allowed else {
-                let routers = zip(layers, gateRanks).reduce(0) { $0 + $1.0.fixedCost(gateRank: $1.1) }
-                throw tooSmall(budget, base: base, routers: routers, floorCost: cost(floor) - routers, floor: floor)
-            }
+            guard cost(floor) <= allowed else { throw tooSmall(budget, base: base, routers: routers(), floorCost: cost(floor) - routers(), floor: floor) }
             let largest = units.map(\.gains.count).max() ?? floor
             var k = floor
             while k < largest, cost(k + 1) <= allowed { k += 1 }
@@ -117,8 +116,7 @@ public struct RankBudgetPlan: Codable, Sendable, Equatable {
         } else {
             let units = Self.units(layers, gateRanks: gateRanks, maxRank: maxRank, floor: floor)
             guard let allocation = RankAllocator.allocate(units, budget: allowed) else {
-                let routers = zip(layers, gateRanks).reduce(0) { $0 + $1.0.fixedCost(gateRank: $1.1) }
-                throw tooSmall(budget, base: base, routers: routers, floorCost: RankAllocator.mandatoryCost(units) - routers, floor: floor)
+                throw tooSmall(budget, base: base, routers: routers(), floorCost: RankAllocator.mandatoryCost(units) - routers(), floor: floor)
             }
             ranks = allocation.ranks
         }

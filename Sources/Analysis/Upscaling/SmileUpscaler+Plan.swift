@@ -15,6 +15,9 @@ public struct UpscalePlan: Sendable, Equatable {
     public var uniformRank: Int?
     /// One gate rank for the model (``UpscaleLayout/fusionBenchHF``).
     public var uniformGateRank: Int?
+    /// ``SpectralFlatness`` φ per module computed in the planning pass with `--max-flatness` (empty:
+    /// computed while writing), so that the summed update is decomposed for it once.
+    public var flatness: [String: Double] = [:]
 }
 
 extension SmileUpscaler {
@@ -69,15 +72,17 @@ extension SmileUpscaler {
         for (index, name) in names.enumerated() {
             progress?(FamilyAnalyzer.Progress(done: index, total: names.count, current: "planning \(name)"))
             let original = try inputs(family, weight: name, bias: selected[name]!)
+            let module = SmileStateDict.moduleName(forWeight: name)
+            let phi = try flatness(original, module: name)
+            plan.flatness[module] = phi
             // A layer left as its shared path has no experts and no router: the budget does not count it.
-            if leavesShared(flatness: try flatness(original, module: name)) { continue }
+            if leavesShared(flatness: phi) { continue }
             let split = try split(original, context: name)
             if split == nil && !hf { continue }
             let zero = split == nil
             let inputs = split?.inputs ?? original
             let decompositions = try split?.decompositions ?? SmileLayer.decompose(original.updates, context: name)
             let router = split?.routerDecompositions ?? decompositions
-            let module = SmileStateDict.moduleName(forWeight: name)
             var g = options.gateRank
             if let target = options.routingTarget, !zero {
                 let found = searchGateRank(try probes(original, router, index: spectra.count, context: name), router, target: target)
@@ -86,12 +91,9 @@ extension SmileUpscaler {
                 plan.searches[module] = found.search
             }
             gates.append(g)
-            var layer = LayerSpectra(module: module, bias: inputs.base.bias != nil, decompositions: decompositions)
-            layer.tiedGate = options.gateRankTiedToK
-            spectra.append(layer)
-            var update = LayerSpectra(module: module, bias: inputs.base.bias != nil, decompositions: router)
-            update.tiedGate = options.gateRankTiedToK
-            updateSpectra.append(update)
+            // The residuals' spectra (what the experts keep) and the updates' (the router's decompositions).
+            spectra.append(LayerSpectra(module: module, bias: inputs.base.bias != nil, decompositions: decompositions, tiedGate: options.gateRankTiedToK))
+            updateSpectra.append(LayerSpectra(module: module, bias: inputs.base.bias != nil, decompositions: router, tiedGate: options.gateRankTiedToK))
         }
         if hf {
             let fits = spectra.map { Swift.min($0.rows, $0.columns) }.min() ?? 1

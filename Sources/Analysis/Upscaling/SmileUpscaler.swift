@@ -123,7 +123,7 @@ public struct SmileUpscaler: Sendable {
             let dtype = Self.outputType(family.base.info(name)!.dtype)
             let inputs = try inputs(family, weight: name, bias: bias)
             let module = SmileStateDict.moduleName(forWeight: name)
-            let flatness = try flatness(inputs, module: module)
+            let flatness = try plan.flatness[module] ?? flatness(inputs, module: module)
             if let flatness, leavesShared(flatness: flatness) {
                 let shared = try sharedPathAlone(inputs, context: module)
                 sharedOnly.append(SharedOnlyLayer(module: module, flatness: flatness, reason: String(

@@ -18,14 +18,10 @@ import Testing
             var update_sigmas: [[Double]]?
             var update_max_rank: Int?
             func spectra(tied: Bool) -> LayerSpectra {
-                var layer = LayerSpectra(module: module, rows: m, columns: n, hasBias: bias, singularValues: sigmas, maxRank: max_rank)
-                layer.tiedGate = tied
-                return layer
+                LayerSpectra(module: module, rows: m, columns: n, hasBias: bias, singularValues: sigmas, maxRank: max_rank, tiedGate: tied)
             }
             func updateSpectra(tied: Bool) -> LayerSpectra {
-                var layer = LayerSpectra(module: module, rows: m, columns: n, hasBias: bias, singularValues: update_sigmas ?? [], maxRank: update_max_rank ?? 0)
-                layer.tiedGate = tied
-                return layer
+                LayerSpectra(module: module, rows: m, columns: n, hasBias: bias, singularValues: update_sigmas ?? [], maxRank: update_max_rank ?? 0, tiedGate: tied)
             }
         }
         /// One `--budget-on updates|uniform` case.
