@@ -59,27 +59,37 @@ TENSORS = {
 }
 
 
-def main():
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    out_dir = os.path.join(root, "Tests", "AnalysisTests", "Fixtures")
-    order = sorted(TENSORS, key=lambda name: (-ALIGNMENT_RANK[TENSORS[name][0]], name))
-
+def write(path, tensors):
+    """Writes `tensors` ({name: (dtype, shape, values)}) to the safetensors file `path` in the reference
+    crate's layout; returns {name: the raw bytes written}."""
+    order = sorted(tensors, key=lambda name: (-ALIGNMENT_RANK[tensors[name][0]], name))
     header_parts = ['"__metadata__":{"format":"pt"}']
     data = b""
-    expected = {}
+    raws = {}
     for name in order:
-        dtype, shape, values = TENSORS[name]
+        dtype, shape, values = tensors[name]
         raw = encode(dtype, values)
         begin, end = len(data), len(data) + len(raw)
         shape_text = ",".join(str(d) for d in shape)
         header_parts.append(f'{json.dumps(name)}:{{"dtype":"{dtype}","shape":[{shape_text}],"data_offsets":[{begin},{end}]}}')
         data += raw
-        expected[name] = {"dtype": dtype, "shape": shape, "values": [repr(float(v)) for v in decode(dtype, raw)]}
-
+        raws[name] = raw
     header = ("{" + ",".join(header_parts) + "}").encode("utf-8")
     header += b" " * (-len(header) % 8)
-    with open(os.path.join(out_dir, "numpy_written.safetensors"), "wb") as f:
+    with open(path, "wb") as f:
         f.write(struct.pack("<Q", len(header)) + header + data)
+    return raws
+
+
+def main():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out_dir = os.path.join(root, "Tests", "AnalysisTests", "Fixtures")
+    order = sorted(TENSORS, key=lambda name: (-ALIGNMENT_RANK[TENSORS[name][0]], name))
+    raws = write(os.path.join(out_dir, "numpy_written.safetensors"), TENSORS)
+    expected = {}
+    for name in order:
+        dtype, shape, _ = TENSORS[name]
+        expected[name] = {"dtype": dtype, "shape": shape, "values": [repr(float(v)) for v in decode(dtype, raws[name])]}
     with open(os.path.join(out_dir, "numpy_written.json"), "w") as f:
         json.dump({"order": order, "tensors": expected}, f, indent=1, sort_keys=True)
         f.write("\n")

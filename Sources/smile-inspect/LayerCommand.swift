@@ -100,7 +100,9 @@ struct LayerCommand: ParsableCommand {
             return stored.judged(by: options.thresholds)
         }
         try execution.admit(tensor, family: family)
-        var result = try LayerAnalyzer(options: options).analyze(name: name, base: base, updates: try family.updates(for: name), taskNames: family.taskNames)
+        let (updates, rounding) = try family.updatesWithRounding(for: name)
+        var result = try LayerAnalyzer(options: options).analyze(name: name, base: base, updates: updates, taskNames: family.taskNames)
+        result.attachStorageRounding(rounding)
         if family.isStoredTransposed(name) { result.transposed = true }
         try cache?.write(LayerRecord(tensor: name, inputs: inputs, result: .layer(result)))
         return result

@@ -37,23 +37,35 @@ extension ModelFamily {
     /// The base tensor is read once, and only when some model is a full fine-tune.
     /// Throws ``CheckpointError/notAMatrix(tensor:shape:)`` for other ranks (use ``denseUpdates(for:)``).
     public func updates(for name: String) throws -> [WeightUpdate] {
+        try updatesWithRounding(for: name).updates
+    }
+
+    /// ``updates(for:)`` and, per model, W_ft's storage rounding measured in the pass that forms ΔW
+    /// (``StorageRounding/difference(fineTuned:base:storedAs:)``; ``StorageRounding/share`` not yet set):
+    /// nil for LoRA adapters and for fine-tunes stored in another dtype than F32, F16 or BF16.
+    public func updatesWithRounding(for name: String) throws -> (updates: [WeightUpdate], rounding: [StorageRounding?]) {
         let info = try matchedInfo(name)
         guard info.shape.count == 2 else { throw CheckpointError.notAMatrix(tensor: name, shape: info.shape) }
         let (rows, columns) = (info.shape[0], info.shape[1])
         var baseMatrix: MatrixF?
-        let stored: [WeightUpdate] = try members.map { member in
+        let stored: [(WeightUpdate, StorageRounding?)] = try members.map { member in
             switch member {
             case let .full(checkpoint, names):
                 if baseMatrix == nil { baseMatrix = try base.tensor(name).matrix }
-                return .dense(try checkpoint.tensor(names[name]!).matrix! - baseMatrix!)
+                let storedName = names[name]!
+                let dtype = checkpoint.info(storedName)!.dtype
+                let (delta, rounding) = StorageRounding.difference(
+                    fineTuned: try checkpoint.tensor(storedName).values, base: baseMatrix!.elements, storedAs: dtype)
+                return (.dense(MatrixF(rows: rows, columns: columns, elements: delta)), rounding)
             case let .lora(adapter, modules):
                 guard let module = modules[name] else {
-                    return .lowRank(b: MatrixF(zeros: rows, 0), a: MatrixF(zeros: 0, columns), scale: 1)
+                    return (.lowRank(b: MatrixF(zeros: rows, 0), a: MatrixF(zeros: 0, columns), scale: 1), nil)
                 }
-                return try adapter.update(for: module)
+                return (try adapter.update(for: module), nil)
             }
         }
-        return storedTransposed.contains(name) ? stored.map(\.transposed) : stored
+        let updates = stored.map(\.0)
+        return (storedTransposed.contains(name) ? updates.map(\.transposed) : updates, stored.map(\.1))
     }
 
     /// One dense update W_ft − W_pre per model for matched tensor `name` of any shape (biases, norms,

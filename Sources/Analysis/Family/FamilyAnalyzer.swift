@@ -174,10 +174,11 @@ public struct FamilyAnalyzer: Sendable {
                 guard let base = try family.baseMatrix(tensor.name) else {
                     return (.skipped(FamilyReport.Problem(tensor: tensor.name, reason: "the base tensor is not a matrix")), nil)
                 }
-                let updates = try family.updates(for: tensor.name)
+                let (updates, rounding) = try family.updatesWithRounding(for: tensor.name)
                 var timings = LayerTimings()
                 timings.read = clock.seconds
                 var layer = try analyzer.analyze(name: tensor.name, base: base, updates: updates, taskNames: family.taskNames, timings: &timings)
+                layer.attachStorageRounding(rounding)
                 if family.isStoredTransposed(tensor.name) { layer.transposed = true }
                 timings.total = clock.seconds
                 return (.layer(layer), timings)

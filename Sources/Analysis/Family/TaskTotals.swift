@@ -7,7 +7,10 @@
 ///   and the blocks with exactly one side in top;
 /// - `deltaNorm` = √(Σₗ ‖ΔW‖ₗ²), the Frobenius norm of the task vector restricted to these weights;
 /// - `relativeNorm` = `deltaNorm` / √(Σₗ ‖W_pre‖ₗ²) (0 when the base weights are zero);
-/// - `layers`: how many 2-D weights entered the sums.
+/// - `layers`: how many 2-D weights entered the sums;
+/// - `storageRoundingShare` = Σₗ E_round,ₗ / Σₗ ‖ΔW‖ₗ² over the layers whose storage rounding was measured
+///   (``StorageRounding``; the ‖ΔW‖²-weighted mean of their ρ), `storageRoundingLayers` how many they are;
+///   nil (and 0) when no layer was measured or their updates are all zero.
 ///
 /// A task whose every update is zero has all energies 0. A pure function of the per-layer records.
 public struct TaskTotals: Codable, Sendable, Equatable {
@@ -19,12 +22,15 @@ public struct TaskTotals: Codable, Sendable, Equatable {
     public var deltaNorm: Double
     public var relativeNorm: Double
     public var layers: Int
+    public var storageRoundingShare: Double?
+    public var storageRoundingLayers: Int
 
     /// The totals of every task of `layers` (all over the same tasks, in `taskNames` order).
     public static func of(_ layers: [LayerAnalysis], taskNames: [String]) -> [TaskTotals] {
         let baseMass = layers.reduce(0.0) { $0 + $1.baseNorm * $1.baseNorm }
         return taskNames.indices.map { i in
             var mass = 0.0, top = 0.0, middle = 0.0, rest = 0.0, cross = 0.0
+            var rounding = 0.0, roundedMass = 0.0, roundedLayers = 0
             for layer in layers where i < layer.tasks.count {
                 let task = layer.tasks[i]
                 let weight = task.spectrum.norm * task.spectrum.norm
@@ -33,11 +39,17 @@ public struct TaskTotals: Codable, Sendable, Equatable {
                 middle += weight * task.energy.middle
                 rest += weight * task.energy.middlePlusTail
                 cross += weight * task.energy.topCross
+                if let measured = task.storageRounding {
+                    rounding += measured.energy
+                    roundedMass += weight
+                    roundedLayers += 1
+                }
             }
             let share = { (sum: Double) in mass > 0 ? sum / mass : 0 }
             return TaskTotals(
                 task: taskNames[i], E_I: share(top), E_II: share(middle), E_II_III: share(rest), topCross: share(cross),
-                deltaNorm: mass.squareRoot(), relativeNorm: baseMass > 0 ? (mass / baseMass).squareRoot() : 0, layers: layers.count)
+                deltaNorm: mass.squareRoot(), relativeNorm: baseMass > 0 ? (mass / baseMass).squareRoot() : 0, layers: layers.count,
+                storageRoundingShare: roundedMass > 0 ? rounding / roundedMass : nil, storageRoundingLayers: roundedLayers)
         }
     }
 }

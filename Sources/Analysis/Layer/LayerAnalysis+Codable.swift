@@ -7,10 +7,12 @@
 /// - `deltaNorm` = ‖ΔW‖_F, `relativeNorm` = ‖ΔW‖_F / ‖W_pre‖_F;
 /// - `rank90`, `rank99`: the smallest rank keeping 90% / 99% of ‖ΔW‖².
 ///
-/// They are derived, so decoding (synthesized) ignores them: what is encoded decodes back to the same value.
+/// `storageRounding` (when measured) is stored, not derived, and optional: records without it decode.
+///
+/// The others are derived, so decoding (synthesized) ignores them: what is encoded decodes back to the same value.
 extension LayerAnalysis.TaskResult {
     private enum Key: String, CodingKey {
-        case task, energy, energyFourWay, spectrum, intruders, expertRank
+        case task, energy, energyFourWay, spectrum, intruders, expertRank, storageRounding
         case E_I, E_II, E_II_III, topCross, deltaNorm, relativeNorm, rank90, rank99
     }
 
@@ -22,6 +24,7 @@ extension LayerAnalysis.TaskResult {
         try c.encode(spectrum, forKey: .spectrum)
         try c.encodeIfPresent(intruders, forKey: .intruders)
         try c.encode(expertRank, forKey: .expertRank)
+        try c.encodeIfPresent(storageRounding, forKey: .storageRounding)
         try c.encode(energy.top, forKey: .E_I)
         try c.encode(energy.middle, forKey: .E_II)
         try c.encode(energy.middlePlusTail, forKey: .E_II_III)

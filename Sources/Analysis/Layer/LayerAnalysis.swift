@@ -17,6 +17,9 @@ public struct LayerAnalysis: Codable, Sendable, Equatable {
         public var intruders: IntruderDimensions?
         /// The SMILE expert rank keeping `options.expertEnergy` of ‖ΔW‖² (0 for a zero update).
         public var expertRank: Int
+        /// W_ft's rounding to its stored dtype against this update (dense updates of a stored F32, F16 or
+        /// BF16 fine-tune; nil for LoRA adapters, other dtypes and records written before it was measured).
+        public var storageRounding: StorageRounding?
     }
 
     /// The tensor name in the base checkpoint.

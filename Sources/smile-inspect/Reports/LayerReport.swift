@@ -12,6 +12,7 @@ enum LayerReport {
         doc.append(spectrum(layer))
         doc.bullets(layer.warnings.map { "warning: " + $0 })
         doc.append(taskTable(layer))
+        doc.append(StorageRoundingNote.document([layer]))
         for task in layer.tasks { doc.append(energyMap(task.energy, title: "Energy map of \(task.task): ‖U_aᵀ ΔW V_b‖² / ‖ΔW‖² (×ratio to a random update)")) }
         for task in layer.tasks where task.energyFourWay != nil {
             doc.append(energyMap(task.energyFourWay!, title: "4-way energy map of \(task.task)"))

@@ -9,6 +9,7 @@ enum ModelReport {
         doc.paragraph("Analysed \(report.layers.count) linear weights, \(report.tensors.count) N-D tensors, \(report.vectors.count) vectors; skipped \(report.skipped.count).")
         if !report.layers.isEmpty { doc.append(taskSummary(report)) }
         if perLayer, !report.layers.isEmpty { doc.append(layerTable(report)) }
+        doc.append(StorageRoundingNote.document(report.layers))
         if !report.tensors.isEmpty { doc.append(tensorTable(report)) }
         doc.bullets(report.layers.flatMap { layer in layer.warnings.map { "warning: \(layer.name): \($0)" } })
         doc.append(verdict(report))
