@@ -68,11 +68,13 @@ def rounding_energy(dtype, raw):
 
 
 def measure(base_raw, ft_raw, dtype):
-    """(energy, update energy, share or None, unchanged) of one tensor."""
+    """Energy, update energy, share (None for dW = 0), the base's energy and share, unchanged count."""
     pre, ft = stw.decode(dtype, base_raw), stw.decode(dtype, ft_raw)
     energy = rounding_energy(dtype, ft_raw)
     update = float(np.sum((ft - pre) ** 2))
+    base_energy = rounding_energy(dtype, base_raw)
     return {"energy": energy, "update_energy": update, "share": energy / update if update > 0 else None,
+            "base_energy": base_energy, "base_share": base_energy / update if update > 0 else None,
             "unchanged": int(np.sum(ft == pre))}
 
 
@@ -148,7 +150,7 @@ def report_family(directory, tensor, models):
         dtype, _, ft_raw = read_raw(os.path.join(directory, model, "model.safetensors"), tensor)
         r = measure(base_raw, ft_raw, dtype)
         print(f"{model} {tensor} {shape[0]}x{shape[1]} {dtype}: E_round {r['energy']:.6e}, ||dW||^2 {r['update_energy']:.6e}, "
-              f"rho {r['share']:.4%}, unchanged {r['unchanged']} of {shape[0] * shape[1]} ({r['unchanged'] / (shape[0] * shape[1]):.2%})")
+              f"rho {r['share']:.4%}, rho(W_pre) {r['base_share']:.4%}, unchanged {r['unchanged']} of {shape[0] * shape[1]} ({r['unchanged'] / (shape[0] * shape[1]):.2%})")
 
 
 if __name__ == "__main__":

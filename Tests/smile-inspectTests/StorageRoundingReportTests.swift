@@ -22,6 +22,8 @@ struct StorageRoundingReportTests {
         // Reference: ρ ≥ 1% in layer.0 (a 24%, b 215%) and layer.1 / b (2.6%); ≥ 10% in layer.0 only.
         #expect(run.stdout.contains("3 of 6 task-layers (BF16; ρ 2.6%–214.7%, largest layer.0.weight / b)"), "\(run.stdout)")
         #expect(run.stdout.contains("In 2 of 6 task-layers (BF16; ρ 24.0%–214.7%, largest layer.0.weight / b) ρ ≥ 10%: rank90 too."))
+        // layer.1 / a: ρ 0.68%, ρ + ρ_pre 1.36%.
+        #expect(run.stdout.contains("In layer.1.weight / a (BF16, ρ + ρ_pre = 1.4%) ρ < 1% but W_pre's own rounding"))
         let clean = try CommandRunner.run(["model", "--quiet"] + Self.family("f32") + ["--no-intruders", "--format", format])
         #expect(clean.status == 0, "\(clean.stderr)")
         #expect(!clean.stdout.contains("Storage rounding"))

@@ -7,6 +7,7 @@
 //
 //   smile-bench energy --base B --models M1 M2 … --out result.json [--complete-base]
 //   smile-bench compare …   (Compare.swift: the full analysis with complete vs leading update spectra)
+//   smile-bench rounding …  (Rounding.swift: the cost of measuring the storage-rounding floor)
 //
 // Output JSON: {"layers": [{"name", "rows", "columns", "read", "baseSVD", "perModel": [s], "gemm": [s],
 // "energies": [[E_I, E_II, E_II+III]]}], "wall", "peakRSS"}.
@@ -26,9 +27,10 @@ func fail(_ message: String) -> Never {
 }
 
 var arguments = Array(CommandLine.arguments.dropFirst())
-guard let mode = arguments.first, ["energy", "compare"].contains(mode) else { fail("usage: smile-bench energy|compare --base B --models M… --out file.json") }
+guard let mode = arguments.first, ["energy", "compare", "rounding"].contains(mode) else { fail("usage: smile-bench energy|compare|rounding --base B --models M… --out file.json") }
 arguments.removeFirst()
 var base: String?, models = [String](), out: String?, completeBase = false, full = true, componentModels = 2
+var tensorName: String?, repeats = 5
 var i = 0
 while i < arguments.count {
     switch arguments[i] {
@@ -36,6 +38,8 @@ while i < arguments.count {
     case "--out": out = arguments[i + 1]; i += 2
     case "--complete-base": completeBase = true; i += 1
     case "--no-full": full = false; i += 1
+    case "--tensor": tensorName = arguments[i + 1]; i += 2
+    case "--repeats": repeats = Int(arguments[i + 1]) ?? 5; i += 2
     case "--component-models": componentModels = Int(arguments[i + 1]) ?? 2; i += 2
     case "--models":
         i += 1
@@ -49,6 +53,10 @@ let formsEveryBaseVector = completeBase
 MemoryAccounting.returnLargeAllocationsToTheSystem()
 if mode == "compare" {
     try runCompare(base: base, models: models, out: out, full: full, componentModels: componentModels)
+    exit(0)
+}
+if mode == "rounding" {
+    try runRounding(base: base, models: models, out: out, tensor: tensorName, repeats: repeats)
     exit(0)
 }
 

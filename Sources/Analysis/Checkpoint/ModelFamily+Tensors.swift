@@ -53,9 +53,9 @@ extension ModelFamily {
             case let .full(checkpoint, names):
                 if baseMatrix == nil { baseMatrix = try base.tensor(name).matrix }
                 let storedName = names[name]!
-                let dtype = checkpoint.info(storedName)!.dtype
                 let (delta, rounding) = StorageRounding.difference(
-                    fineTuned: try checkpoint.tensor(storedName).values, base: baseMatrix!.elements, storedAs: dtype)
+                    fineTuned: try checkpoint.tensor(storedName).values, base: baseMatrix!.elements,
+                    storedAs: checkpoint.info(storedName)!.dtype, baseStoredAs: base.info(name)!.dtype)
                 return (.dense(MatrixF(rows: rows, columns: columns, elements: delta)), rounding)
             case let .lora(adapter, modules):
                 guard let module = modules[name] else {

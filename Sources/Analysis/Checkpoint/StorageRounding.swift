@@ -14,6 +14,11 @@
 /// An estimate: it overestimates when most entries' updates are below half an ulp and round back to W_pre
 /// (``unchangedEntries`` counts those exactly). Measured for dense updates read from a stored F32, F16 or
 /// BF16 fine-tune only (never for LoRA adapters, whose ΔW is a product of factors, nor F64, I8 or F8).
+///
+/// ρ models a fine-tune trained from the stored base W_pre. When W_pre is itself a rounded copy of the
+/// weights the fine-tune started from (base and fine-tune both rounded from higher-precision masters), ΔW
+/// carries W_pre's rounding too: ``baseEnergy`` (the same sum over W_pre in its stored dtype) and
+/// ``baseShare`` give that part, so the floor is then about ρ + ``baseShare``.
 public struct StorageRounding: Codable, Sendable, Equatable {
     /// The dtype W_ft is stored in (`F32`, `F16` or `BF16`).
     public var dtype: DType
@@ -23,16 +28,21 @@ public struct StorageRounding: Codable, Sendable, Equatable {
     public var unchangedEntries: Int
     /// ρ = E_round / ‖ΔW‖²_F; nil when ΔW = 0 (no share of nothing), and until ``sharing(of:)`` sets it.
     public var share: Double?
+    /// Σ ulp(W_pre)²/12 in the base's stored dtype; nil when that is not F32, F16 or BF16.
+    public var baseEnergy: Double?
+    /// ``baseEnergy`` / ‖ΔW‖²_F, set with ``share``; nil when either is.
+    public var baseShare: Double?
 
-    /// The shares a rank cut leaves out: rank99 leaves out 1 − 0.99 of ‖ΔW‖², rank90 1 − 0.9. A share ρ at or
-    /// above one puts that rank within the storage-rounding floor.
+    /// The share of ‖ΔW‖² rank99 leaves out, 1 − 0.99: ρ at or above it puts rank99 within the floor.
     public static let rank99Floor = 1 - 0.99
+    /// The share of ‖ΔW‖² rank90 leaves out, 1 − 0.9: ρ at or above it puts rank90 within the floor.
     public static let rank90Floor = 1 - 0.9
 
     /// This measurement with ``share`` = ``energy`` / `updateEnergy` (nil for `updateEnergy` 0).
     public func sharing(of updateEnergy: Double) -> StorageRounding {
         var result = self
         result.share = updateEnergy > 0 ? energy / updateEnergy : nil
+        result.baseShare = updateEnergy > 0 ? baseEnergy.map { $0 / updateEnergy } : nil
         return result
     }
 
@@ -46,38 +56,47 @@ public struct StorageRounding: Codable, Sendable, Equatable {
         }
     }
 
-    /// ΔW = `fineTuned` − `base` element by element, and W_ft's rounding measured in the same pass: one loop
-    /// reads both, writes the difference, counts exact zeros of it and histograms the 8-bit exponent field
-    /// of W_ft's Float bits (exact for every F16 / BF16 value and F32 itself), from which E_round is summed
-    /// in Double over the 256 exponents. Infinities and NaN (exponent field 255) are left out of E_round.
-    /// The rounding is nil when `dtype` is not F32, F16 or BF16. Precondition: equal counts.
-    public static func difference(fineTuned: [Float], base: [Float], storedAs dtype: DType) -> (delta: [Float], rounding: StorageRounding?) {
+    /// Σ count[field] · ulp(field)² / 12 over an exponent-field histogram of Float bit patterns (field 255,
+    /// infinities and NaN, left out), in `format`.
+    private static func energy(_ histogram: [Int], _ format: (mantissa: Int, minimumExponent: Int)) -> Double {
+        var energy = 0.0
+        for field in 0..<255 where histogram[field] > 0 {
+            let exponent = Swift.max(field - 127, format.minimumExponent) - format.mantissa
+            energy += Double(histogram[field]) * Double(sign: .plus, exponent: 2 * exponent, significand: 1)
+        }
+        return energy / 12
+    }
+
+    /// ΔW = `fineTuned` − `base` element by element, and the rounding measured in the same pass: one loop
+    /// reads both, writes the difference, counts exact zeros of it and histograms the 8-bit exponent fields
+    /// of W_ft's and W_pre's Float bits (exact for every F16 / BF16 value and F32 itself), from which E_round
+    /// (in `dtype`) and the base's (in `baseDType`) are summed in Double over the 256 exponents. The rounding
+    /// is nil when `dtype` is not F32, F16 or BF16 (then ΔW alone is formed). Precondition: equal counts.
+    public static func difference(fineTuned: [Float], base: [Float], storedAs dtype: DType, baseStoredAs baseDType: DType) -> (delta: [Float], rounding: StorageRounding?) {
         precondition(fineTuned.count == base.count, "W_ft and W_pre differ in size")
         guard let format = format(dtype) else { return (zip(fineTuned, base).map { $0 - $1 }, nil) }
         let count = fineTuned.count
-        var histogram = [Int](repeating: 0, count: 256)
+        var histograms = [Int](repeating: 0, count: 512)
         var unchanged = 0
         let delta = [Float](unsafeUninitializedCapacity: count) { out, initialized in
             fineTuned.withUnsafeBufferPointer { ft in
                 base.withUnsafeBufferPointer { pre in
-                    histogram.withUnsafeMutableBufferPointer { bins in
+                    histograms.withUnsafeMutableBufferPointer { bins in
                         for i in 0..<count {
-                            let x = ft[i]
-                            let d = x - pre[i]
+                            let x = ft[i], y = pre[i]
+                            let d = x - y
                             out[i] = d
                             unchanged &+= d == 0 ? 1 : 0
                             bins[Int(truncatingIfNeeded: (x.bitPattern >> 23) & 0xFF)] &+= 1
+                            bins[256 + Int(truncatingIfNeeded: (y.bitPattern >> 23) & 0xFF)] &+= 1
                         }
                     }
                 }
             }
             initialized = count
         }
-        var energy = 0.0
-        for field in 0..<255 where histogram[field] > 0 {
-            let exponent = Swift.max(field - 127, format.minimumExponent) - format.mantissa
-            energy += Double(histogram[field]) * Double(sign: .plus, exponent: 2 * exponent, significand: 1)
-        }
-        return (delta, StorageRounding(dtype: dtype, energy: energy / 12, unchangedEntries: unchanged, share: nil))
+        let baseEnergy = Self.format(baseDType).map { energy(Array(histograms[256...]), $0) }
+        return (delta, StorageRounding(dtype: dtype, energy: energy(Array(histograms[..<256]), format), unchangedEntries: unchanged,
+                                       share: nil, baseEnergy: baseEnergy, baseShare: nil))
     }
 }

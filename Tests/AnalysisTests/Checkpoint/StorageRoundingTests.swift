@@ -13,7 +13,7 @@ struct StorageRoundingTests {
     }
 
     static func energy(_ values: [Float], _ dtype: DType) throws -> Double {
-        try #require(StorageRounding.difference(fineTuned: values, base: values.map { $0 / 2 }, storedAs: dtype).rounding).energy
+        try #require(StorageRounding.difference(fineTuned: values, base: values.map { $0 / 2 }, storedAs: dtype, baseStoredAs: dtype).rounding).energy
     }
 
     @Test func sameValuesGiveEnergiesInTheRatioOfTheMantissaWidths() throws {
@@ -33,11 +33,11 @@ struct StorageRoundingTests {
 
     @Test func zerosAndSubnormalsTakeTheSmallestUlp() throws {
         let tiny: [Float] = [0, -0, 0x1p-130, .leastNonzeroMagnitude]
-        #expect(StorageRounding.difference(fineTuned: tiny, base: tiny, storedAs: .f32).rounding?.energy == 4 * 0x1p-298 / 12)
-        #expect(StorageRounding.difference(fineTuned: tiny, base: tiny, storedAs: .bf16).rounding?.energy == 4 * 0x1p-266 / 12)
+        #expect(StorageRounding.difference(fineTuned: tiny, base: tiny, storedAs: .f32, baseStoredAs: .f32).rounding?.energy == 4 * 0x1p-298 / 12)
+        #expect(StorageRounding.difference(fineTuned: tiny, base: tiny, storedAs: .bf16, baseStoredAs: .bf16).rounding?.energy == 4 * 0x1p-266 / 12)
         // F16: 2⁻²⁴ (its smallest subnormal) and 3·2⁻²⁰ (subnormal) have ulp 2⁻²⁴, as zero does.
         let half: [Float] = [0, 0x1p-24, 3 * 0x1p-20, 0x1p-14]
-        #expect(StorageRounding.difference(fineTuned: half, base: half, storedAs: .f16).rounding?.energy == (3 * 0x1p-48 + 0x1p-48) / 12)
+        #expect(StorageRounding.difference(fineTuned: half, base: half, storedAs: .f16, baseStoredAs: .f16).rounding?.energy == (3 * 0x1p-48 + 0x1p-48) / 12)
     }
 
     @Test func theShareScalesAsOneOverTheUpdateEnergy() throws {
@@ -45,7 +45,7 @@ struct StorageRoundingTests {
         let direction: [Float] = Self.values.indices.map { Float(($0 * 7) % 5) * 0x1p-12 }
         func share(_ c: Float) throws -> Double {
             let base = zip(Self.values, direction).map { $0 - c * $1 }
-            let (delta, rounding) = StorageRounding.difference(fineTuned: Self.values, base: base, storedAs: .bf16)
+            let (delta, rounding) = StorageRounding.difference(fineTuned: Self.values, base: base, storedAs: .bf16, baseStoredAs: .bf16)
             let measured = try #require(rounding)
             return try #require(measured.sharing(of: delta.reduce(0.0) { $0 + Double($1) * Double($1) }).share)
         }
@@ -55,12 +55,17 @@ struct StorageRoundingTests {
     @Test func thePassReturnsTheDifferenceAndCountsUnchangedEntries() throws {
         let base: [Float] = [1, 2, 3, 4, -0.5, 0]
         let fineTuned: [Float] = [1, 2.5, 3, 3.75, -0.5, 0x1p-20]
-        let (delta, rounding) = StorageRounding.difference(fineTuned: fineTuned, base: base, storedAs: .bf16)
+        let (delta, rounding) = StorageRounding.difference(fineTuned: fineTuned, base: base, storedAs: .bf16, baseStoredAs: .bf16)
         #expect(delta == zip(fineTuned, base).map { $0 - $1 })
         #expect(rounding?.unchangedEntries == 3)
         #expect(rounding?.share == nil, "set by sharing(of:)")
         #expect(rounding?.sharing(of: 0).share == nil, "no share of a zero update")
-        let other = StorageRounding.difference(fineTuned: fineTuned, base: base, storedAs: .f64)
+        // W_pre's rounding is W_pre measured as a fine-tune would be.
+        let swapped = StorageRounding.difference(fineTuned: base, base: fineTuned, storedAs: .bf16, baseStoredAs: .f16).rounding
+        #expect(rounding?.baseEnergy == swapped?.energy)
+        #expect(swapped?.baseEnergy == StorageRounding.difference(fineTuned: fineTuned, base: base, storedAs: .f16, baseStoredAs: .f16).rounding?.energy)
+        #expect(rounding?.sharing(of: 2).baseShare == rounding!.baseEnergy! / 2)
+        let other = StorageRounding.difference(fineTuned: fineTuned, base: base, storedAs: .f64, baseStoredAs: .f64)
         #expect(other.delta == delta && other.rounding == nil, "measured for F32, F16 and BF16 only")
     }
 }

@@ -12,6 +12,8 @@ struct StorageRoundingReferenceTests {
         var energy: Double
         var update_energy: Double
         var share: Double?
+        var base_energy: Double?
+        var base_share: Double?
         var unchanged: Int?
     }
     struct DTypeCase: Decodable { var layers: [String: [Measure]]; var models: [Measure] }
@@ -43,6 +45,8 @@ struct StorageRoundingReferenceTests {
                 let share = try #require(rounding.share)
                 #expect(Self.relative(share, try #require(measure.share)) < 1e-6, "\(layer.name) \(task.task) ρ \(share) vs \(measure.share!)")
                 #expect(rounding.unchangedEntries == measure.unchanged)
+                #expect(Self.relative(try #require(rounding.baseEnergy), try #require(measure.base_energy)) < 1e-12)
+                #expect(Self.relative(try #require(rounding.baseShare), try #require(measure.base_share)) < 1e-6)
             }
         }
         let totals = TaskTotals.of(report.layers, taskNames: report.taskNames)
@@ -59,6 +63,11 @@ struct StorageRoundingReferenceTests {
         let over = { (limit: Double) in Set(shares.filter { $0.2 >= limit }.map { "\($0.0)/\($0.1)" }) }
         #expect(Set(floor.rank99.map { "\($0.layer)/\($0.task)" }) == over(0.01))
         #expect(Set(floor.rank90.map { "\($0.layer)/\($0.task)" }) == over(0.1))
+        let withBase = Set(expected.layers.flatMap { name, measures in
+            zip(["a", "b"], measures).filter { $1.share! < 0.01 && $1.share! + $1.base_share! >= 0.01 }.map { "\(name)/\($0.0)" }
+        })
+        #expect(Set(floor.rank99IfBaseRounded.map { "\($0.layer)/\($0.task)" }) == withBase)
+        #expect(!withBase.isEmpty, "the fixture has one")
         #expect(!floor.rank90.isEmpty && floor.rank99.count > floor.rank90.count, "the fixture has both kinds")
         #expect(floor.rank99.map(\.share) == floor.rank99.map(\.share).sorted(by: >))
         #expect(StorageRoundingFloor(layers: try Self.report(.f32).layers).isEmpty)
