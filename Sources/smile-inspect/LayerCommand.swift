@@ -14,7 +14,9 @@ struct LayerCommand: ParsableCommand {
             E[a][b] = ‖U_aᵀ ΔW V_b‖² / ‖ΔW‖² with each block's ratio to a random update, the spectrum and \
             effective ranks of ΔW, and intruder dimensions. With two or more models it adds the data-free \
             interference matrix, the task-arithmetic λ* and residuals, cosines, principal angles, STI and \
-            the layer's verdict.
+            the layer's verdict. For a fine-tune stored in F32, F16 or BF16 it estimates W_ft's rounding \
+            error in that dtype (ρ = Σ ulp²/12 as a share of ‖ΔW‖²) and says when rank99 (ρ ≥ 1%) or \
+            rank90 (ρ ≥ 10%) counts that rounding rather than the fine-tuning.
 
             --layer takes an exact tensor name, a unique suffix ("layer.0.attention.self.query"), or the \
             name without ".weight"; a name that matches nothing lists the closest candidates (exit 3). With \

@@ -22,7 +22,7 @@ enum StorageRoundingNote {
             let entries = describe(floor.rank99IfBaseRounded, of: measured, "ρ + ρ_pre") { $0.share + ($0.baseShare ?? 0) }
             sentences.append((floor.rank99.isEmpty ? "Storage rounding: in " : "In ") + entries + " ρ < 1% but W_pre's own rounding "
                 + "brings it to 1% or more: if the fine-tune started from higher-precision weights than the stored base, "
-                + "their rank99 is within the storage-rounding floor too.")
+                + "their rank99 is within the storage-rounding floor\(floor.rank99.isEmpty ? "" : " too").")
         }
         sentences.append("(ρ = Σ ulp(W_ft)²/12 / ‖ΔW‖², an estimate under uniform rounding; see the README.)")
         doc.paragraph(sentences.joined(separator: " "))
@@ -39,7 +39,8 @@ enum StorageRoundingNote {
             return "\(largest.layer) / \(largest.task) (\(dtypes), \(label) = \(Format.percent(value(largest), digits: 1)))"
         }
         let values = entries.map(value)
-        return "\(entries.count) of \(measured) task-layers (\(dtypes); \(label) \(Format.percent(values.min()!, digits: 1))–"
-            + "\(Format.percent(values.max()!, digits: 1)), largest \(largest.layer) / \(largest.task))"
+        let (low, high) = (Format.percent(values.min()!, digits: 1), Format.percent(values.max()!, digits: 1))
+        return "\(entries.count) of \(measured) task-layers (\(dtypes); \(label) \(low == high ? low : low + "–" + high), "
+            + "largest \(largest.layer) / \(largest.task))"
     }
 }
