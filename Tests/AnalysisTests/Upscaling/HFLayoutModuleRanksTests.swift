@@ -34,6 +34,8 @@ import Testing
         let ranks = try #require(try Self.moduleRanks(hf))
         let bare = { (module: String) in String(module.dropFirst("model.".count)) }
         #expect(Set(ranks.keys) == Set((0..<2).flatMap { l in TinyLlamaFamily.projections.map { "layers.\(l).\($0.0)" } }))
+        let readme = { (url: URL) in try String(contentsOf: url.appendingPathComponent("README.md"), encoding: .utf8) }
+        #expect(try readme(hf).contains("listed in `config.json`'s `smile_module_ranks`"))
         let config = try HFLayoutTests.config(hf)
         #expect(config["rank_of_expert"] as? Int == ranks.values.map { $0[0] }.max())
         #expect(config["rank_of_router"] as? Int == ranks.values.map { $0[1] }.max())
@@ -94,6 +96,7 @@ import Testing
         options.layout = .fusionBenchHF
         _ = try SmileUpscaler(options: options).upscale(family, to: fusionBench)
         #expect(try Self.moduleRanks(hf) == nil)
+        #expect(try !String(contentsOf: hf.appendingPathComponent("README.md"), encoding: .utf8).contains("smile_module_ranks"))
         let text = { (url: URL) in try String(contentsOf: url.appendingPathComponent("config.json"), encoding: .utf8) }
         let hfText = try text(hf), fusionBenchText = try text(fusionBench)
         let autoMap = try #require(hfText.range(of: ",\n  \"auto_map\""))
