@@ -101,6 +101,8 @@ public struct SmileUpscaler: Sendable {
         let names = family.base.tensors.map(\.name).filter { !QuantizedWeights.isQuantizationParameter($0) }
         var modules = [UpscaledLayer](), plain = [String](), fromBase = [String](), sharedOnly = [SharedOnlyLayer]()
         var policyCount = 0
+        // Whole-model layouts: every SmileLinear's ranks as written, for config.json.
+        var moduleRanks = [FusionBenchHFLayout.ModuleRanks]()
         let expertCount = family.taskNames.count
         func emitOther(_ name: String) throws {
             let (tensor, followed) = try otherTensor(family, name, model: model)
@@ -111,6 +113,7 @@ public struct SmileUpscaler: Sendable {
         func writeInert(_ weights: PlainLinear, module: String, dtype: DType) throws {
             let layer = FusionBenchHFLayout.inertLayer(base: weights, experts: expertCount, rank: plan.uniformRank ?? 1, gateRank: plan.uniformGateRank ?? 1, topK: options.topK)
             for (tensorName, tensor) in FusionBenchHFLayout.tensors(module: module, layer: layer) { try output.add(tensorName, tensor, dtype: dtype) }
+            moduleRanks.append(FusionBenchHFLayout.ModuleRanks(module: module, layer: layer))
             modules.append(inertRecord(module: module, layer: layer, expertCount: expertCount))
         }
         for (index, name) in names.enumerated() {
@@ -153,6 +156,7 @@ public struct SmileUpscaler: Sendable {
             for (tensorName, tensor) in tensors {
                 try output.add(tensorName, tensor, dtype: dtype)
             }
+            if hf != nil { moduleRanks.append(FusionBenchHFLayout.ModuleRanks(module: module, layer: built.layer)) }
             var entry = record(module: module, built: built, expertCount: expertCount, seed: options.seed &+ UInt64(modules.count))
             entry.flatness = flatness
             modules.append(entry)
@@ -162,7 +166,7 @@ public struct SmileUpscaler: Sendable {
         let baseParameters = family.base.parameterCount
         var sideFiles = [String]()
         if let hf {
-            try AtomicFile.write(data: hf.config(experts: expertCount, topK: options.topK, rankOfRouter: plan.uniformGateRank ?? options.gateRank, rankOfExpert: plan.uniformRank ?? 1),
+            try AtomicFile.write(data: hf.config(experts: expertCount, topK: options.topK, ranks: moduleRanks),
                                  to: staging.appendingPathComponent("config.json"))
             sideFiles = try ["config.json"] + hf.writeModelingCode(into: staging) + hf.copySideFiles(into: staging)
         }
