@@ -113,8 +113,8 @@ public struct FusionBenchHFLayout: Sendable {
     /// `config.json`: the base config (members in its order, numbers as written) with `model_type:
     /// smile_<type>`, `architectures`, `num_local_experts`, `num_experts_per_tok`, `rank_of_router` and
     /// `rank_of_expert`, and for ``UpscaleLayout/hf`` the `auto_map` of ``SmileRemoteCode`` (any base
-    /// `auto_map` is dropped).
-    public func config(experts: Int, topK: Int, rankOfRouter: Int, rankOfExpert: Int) -> Data {
+    /// `auto_map` is dropped) and `smile_routing` (``RoutingGranularity``, read by the modeling file).
+    public func config(experts: Int, topK: Int, rankOfRouter: Int, rankOfExpert: Int, routing: RoutingGranularity = .token) -> Data {
         let autoMap = SmileRemoteCode.autoMap(transformers).sorted { $0.key < $1.key }.map { JSONMember(key: $0.key, value: .string($0.value)) }
         let config = baseConfig
             .setting("model_type", .string(transformers.smileModelType))
@@ -124,6 +124,7 @@ public struct FusionBenchHFLayout: Sendable {
             .setting("rank_of_router", .number(String(rankOfRouter)))
             .setting("rank_of_expert", .number(String(rankOfExpert)))
             .setting("auto_map", layout == .hf ? .object(autoMap) : nil)
+            .setting("smile_routing", layout == .hf ? .string(routing.rawValue) : nil)
         return Data((config.text() + "\n").utf8)
     }
 
