@@ -87,7 +87,10 @@ struct UpscaleCommand: ParsableCommand {
             AutoModelForCausalLM.from_pretrained(DIR, trust_remote_code=True) for llama, mistral, qwen2 and \
             gemma2 decoders, AutoModel.from_pretrained(DIR, trust_remote_code=True) for BERT encoders \
             (model_type bert, e.g. MiniLM). The file subclasses the stock transformers classes and swaps \
-            each projection for a SmileLinear with the tensor names above.
+            each projection for a SmileLinear with the tensor names above. Unlike fusionbench-hf, each \
+            SmileLinear has its own ranks: with --budget (or --gate-k auto) the per-layer k and gate_k are \
+            written as planned, listed in config.json's smile_module_ranks (rank_of_expert and \
+            rank_of_router then hold the largest); without them every layer has the one k and gate_k.
 
             --routing sequence (with --layout hf, BERT-family encoders only) routes each sequence as a \
             whole instead of each token (--routing token, the default, FusionBench's rule): every upscaled \

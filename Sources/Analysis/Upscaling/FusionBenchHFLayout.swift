@@ -26,6 +26,13 @@ import Foundation
 /// triplets, as FusionBench's full SVD does, or zeros when the update has fewer triplets) and each must not exceed
 /// min(in, out) of any projection (FusionBench raises otherwise).
 ///
+/// **Ranks per module (`--layout hf` only).** When the projections' ranks differ (a `--budget` or
+/// `--gate-k auto` plan), `config.json` also holds `smile_module_ranks`: {module name inside the bare model
+/// (`encoder.layer.0.attention.self.query`, `layers.0.self_attn.q_proj`): [rank_of_expert, rank_of_router]}
+/// for every projection, each module's tensors have its own k and g, and `rank_of_expert` /
+/// `rank_of_router` hold the largest (the fallback of a module not listed). A uniform output has no such
+/// field and is byte for byte what the one-rank layout writes.
+///
 /// **Zero updates.** FusionBench's own upscaling leaves a projection whose updates are all zero as the
 /// pretrained `nn.Linear` (`ExpertNotTrainedError`), whose keys `X.weight` its `from_pretrained` then
 /// reports as unexpected while `X.shared_linear.*` stays randomly initialised. Here such a projection
@@ -68,6 +75,8 @@ public struct FusionBenchHFLayout: Sendable {
     public var layerCount: Int
     /// The module names `X` (weights `X.weight`) that become SMILE layers, layer by layer.
     public var modules: [String]
+    /// What the checkpoint puts before the bare model's module names (`model.`, `bert.`, or nothing).
+    public var modulePrefix: String
     /// The base config, numbers as written.
     var baseConfig: JSONValue
 
@@ -102,6 +111,7 @@ public struct FusionBenchHFLayout: Sendable {
         let first = "\(architecture.layerList).0.\(architecture.projections[0]).weight"
         let prefix = architecture.prefixes.first { prefix in family.matched.contains { $0.name == prefix + first } } ?? architecture.prefixes[0]
         modules = architecture.modules(layers: layers, prefix: prefix)
+        modulePrefix = prefix
         for module in modules where !family.matched.contains(where: { $0.name == module + ".weight" && $0.shape.count == 2 }) {
             throw UpscaleError.unfitLayout("\(flag): \(module).weight is not a 2-D weight of every model, but \(architecture.smileClass) replaces it (num_hidden_layers \(layers) in \(configURL.relativePath))")
         }
@@ -110,19 +120,56 @@ public struct FusionBenchHFLayout: Sendable {
     /// The class named in `architectures`: `Smile{Llama,…}ForCausalLM`, or `SmileBertModel`.
     public var architecture: String { transformers.smileClass }
 
+    /// The ranks one SmileLinear is written with.
+    public struct ModuleRanks: Sendable, Equatable {
+        /// The module name `X` in the checkpoint.
+        public var module: String
+        /// rank_of_expert: columns of `X.experts.{i}.u`.
+        public var expert: Int
+        /// rank_of_router: rows per expert of `X.gate.weight`.
+        public var router: Int
+
+        public init(module: String, expert: Int, router: Int) {
+            self.module = module
+            self.expert = expert
+            self.router = router
+        }
+
+        /// The ranks of `layer` as built.
+        init(module: String, layer: SmileLayer) {
+            self.init(module: module, expert: layer.rank, router: layer.gate.gateRank)
+        }
+    }
+
+    /// The name transformers gives module `X` inside the bare model (`…Model`): `X` without ``modulePrefix``.
+    public func bareModuleName(_ module: String) -> String {
+        module.hasPrefix(modulePrefix) ? String(module.dropFirst(modulePrefix.count)) : module
+    }
+
     /// `config.json`: the base config (members in its order, numbers as written) with `model_type:
     /// smile_<type>`, `architectures`, `num_local_experts`, `num_experts_per_tok`, `rank_of_router` and
     /// `rank_of_expert`, and for ``UpscaleLayout/hf`` the `auto_map` of ``SmileRemoteCode`` (any base
-    /// `auto_map` is dropped) and `smile_routing` (``RoutingGranularity``, read by the modeling file).
-    public func config(experts: Int, topK: Int, rankOfRouter: Int, rankOfExpert: Int, routing: RoutingGranularity = .token) -> Data {
+    /// `auto_map` is dropped) and `smile_routing` (``RoutingGranularity``, read by the modeling file). `ranks` are every module's: when they are all equal the two rank fields
+    /// hold them; otherwise (``UpscaleLayout/hf`` only) the fields hold the largest and `smile_module_ranks`
+    /// lists every module's [rank_of_expert, rank_of_router] under its bare name, layer by layer in
+    /// ``modules`` order.
+    public func config(experts: Int, topK: Int, ranks: [ModuleRanks], routing: RoutingGranularity = .token) -> Data {
+        precondition(!ranks.isEmpty, "a whole-model layout upscales at least one module")
+        let uniform = Set(ranks.map { [$0.expert, $0.router] }).count == 1
+        precondition(uniform || layout == .hf, "\(layout.rawValue) has one rank for the model")
+        let order = Dictionary(uniqueKeysWithValues: modules.enumerated().map { ($1, $0) })
+        let perModule = uniform ? nil : JSONValue.object(ranks.sorted { order[$0.module, default: .max] < order[$1.module, default: .max] }.map {
+            JSONMember(key: bareModuleName($0.module), value: .array([.number(String($0.expert)), .number(String($0.router))]))
+        })
         let autoMap = SmileRemoteCode.autoMap(transformers).sorted { $0.key < $1.key }.map { JSONMember(key: $0.key, value: .string($0.value)) }
         let config = baseConfig
             .setting("model_type", .string(transformers.smileModelType))
             .setting("architectures", .array([.string(architecture)]))
             .setting("num_local_experts", .number(String(experts)))
             .setting("num_experts_per_tok", .number(String(topK)))
-            .setting("rank_of_router", .number(String(rankOfRouter)))
-            .setting("rank_of_expert", .number(String(rankOfExpert)))
+            .setting("rank_of_router", .number(String(ranks.map(\.router).max()!)))
+            .setting("rank_of_expert", .number(String(ranks.map(\.expert).max()!)))
+            .setting(SmileRemoteCode.moduleRanksField, perModule)
             .setting("auto_map", layout == .hf ? .object(autoMap) : nil)
             .setting("smile_routing", layout == .hf ? .string(routing.rawValue) : nil)
         return Data((config.text() + "\n").utf8)

@@ -5,11 +5,14 @@
 /// ``HFArchitecture`` with stem C:
 ///
 /// - `SmileCConfig(CConfig)`: `model_type` `smile_<type>`, with `num_local_experts`, `num_experts_per_tok`,
-///   `rank_of_router`, `rank_of_expert` (the fields FusionBench's classes read);
+///   `rank_of_router`, `rank_of_expert` (the fields FusionBench's classes read) and ``moduleRanksField``
+///   (per-module ranks, absent when every module has the two above);
 /// - `SmileCModel(CModel)` and, for decoders, `SmileCForCausalLM(CForCausalLM)`: the stock classes, built as
 ///   transformers builds them (embeddings, norms, rotary `inv_freq` buffers and their initialisation are
 ///   the stock code's), after which every `nn.Linear` named `{layerList}.{l}.{projection}` is swapped for a
-///   `SmileLinear` of the same shape, dtype and device;
+///   `SmileLinear` of the same shape, dtype and device, whose ranks are its entry in `smile_module_ranks`
+///   (keyed by the name inside the bare model, the first group of ``modulePattern(_:)``) or the two
+///   config fields;
 /// - `SmileLinear`: tensors `gate.weight` [E·g, in], `shared_linear.weight/.bias`, `experts.{i}.u` [out, k],
 ///   `experts.{i}.svh` [k, in], `experts.{i}.bias` — the names of ``FusionBenchHFLayout`` — computing
 ///
@@ -33,6 +36,9 @@ public enum SmileRemoteCode {
     /// The file name, and the module named in `auto_map`.
     public static let fileName = "modeling_smile.py"
 
+    /// The `config.json` field of per-module ranks: {bare module name: [rank_of_expert, rank_of_router]}.
+    public static let moduleRanksField = "smile_module_ranks"
+
     /// `auto_map` for `config.json`: `AutoConfig`, `AutoModel` and, for decoders, `AutoModelForCausalLM`.
     public static func autoMap(_ architecture: HFArchitecture) -> [String: String] {
         let module = String(fileName.dropLast(3))
@@ -41,10 +47,12 @@ public enum SmileRemoteCode {
         return map
     }
 
-    /// The regular expression (Python `re` syntax) a module's qualified name fully matches when it is swapped.
+    /// The regular expression (Python `re` syntax) a module's qualified name fully matches when it is
+    /// swapped; its first group is the name inside the bare model (`layers.0.self_attn.q_proj` in
+    /// `model.layers.0.self_attn.q_proj`), the key of ``moduleRanksField``.
     public static func modulePattern(_ architecture: HFArchitecture) -> String {
         let escape = { (text: String) in text.replacingOccurrences(of: ".", with: "\\.") }
-        return "(?:.*\\.)?\(escape(architecture.layerList))\\.\\d+\\.(?:\(architecture.projections.map(escape).joined(separator: "|")))"
+        return "(?:.*\\.)?(\(escape(architecture.layerList))\\.\\d+\\.(?:\(architecture.projections.map(escape).joined(separator: "|"))))"
     }
 
     /// The Python source of `modeling_smile.py` for `architecture`.
@@ -70,11 +78,12 @@ public enum SmileRemoteCode {
 
                 model_type = "\(architecture.smileModelType)"
 
-                def __init__(self, num_local_experts=1, num_experts_per_tok=1, rank_of_router=1, rank_of_expert=1, **kwargs):
+                def __init__(self, num_local_experts=1, num_experts_per_tok=1, rank_of_router=1, rank_of_expert=1, \(moduleRanksField)=None, **kwargs):
                     self.num_local_experts = num_local_experts
                     self.num_experts_per_tok = num_experts_per_tok
                     self.rank_of_router = rank_of_router
                     self.rank_of_expert = rank_of_expert
+                    self.\(moduleRanksField) = \(moduleRanksField)
                     super().__init__(**kwargs)
 
 
@@ -113,10 +122,12 @@ public enum SmileRemoteCode {
                 p = softmax(logits); keep the config.num_experts_per_tok largest, renormalised to w
                 y = shared_linear(x) + sum_{i kept} w_i * (experts.i.u @ (experts.i.svh @ x) + experts.i.bias)
 
-            with config.num_local_experts experts of rank config.rank_of_expert: u = beta U_i[:, :k],
+            with config.num_local_experts experts of rank k = config.rank_of_expert: u = beta U_i[:, :k],
             svh = diag(S_i[:k]) V_i[:, :k]^T of R_i = W_i - shared_linear.weight, bias = beta (b_i - shared_linear.bias),
             gate rows V_i[:, :g]^T of the update W_i - W_pre (smile_config.json: shared_path, expert_scale beta).
             The tensor names are those of FusionBench's SmileLinear. Everything else is the stock model.
+            A module listed in config.\(moduleRanksField) ({name inside the bare model: [k, g]}) has its own
+            k and g (a --budget plan); the others use config.rank_of_expert and config.rank_of_router.
 
             Routing (config.smile_routing): "token" (the default, above: every token on its own, FusionBench's rule) or
             "sequence" (encoders): the model's forward captures its attention mask, and for every sequence s of the call
@@ -197,14 +208,14 @@ public enum SmileRemoteCode {
                 routing_group = None
                 last_routes = None
 
-                def __init__(self, config, linear):
+                def __init__(self, config, linear, rank_of_expert=None, rank_of_router=None):
                     super().__init__()
                     self.in_features = linear.in_features
                     self.out_features = linear.out_features
                     self.num_local_experts = config.num_local_experts
                     self.num_experts_per_tok = config.num_experts_per_tok
-                    self.rank_of_router = config.rank_of_router
-                    self.rank_of_expert = config.rank_of_expert
+                    self.rank_of_router = config.rank_of_router if rank_of_router is None else rank_of_router
+                    self.rank_of_expert = config.rank_of_expert if rank_of_expert is None else rank_of_expert
                     factory = {"dtype": linear.weight.dtype, "device": linear.weight.device}
                     bias = linear.bias is not None
                     self.gate = SmileGate(self.in_features, self.num_local_experts, self.rank_of_router, **factory)
@@ -280,16 +291,19 @@ public enum SmileRemoteCode {
 
 
             def smile_upscale(model, config):
-                \"\"\"Swaps every nn.Linear whose name matches SMILE_MODULES for a SmileLinear of its shape, dtype and device.\"\"\"
+                \"\"\"Swaps every nn.Linear whose name matches SMILE_MODULES for a SmileLinear of its shape, dtype and device,
+                at its ranks in config.\(moduleRanksField) (keyed by the name inside the bare model) or the config's two.\"\"\"
                 names = [name for name, module in model.named_modules() if isinstance(module, nn.Linear) and SMILE_MODULES.fullmatch(name)]
                 expected = config.num_hidden_layers * SMILE_PROJECTIONS_PER_LAYER
                 if len(names) != expected:
                     raise ValueError(f"modeling_smile.py: found {len(names)} of the {expected} projections it upscales "
                                      f"(pattern {SMILE_MODULES.pattern}); this transformers version names the \(c) modules differently")
+                module_ranks = getattr(config, "\(moduleRanksField)", None) or {}
                 for name in names:
+                    rank_of_expert, rank_of_router = module_ranks.get(SMILE_MODULES.fullmatch(name).group(1), (None, None))
                     parent, _, child = name.rpartition(".")
                     owner = model.get_submodule(parent)
-                    setattr(owner, child, SmileLinear(config, getattr(owner, child)))
+                    setattr(owner, child, SmileLinear(config, getattr(owner, child), rank_of_expert, rank_of_router))
 
 
             def smile_routing(model, config):

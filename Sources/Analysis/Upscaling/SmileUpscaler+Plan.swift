@@ -2,6 +2,12 @@ import Foundation
 
 /// What ``SmileUpscaler`` decides for the whole model before writing anything: the ranks a budget or
 /// a one-rank layout needs, and gate ranks an auto search chose where they enter the cost.
+///
+/// ``UpscaleLayout/fusionBenchHF`` gets one k and one gate rank for the model (``uniformRank``,
+/// ``uniformGateRank``). ``UpscaleLayout/hf`` gets them too without `--budget` and `--gate-k auto` (the
+/// same output as before per-module ranks); with a budget its k and gate ranks are planned per layer
+/// exactly as for ``UpscaleLayout/smileMoELinear``, and with `--gate-k auto` alone k is the one `--k` and
+/// each layer keeps the gate rank its search chose.
 public struct UpscalePlan: Sendable, Equatable {
     /// k per module (empty: each layer's own rule).
     public var ranks: [String: Int] = [:]
@@ -11,9 +17,9 @@ public struct UpscalePlan: Sendable, Equatable {
     public var searches: [String: LayerRouting.Search] = [:]
     /// The budget plan, with `--budget`.
     public var budget: RankBudgetPlan?
-    /// One k for the model (``UpscaleLayout/fusionBenchHF``).
+    /// One k for the model (whole-model layouts without a per-layer plan, see above).
     public var uniformRank: Int?
-    /// One gate rank for the model (``UpscaleLayout/fusionBenchHF``).
+    /// One gate rank for the model (whole-model layouts without a per-layer plan, see above).
     public var uniformGateRank: Int?
     /// ``SpectralFlatness`` φ per module computed in the planning pass with `--max-flatness` (empty:
     /// computed while writing), so that the summed update is decomposed for it once.
@@ -59,7 +65,9 @@ extension SmileUpscaler {
 
     /// The planning pass (only when a budget, or a one-rank layout with an auto gate, needs the whole model).
     func plan(_ family: ModelFamily, selected: [String: String?], progress: (@Sendable (FamilyAnalyzer.Progress) -> Void)?) throws -> UpscalePlan {
-        let hf = options.layout.isWholeModel
+        let hf = options.layout.isWholeModel, oneRank = options.layout.hasOneRank
+        // One k for every layer (zero-update layers included, as they are written at that k).
+        let uniformK = oneRank || (hf && options.budget == nil)
         var plan = UpscalePlan()
         if hf, options.budget == nil, options.routingTarget == nil {
             plan.uniformRank = options.expertRank.requestedRank ?? 128
@@ -78,7 +86,7 @@ extension SmileUpscaler {
             // A layer left as its shared path has no experts and no router: the budget does not count it.
             if leavesShared(flatness: phi) { continue }
             let split = try split(original, context: name)
-            if split == nil && !hf { continue }
+            if split == nil && !uniformK { continue }
             let zero = split == nil
             let inputs = split?.inputs ?? original
             let decompositions = try split?.decompositions ?? SmileLayer.decompose(original.updates, context: name)
@@ -95,7 +103,7 @@ extension SmileUpscaler {
             spectra.append(LayerSpectra(module: module, bias: inputs.base.bias != nil, decompositions: decompositions, tiedGate: options.gateRankTiedToK))
             updateSpectra.append(LayerSpectra(module: module, bias: inputs.base.bias != nil, decompositions: router, tiedGate: options.gateRankTiedToK))
         }
-        if hf {
+        if oneRank {
             let fits = spectra.map { Swift.min($0.rows, $0.columns) }.min() ?? 1
             let g = options.routingTarget == nil ? options.gateRank : Swift.min(fits, plan.gateRanks.values.max() ?? 1)
             plan.uniformGateRank = g
@@ -105,14 +113,14 @@ extension SmileUpscaler {
             let cap = options.expertRank.requestedRank.flatMap { $0 == Int.max ? nil : $0 }
             let allocation = options.budgetAllocation
             var planned = try RankBudgetPlan.plan(allocation == .updates ? updateSpectra : spectra, gateRanks: gates, budget: budget, maxRank: cap,
-                                                  floor: options.rankFloor, uniform: hf, clampedUniform: allocation == .uniform)
+                                                  floor: options.rankFloor, uniform: oneRank, clampedUniform: allocation == .uniform)
             planned.allocation = allocation
             planned.energyKeptOfResiduals = planned.energyKept(of: spectra)
             planned.energyKeptOfUpdates = planned.energyKept(of: updateSpectra)
             plan.budget = planned
             for layer in planned.layers { plan.ranks[layer.module] = layer.k }
-            if hf { plan.uniformRank = planned.layers.first?.k }
-            if hf, options.gateRankTiedToK { plan.uniformGateRank = plan.uniformRank }
+            if oneRank { plan.uniformRank = planned.layers.first?.k }
+            if oneRank, options.gateRankTiedToK { plan.uniformGateRank = plan.uniformRank }
         } else if hf {
             let k = options.expertRank.requestedRank ?? 128
             let limit = spectra.map { Swift.min($0.rows, $0.columns) }.min() ?? k

@@ -104,6 +104,8 @@ public struct SmileUpscaler: Sendable {
         let names = family.base.tensors.map(\.name).filter { !QuantizedWeights.isQuantizationParameter($0) }
         var modules = [UpscaledLayer](), plain = [String](), fromBase = [String](), sharedOnly = [SharedOnlyLayer]()
         var policyCount = 0
+        // Whole-model layouts: every SmileLinear's ranks as written, for config.json.
+        var moduleRanks = [FusionBenchHFLayout.ModuleRanks]()
         let expertCount = family.taskNames.count
         func emitOther(_ name: String) throws {
             let (tensor, followed) = try otherTensor(family, name, model: model)
@@ -114,6 +116,7 @@ public struct SmileUpscaler: Sendable {
         func writeInert(_ weights: PlainLinear, module: String, dtype: DType) throws {
             let layer = FusionBenchHFLayout.inertLayer(base: weights, experts: expertCount, rank: plan.uniformRank ?? 1, gateRank: plan.uniformGateRank ?? 1, topK: options.topK)
             for (tensorName, tensor) in FusionBenchHFLayout.tensors(module: module, layer: layer) { try output.add(tensorName, tensor, dtype: dtype) }
+            moduleRanks.append(FusionBenchHFLayout.ModuleRanks(module: module, layer: layer))
             modules.append(inertRecord(module: module, layer: layer, expertCount: expertCount))
         }
         for (index, name) in names.enumerated() {
@@ -156,6 +159,7 @@ public struct SmileUpscaler: Sendable {
             for (tensorName, tensor) in tensors {
                 try output.add(tensorName, tensor, dtype: dtype)
             }
+            if hf != nil { moduleRanks.append(FusionBenchHFLayout.ModuleRanks(module: module, layer: built.layer)) }
             var entry = record(module: module, built: built, expertCount: expertCount, seed: options.seed &+ UInt64(modules.count))
             entry.flatness = flatness
             modules.append(entry)
@@ -165,8 +169,7 @@ public struct SmileUpscaler: Sendable {
         let baseParameters = family.base.parameterCount
         var sideFiles = [String]()
         if let hf {
-            try AtomicFile.write(data: hf.config(experts: expertCount, topK: options.topK, rankOfRouter: plan.uniformGateRank ?? options.gateRank, rankOfExpert: plan.uniformRank ?? 1,
-                                           routing: options.routing),
+            try AtomicFile.write(data: hf.config(experts: expertCount, topK: options.topK, ranks: moduleRanks, routing: options.routing),
                                  to: staging.appendingPathComponent("config.json"))
             sideFiles = try ["config.json"] + hf.writeModelingCode(into: staging) + hf.copySideFiles(into: staging)
         }

@@ -40,7 +40,9 @@ enum UpscaleReadme {
             "A whole Hugging Face model that carries its own modeling code (`\(SmileRemoteCode.fileName)`, named in `config.json`'s",
             "`auto_map`): load it with plain transformers, `AutoModelForCausalLM.from_pretrained(DIR, trust_remote_code=True)`",
             "for decoders or `AutoModel.from_pretrained(DIR, trust_remote_code=True)` for encoders; no fusion_bench needed.",
-        ] : hf ? [
+        ] + (Set(config.modules.map { [$0.k, $0.gateK] }).count > 1 ? [
+            "Each SmileLinear has its own expert and router ranks, listed in `config.json`'s `\(SmileRemoteCode.moduleRanksField)`.",
+        ] : []) : hf ? [
             "A whole Hugging Face model of FusionBench's SMILE classes: load it with the class named in `config.json`'s",
             "`architectures` (e.g. `SmileLlamaForCausalLM.from_pretrained(DIR)` from `fusion_bench.models.modeling_smile_llama`).",
         ] : [
