@@ -3,7 +3,7 @@
 implementation of sequence routing.
 
 For a tiny random BERT family (hf_layout_reference.make_family: 2 layers, hidden 64, three "fine-tunes"
-with random rank-6 updates; one projection unchanged) and, with --minilm, the realtasks MiniLM full
+with random rank-6 updates; one projection unchanged; k 8 / gate_k 2, and --budget 0.5 for per-module ranks) and, with --minilm, the realtasks MiniLM full
 family (/tmp/realtasks-minilm, /tmp/realtasks-family/full/*) on real sentences:
 
 1. `upscale --layout hf --routing sequence` and `--routing token` (same flags otherwise): model.safetensors
@@ -244,6 +244,7 @@ def main():
     with tempfile.TemporaryDirectory() as root:
         paths = hfref.make_family(root, "bert")
         results.append(check(args.cli, root, "bert", paths, ["--k", "8", "--gate-k", "2"], tiny_batch()))
+        results.append(check(args.cli, root, "bert-budget", paths, ["--budget", "0.5"], tiny_batch()))   # per-module ranks
         if args.minilm:
             paths = hfref.minilm_paths()
             if paths is None:
@@ -259,7 +260,7 @@ def main():
         if "skipped" in r:
             print(f"{r['architecture']}: skipped ({r['skipped']})")
             continue
-        print(f"{r['architecture']:7s} {r['class']}: vs reference {r['relative_difference_to_reference']:.2e}, routes equal {not r['route_mismatches_to_reference']} "
+        print(f"{r['architecture']:11s} {r['class']}: vs reference {r['relative_difference_to_reference']:.2e}, routes equal {not r['route_mismatches_to_reference']} "
               f"({r['modules']} modules, per expert {r['routes_per_expert_over_modules_and_sequences']}); alone {r['alone_vs_padded_batch_difference']:.2e}, "
               f"positional {r['positional_mask_difference']:.2e}, no mask {r['no_mask_vs_ones_difference']:.2e}, reversed {r['reversed_batch_difference']:.2e}, "
               f"replaced {r['replaced_sequence_others_difference']:.2e}; tensors = token's {r['tensors_identical_to_token_routing']}; "

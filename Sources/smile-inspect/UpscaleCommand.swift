@@ -102,9 +102,11 @@ struct UpscaleCommand: ParsableCommand {
             The tensors are those of per-token routing; config.json records smile_routing, which \
             modeling_smile.py reads, and every SmileLinear keeps last_routes (the expert of each position \
             in its last call). On the realtasks family (full test splits): full fine-tunes at --budget 0.5 \
-            keep 1.004 normalized with 0.965 of real tokens on their own expert (per token: 0.74), LoRA \
-            adapters at --budget 0.1 keep 0.988 with 0.85 (per token: 0.950 with 0.44) \
-            (benchmarks/realtasks-smile.md, "Routing whole sequences"). FusionBench's SmileMoELinear \
+            keep 1.008 normalized with 0.965 of real tokens on their own expert (per token: 1.007 with \
+            0.74), LoRA adapters at --budget 0.1 keep 0.987 with 0.85 (per token: 0.952 with 0.44), \
+            0.990 with 0.92 with --gate-k 8; a router rank tied to k (--gate-k k) keeps 0.983, so \
+            adapters keep gate_k 1 (benchmarks/realtasks-smile.md, "Routing whole sequences"). \
+            FusionBench's SmileMoELinear \
             (--layout smile-moe-linear, fusionbench-hf) routes per token and cannot express it, and \
             decoders route per token (generation with a KV cache would need causal prefix evidence): \
             refused, as is --top-k above 1.
