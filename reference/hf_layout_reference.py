@@ -6,7 +6,9 @@ For tiny random Llama, Mistral, Qwen2 and Gemma2 families (2 layers, hidden 64, 
 projection left unchanged) and a tiny random BERT family (and, with --minilm, the realtasks MiniLM
 family: /tmp/realtasks-minilm and /tmp/realtasks-family/full/*):
 
-1. runs `smile-inspect upscale --layout hf --others base` (k 8, gate_k 2, top_k 1 and 2);
+1. runs `smile-inspect upscale --layout hf --others base` (k 8, gate_k 2, top_k 1 and 2; and `--budget 0.3`
+   (MiniLM: `--budget 0.5`) with the command's default ranks: k and gate_k per layer, which config.json lists
+   in `smile_module_ranks` and every loaded SmileLinear must have);
 2. loads it with `AutoModelForCausalLM` (decoders) / `AutoModel` (BERT) `.from_pretrained(DIR,
    trust_remote_code=True)`: the class must be the directory's own `Smile…`, with 0 missing and 0
    unexpected keys and every projection a SmileLinear; the rotary `inv_freq` buffers must equal the stock
@@ -46,7 +48,8 @@ BERT_PROJECTIONS = ["attention.self.query", "attention.self.key", "attention.sel
 DECODERS = {"llama": ("LlamaConfig", "LlamaForCausalLM", "Llama"), "mistral": ("MistralConfig", "MistralForCausalLM", "Mistral"),
             "qwen2": ("Qwen2Config", "Qwen2ForCausalLM", "Qwen2"), "gemma2": ("Gemma2Config", "Gemma2ForCausalLM", "Gemma2")}
 UNCHANGED = {"decoder": "model.layers.1.self_attn.k_proj", "bert": "encoder.layer.1.attention.self.key"}
-SETTINGS = [("k8-g2-top1", ["--k", "8", "--gate-k", "2"]), ("k8-g2-top2", ["--k", "8", "--gate-k", "2", "--top-k", "2"])]
+SETTINGS = [("k8-g2-top1", ["--k", "8", "--gate-k", "2"]), ("k8-g2-top2", ["--k", "8", "--gate-k", "2", "--top-k", "2"]), ("budget0.3", ["--budget", "0.3"])]
+MINILM_SETTINGS = [("k16-g4", ["--k", "16", "--gate-k", "4"]), ("budget0.5", ["--budget", "0.5"])]
 VOCAB = 96
 TOLERANCE = 1e-5
 
@@ -170,6 +173,10 @@ def check(cli, root, kind, paths, setting, flags, tokenizer_dir=None):
     model, info = loader.from_pretrained(out, trust_remote_code=True, output_loading_info=True)
     model.eval()
     smile_linear = [name for name, module in model.named_modules() if type(module).__name__ == "SmileLinear"]
+    # Per-module ranks (a --budget plan): every SmileLinear built at its listed [rank_of_expert, rank_of_router].
+    module_ranks = config.get("smile_module_ranks")
+    built = {name.removeprefix("model."): [module.rank_of_expert, module.rank_of_router] for name, module in model.named_modules()
+             if type(module).__name__ == "SmileLinear"}
     stock = loader.from_pretrained(paths[0]).eval()
     batch = inputs(kind, tokenizer_dir)
     ours, base = output(model, batch, decoder), output(stock, batch, decoder)
@@ -187,6 +194,9 @@ def check(cli, root, kind, paths, setting, flags, tokenizer_dir=None):
         "config": {k: config[k] for k in ["model_type", "architectures", "auto_map", "num_local_experts", "num_experts_per_tok", "rank_of_router", "rank_of_expert"]},
         "missing_keys": sorted(info["missing_keys"]), "unexpected_keys": sorted(info["unexpected_keys"]),
         "smile_linear_modules": len(smile_linear), "expected_modules": config["num_hidden_layers"] * (len(DECODER_PROJECTIONS) if decoder else len(BERT_PROJECTIONS)),
+        "module_ranks": None if module_ranks is None else {"modules": len(module_ranks), "distinct": len({tuple(r) for r in module_ranks.values()}),
+                                                           "expert_ranks": [min(r[0] for r in module_ranks.values()), max(r[0] for r in module_ranks.values())],
+                                                           "built_as_listed": built == module_ranks},
         "reference_upscaled_modules": replaced,
         "relative_difference_to_reference": relative(ours, expected),
         "relative_difference_to_base": relative(ours, base),
@@ -196,13 +206,15 @@ def check(cli, root, kind, paths, setting, flags, tokenizer_dir=None):
         result["rotary_inv_freq_equals_stock"] = bool(torch.equal(rotary, dict(stock.named_buffers())["model.rotary_emb.inv_freq"]))
         bare, bare_info = transformers.AutoModel.from_pretrained(out, trust_remote_code=True, output_loading_info=True)
         result["auto_model"] = {"class": type(bare).__name__, "missing_keys": len(bare_info["missing_keys"])}
-        fusion = fusionbench_check(cli, root, kind, paths, setting, flags, batch, ours)
+        # fusionbench-hf has one rank for the model: under a budget it is another model, so it is not compared.
+        fusion = None if "--budget" in flags else fusionbench_check(cli, root, kind, paths, setting, flags, batch, ours)
         if fusion:
             result["fusionbench"] = fusion
     ok = (not result["missing_keys"] and not result["unexpected_keys"] and result["class"] == config["architectures"][0]
           and result["smile_linear_modules"] == result["expected_modules"] and result["relative_difference_to_reference"] <= TOLERANCE
           and result.get("rotary_inv_freq_equals_stock", True) and result.get("fusionbench", {}).get("relative_difference", 0) <= TOLERANCE
-          and result.get("auto_model", {}).get("missing_keys", 0) == 0)
+          and result.get("auto_model", {}).get("missing_keys", 0) == 0
+          and ("--budget" not in flags or (module_ranks is not None and result["module_ranks"]["built_as_listed"])))
     result["ok"] = bool(ok)
     return result
 
@@ -252,7 +264,8 @@ def main():
             if paths is None:
                 results.append({"architecture": "minilm", "skipped": "the realtasks family is not built", "ok": True})
             else:
-                results.append(check(args.cli, root, "minilm", paths, "k16-g4", ["--k", "16", "--gate-k", "4"], tokenizer_dir=paths[0]))
+                for setting, flags in MINILM_SETTINGS:
+                    results.append(check(args.cli, root, "minilm", paths, setting, flags, tokenizer_dir=paths[0]))
     versions = {"python": sys.version.split()[0], "torch": torch.__version__, "transformers": transformers.__version__}
     try:
         import fusion_bench  # noqa: F401
@@ -273,6 +286,9 @@ def main():
                 f"(vs base {r['relative_difference_to_base']:.2e})")
         if "rotary_inv_freq_equals_stock" in r:
             line += f", inv_freq stock {r['rotary_inv_freq_equals_stock']}, AutoModel {r['auto_model']['class']} ({r['auto_model']['missing_keys']} missing)"
+        if r.get("module_ranks"):
+            mr = r["module_ranks"]
+            line += f", smile_module_ranks {mr['modules']} modules, k {mr['expert_ranks'][0]}–{mr['expert_ranks'][1]}, built as listed {mr['built_as_listed']}"
         if "fusionbench" in r:
             fb = r["fusionbench"]
             line += f", FusionBench {fb['skipped']}" if "skipped" in fb else f", FusionBench {fb['relative_difference']:.2e} ({fb['missing_keys']}/{fb['unexpected_keys']} keys)"

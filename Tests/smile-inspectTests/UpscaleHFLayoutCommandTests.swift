@@ -70,6 +70,38 @@ struct UpscaleHFLayoutCommandTests {
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
 
+    @Test func aBudgetKeepsEachModulesRanks() throws {
+        let root = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let out = root.appendingPathComponent("smile")
+        let run = try CommandRunner.run(try Self.arguments(root, layers: 1) + ["--out", out.path, "--budget", "0.5", "--probe-samples", "0", "--format", "json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let modules = try #require((report["config"] as? [String: Any])?["modules"] as? [[String: Any]])
+        let written = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("config.json"))) as? [String: Any])
+        let ranks = try #require(written["smile_module_ranks"] as? [String: [Int]], "the budget gives the six projections different ranks")
+        #expect(ranks.count == 6 && modules.count == 6)
+        let checkpoint = try Checkpoint(url: out)
+        for module in modules {
+            let name = try #require(module["module"] as? String), k = try #require(module["k"] as? Int), g = try #require(module["gateK"] as? Int)
+            #expect(ranks[name] == [k, g], "\(name)")
+            #expect(checkpoint.info("\(name).experts.1.u")?.shape == [module["outFeatures"] as? Int ?? 0, k], "\(name)")
+            #expect(checkpoint.info("\(name).gate.weight")?.shape == [3 * g, module["inFeatures"] as? Int ?? 0], "\(name)")
+        }
+        #expect(written["rank_of_expert"] as? Int == ranks.values.map { $0[0] }.max())
+    }
+
+    @Test func aBudgetBelowTheRoutersIsOneLine() throws {
+        let root = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let out = root.appendingPathComponent("smile")
+        let run = try CommandRunner.run(try Self.arguments(root, layers: 1) + ["--out", out.path, "--budget", "0.0001"])
+        #expect(run.status != 0)
+        let lines = run.stderr.split(separator: "\n").filter { !$0.hasPrefix("Usage") && !$0.hasPrefix("  See") && !$0.isEmpty }
+        #expect(lines.count == 1 && run.stderr.contains("--budget 0.0001 is below the routers' own cost"), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
     @Test func aMissingLayerIsOneLine() throws {
         let root = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }

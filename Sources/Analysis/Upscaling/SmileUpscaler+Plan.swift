@@ -63,7 +63,7 @@ extension SmileUpscaler {
         }
     }
 
-    /// The planning pass (only when a budget, or a one-rank layout with an auto gate, needs the whole model).
+    /// The planning pass (only when a budget, or a whole-model layout with an auto gate, needs the whole model).
     func plan(_ family: ModelFamily, selected: [String: String?], progress: (@Sendable (FamilyAnalyzer.Progress) -> Void)?) throws -> UpscalePlan {
         let hf = options.layout.isWholeModel, oneRank = options.layout.hasOneRank
         // One k for every layer (zero-update layers included, as they are written at that k).
