@@ -3,7 +3,9 @@
 # ../shared/realtasks/evaluate.py smile, append the numbers to $LOG (tab-separated).
 #   benchmarks/realtasks_smile.sh NAME full|lora [upscale flags...]
 # Env: SMILE (the smile-inspect binary, default .build/debug/smile-inspect), LOG (default
-# /tmp/realtasks-smile.tsv), LIMIT (evaluate.py --limit, default all), REALTASKS_* as in the harness README.
+# /tmp/realtasks-smile.tsv), LIMIT (evaluate.py --limit, default all), SCORER (evaluate: evaluate.py smile, the
+# default; hf: benchmarks/realtasks_hf.py, the output loaded with AutoModel trust_remote_code — for --layout hf,
+# which --routing sequence needs), REALTASKS_* as in the harness README.
 set -euo pipefail
 NAME=$1; FAMILY=$2; shift 2
 SMILE=${SMILE:-.build/debug/smile-inspect}
@@ -13,11 +15,16 @@ BASE=${REALTASKS_BASE:-/tmp/realtasks-minilm}
 PY=${REALTASKS_VENV:-/tmp/realtasks-venv}/bin/python
 EVAL=$(cd "$(dirname "$0")/.." && pwd)/../../shared/realtasks/evaluate.py
 [ -f "$EVAL" ] || EVAL=/work/shared/realtasks/evaluate.py
+case ${SCORER:-evaluate} in
+    evaluate) SCORE=("$EVAL" smile) ;;
+    hf) SCORE=("$(cd "$(dirname "$0")" && pwd)/realtasks_hf.py") ;;
+    *) echo "SCORER must be evaluate or hf" >&2; exit 64 ;;
+esac
 OUT=/tmp/realtasks-smile-out/$NAME
 mkdir -p /tmp/realtasks-smile-out
 "$SMILE" upscale --base "$BASE" --models "$FAM/$FAMILY/mansec" "$FAM/$FAMILY/codelang" "$FAM/$FAMILY/pyeco" \
     --out "$OUT" --force --quiet --format json "$@" > "$OUT.report.json"
-"$PY" "$EVAL" smile "$OUT" --family "$FAMILY" --json "$OUT.eval.json" ${LIMIT:+--limit $LIMIT} > "$OUT.eval.txt"
+"$PY" "${SCORE[@]}" "$OUT" --family "$FAMILY" --json "$OUT.eval.json" ${LIMIT:+--limit $LIMIT} > "$OUT.eval.txt"
 "$PY" - "$NAME" "$FAMILY" "$OUT" "$*" "$LOG" <<'PY'
 import json, sys
 name, family, out, flags, log = sys.argv[1:]

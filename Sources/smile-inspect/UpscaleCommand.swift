@@ -92,6 +92,25 @@ struct UpscaleCommand: ParsableCommand {
             written as planned, listed in config.json's smile_module_ranks (rank_of_expert and \
             rank_of_router then hold the largest); without them every layer has the one k and gate_k.
 
+            --routing sequence (with --layout hf, BERT-family encoders only) routes each sequence as a \
+            whole instead of each token (--routing token, the default, FusionBench's rule): every upscaled \
+            projection, when it runs, adds to the sequence's evidence eᵢ the mean of its router logits \
+            ‖Gᵢ x_t‖₂ over the sequence's real tokens (the attention mask; no mask: every position); one \
+            layer's query, key and value add theirs together before the first of them routes; every token \
+            of the sequence then goes to argmaxᵢ eᵢ with weight 1. Evidence starts at zero with each \
+            forward call, so a sequence's route depends neither on the rest of the batch nor on padding. \
+            The tensors are those of per-token routing; config.json records smile_routing, which \
+            modeling_smile.py reads, and every SmileLinear keeps last_routes (the expert of each position \
+            in its last call). On the realtasks family (full test splits): full fine-tunes at --budget 0.5 \
+            keep 1.008 normalized with 0.965 of real tokens on their own expert (per token: 1.007 with \
+            0.74), LoRA adapters at --budget 0.1 keep 0.987 with 0.85 (per token: 0.952 with 0.44), \
+            0.990 with 0.92 with --gate-k 8; a router rank tied to k (--gate-k k) keeps 0.983, so \
+            adapters keep gate_k 1 (benchmarks/realtasks-smile.md, "Routing whole sequences"). \
+            FusionBench's SmileMoELinear \
+            (--layout smile-moe-linear, fusionbench-hf) routes per token and cannot express it, and \
+            decoders route per token (generation with a KV cache would need causal prefix evidence): \
+            refused, as is --top-k above 1.
+
             Layers whose updates are all zero stay plain. Every other tensor (norms, embeddings, biases and \
             weights of layers not upscaled) is averaged over the models (--others average), taken from the \
             base (--others base, FusionBench's default) or from one model (--others model:NAME).
@@ -136,6 +155,8 @@ struct UpscaleCommand: ParsableCommand {
                   --out smile-llama/ --layout fusionbench-hf --others base --budget 0.3
               smile-inspect upscale --base llama/ --models llama-a/ llama-b/ \\
                   --out smile-llama-hf/ --layout hf --others base --budget 0.3
+              smile-inspect upscale --base bert/ --models bert-a/ bert-b/ \\
+                  --out smile-bert-seq/ --layout hf --routing sequence --budget 0.5
             """)
 
     @OptionGroup var family: FamilyArguments
@@ -163,6 +184,8 @@ struct UpscaleCommand: ParsableCommand {
     var expertScale: Double?
     @Option(parsing: .unconditional, help: ArgumentHelp("Upscale only layers whose summed update has spectral flatness at most F (0 < F ≤ 1); the others hold their shared path alone, as plain linears.", valueName: "F"))
     var maxFlatness: Double?
+    @Option(help: ArgumentHelp("Routing: token (every token on its own, FusionBench's SMILE) or sequence (each sequence to one expert by evidence accumulated over the forward pass; --layout hf encoders only).", valueName: "token|sequence"))
+    var routing = RoutingGranularity.token.rawValue
     @Flag(help: "Balance the router: scale each expert's gate block so every expert gets the same typical logit on inputs shaped like the pretrained weight's.")
     var balancedRouter = false
     @Option(name: .customLong("top-k"), parsing: .unconditional, help: ArgumentHelp("Experts each input is sent to.", valueName: "n"))
@@ -200,6 +223,11 @@ struct UpscaleCommand: ParsableCommand {
         if let k, k < 1 { throw ValidationError("--k must be at least 1, got \(k)") }
         if let f = rankForEnergy, !(f > 0 && f <= 1) { throw ValidationError("--rank-for-energy must be in (0, 1], got \(f)") }
         guard gateK == "auto" || gateK == "k" || (Int(gateK) ?? 0) >= 1 else { throw ValidationError("--gate-k must be a positive integer, k or auto, got \"\(gateK)\"") }
+        guard let routing = RoutingGranularity(rawValue: routing) else { throw ValidationError("--routing must be token or sequence, got \"\(self.routing)\"") }
+        if routing == .sequence, layout != UpscaleLayout.hf.rawValue {
+            throw ValidationError("--routing sequence needs --layout hf (its modeling file routes whole sequences); --layout \(layout) loads into FusionBench's SmileMoELinear, which routes per token")
+        }
+        if routing == .sequence, topK != 1 { throw ValidationError("--routing sequence sends each sequence to one expert (weight 1); --top-k must be 1, got \(topK)") }
         guard UpscaleLayout(rawValue: layout) != nil else { throw ValidationError("--layout must be \(UpscaleLayout.allCases.map(\.rawValue).joined(separator: " or ")), got \"\(layout)\"") }
         if let budget, !(budget >= 0 && budget.isFinite) { throw ValidationError("--budget must be a non-negative fraction such as 0.5, got \(budget)") }
         if budget != nil, rankForEnergy != nil { throw ValidationError("--budget and --rank-for-energy both choose k; pass one of them") }
@@ -230,6 +258,7 @@ struct UpscaleCommand: ParsableCommand {
                 sharedPath: shared.flatMap(SharedPath.init(argument:)) ?? defaults.sharedPath, balancedRouter: balancedRouter, gateRankTiedToK: gateK == "k",
                 expertScale: expertScale, budgetAllocation: budgetOn.flatMap(BudgetAllocation.init(rawValue:)) ?? .measuredDefault)
             options.maxFlatness = maxFlatness
+            options.routing = RoutingGranularity(rawValue: routing)!
             let progress = ProgressLine(enabled: !quiet)
             // The plan is human text: on standard output only when the report there is human text too
             // (a failure to print it there shows again, as exit 5, when the report is printed).

@@ -65,7 +65,7 @@ struct HelpExamplesTests {
 
     /// The working directory: the demo family under every name the examples use (`base/`, `a`…`d`,
     /// `full-a`…, `lora-a`…, the MiniLM names of `list`), a tiny Llama family (`llama/`, `llama-a/`,
-    /// `llama-b/`), a ties config `ties.yml`, and a Hugging Face cache holding
+    /// `llama-b/`), a tiny BERT family (`bert/`, `bert-a/`, `bert-b/`), a ties config `ties.yml`, and a Hugging Face cache holding
     /// `sentence-transformers/all-MiniLM-L6-v2`.
     static func workspace() throws -> (directory: URL, environment: [String: String]) {
         let directory = try TestPaths.temporaryDirectory()
@@ -83,6 +83,10 @@ struct HelpExamplesTests {
         }
         let llama = try writeTinyLlama(to: fixtures.appendingPathComponent("llama"))
         for (name, target) in [("llama", llama[0]), ("llama-a", llama[1]), ("llama-b", llama[2])] {
+            try fm.createSymbolicLink(atPath: directory.appendingPathComponent(name).path, withDestinationPath: target.path)
+        }
+        let bert = try writeTinyBert(to: fixtures.appendingPathComponent("bert"))
+        for (name, target) in [("bert", bert[0]), ("bert-a", bert[1]), ("bert-b", bert[2])] {
             try fm.createSymbolicLink(atPath: directory.appendingPathComponent(name).path, withDestinationPath: target.path)
         }
         let ties = """
@@ -141,6 +145,53 @@ struct HelpExamplesTests {
             if index > 0 {
                 for (projection, shape) in projections {
                     let key = "model.layers.0.\(projection).weight"
+                    tensors[key] = Tensor(shape: shape, values: zip(base[key]!.values, noise(shape[0] * shape[1], 0.05)).map { $0 + $1 })
+                }
+            }
+            let url = directory.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+            try SafetensorsWriter.write(tensors, to: url.appendingPathComponent("model.safetensors"))
+            try Data(config.utf8).write(to: url.appendingPathComponent("config.json"))
+            urls.append(url)
+        }
+        return urls
+    }
+
+    /// A one-layer BERT base (config.json model_type bert: the six projections with biases, embeddings and
+    /// norms) and two fine-tunes with small updates of every projection; returns [base, ft-a, ft-b].
+    static func writeTinyBert(to directory: URL) throws -> [URL] {
+        let (hidden, intermediate, vocab) = (32, 64, 48)
+        var state: UInt64 = 0xBE27
+        func noise(_ count: Int, _ scale: Float) -> [Float] {
+            (0..<count).map { _ in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return scale * (Float(state >> 40) / Float(1 << 24) - 0.5)
+            }
+        }
+        let projections: [(String, [Int])] = [
+            ("attention.self.query", [hidden, hidden]), ("attention.self.key", [hidden, hidden]), ("attention.self.value", [hidden, hidden]),
+            ("attention.output.dense", [hidden, hidden]), ("intermediate.dense", [intermediate, hidden]), ("output.dense", [hidden, intermediate]),
+        ]
+        var base: [String: Tensor] = ["embeddings.word_embeddings.weight": Tensor(shape: [vocab, hidden], values: noise(vocab * hidden, 1))]
+        for norm in ["embeddings.LayerNorm", "encoder.layer.0.attention.output.LayerNorm", "encoder.layer.0.output.LayerNorm"] {
+            base[norm + ".weight"] = Tensor(shape: [hidden], values: Array(repeating: 1, count: hidden))
+            base[norm + ".bias"] = Tensor(shape: [hidden], values: Array(repeating: 0, count: hidden))
+        }
+        for (name, shape) in projections {
+            base["encoder.layer.0.\(name).weight"] = Tensor(shape: shape, values: noise(shape[0] * shape[1], 0.6))
+            base["encoder.layer.0.\(name).bias"] = Tensor(shape: [shape[0]], values: noise(shape[0], 0.1))
+        }
+        let config = """
+            {"architectures": ["BertModel"], "model_type": "bert", "hidden_size": \(hidden), "intermediate_size": \(intermediate),
+             "num_hidden_layers": 1, "num_attention_heads": 4, "vocab_size": \(vocab), "max_position_embeddings": 64,
+             "layer_norm_eps": 1e-12, "hidden_act": "gelu", "torch_dtype": "float32"}
+            """
+        var urls = [URL]()
+        for (index, name) in ["base", "ft-a", "ft-b"].enumerated() {
+            var tensors = base
+            if index > 0 {
+                for (projection, shape) in projections {
+                    let key = "encoder.layer.0.\(projection).weight"
                     tensors[key] = Tensor(shape: shape, values: zip(base[key]!.values, noise(shape[0] * shape[1], 0.05)).map { $0 + $1 })
                 }
             }

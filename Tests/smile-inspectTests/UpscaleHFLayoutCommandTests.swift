@@ -41,6 +41,35 @@ struct UpscaleHFLayoutCommandTests {
         #expect(written["model_type"] as? String == "smile_bert" && (written["auto_map"] as? [String: String])?["AutoModel"] == "modeling_smile.SmileBertModel")
     }
 
+    @Test func sequenceRoutingIsRecorded() throws {
+        let root = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let out = root.appendingPathComponent("smile")
+        let run = try CommandRunner.run(try Self.arguments(root, layers: 1) + ["--out", out.path, "--k", "8", "--routing", "sequence", "--format", "json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect((report["config"] as? [String: Any])?["routing"] as? String == "sequence")
+        let written = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("config.json"))) as? [String: Any])
+        #expect(written["smile_routing"] as? String == "sequence")
+    }
+
+    @Test(arguments: [
+        (["--routing", "sequence", "--layout", "fusionbench-hf"], "--routing sequence needs --layout hf"),
+        (["--routing", "sequence", "--top-k", "2"], "--top-k must be 1, got 2"),
+        (["--routing", "sentence"], "--routing must be token or sequence, got \"sentence\""),
+    ])
+    func sequenceRoutingItCannotExpressIsOneUsageLine(flags: [String], message: String) throws {
+        let root = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let out = root.appendingPathComponent("smile")
+        // A later --layout overrides the arguments' hf.
+        let run = try CommandRunner.run(try Self.arguments(root, layers: 1) + ["--out", out.path] + flags)
+        #expect(run.status == 64, "\(run.stderr)")
+        let lines = run.stderr.split(separator: "\n").filter { !$0.hasPrefix("Usage") && !$0.hasPrefix("  See") && !$0.isEmpty }
+        #expect(lines.count == 1 && run.stderr.contains(message), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
     @Test func aBudgetKeepsEachModulesRanks() throws {
         let root = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }

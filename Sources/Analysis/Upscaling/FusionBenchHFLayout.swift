@@ -149,11 +149,11 @@ public struct FusionBenchHFLayout: Sendable {
     /// `config.json`: the base config (members in its order, numbers as written) with `model_type:
     /// smile_<type>`, `architectures`, `num_local_experts`, `num_experts_per_tok`, `rank_of_router` and
     /// `rank_of_expert`, and for ``UpscaleLayout/hf`` the `auto_map` of ``SmileRemoteCode`` (any base
-    /// `auto_map` is dropped). `ranks` are every module's: when they are all equal the two rank fields
+    /// `auto_map` is dropped) and `smile_routing` (``RoutingGranularity``, read by the modeling file). `ranks` are every module's: when they are all equal the two rank fields
     /// hold them; otherwise (``UpscaleLayout/hf`` only) the fields hold the largest and `smile_module_ranks`
     /// lists every module's [rank_of_expert, rank_of_router] under its bare name, layer by layer in
     /// ``modules`` order.
-    public func config(experts: Int, topK: Int, ranks: [ModuleRanks]) -> Data {
+    public func config(experts: Int, topK: Int, ranks: [ModuleRanks], routing: RoutingGranularity = .token) -> Data {
         precondition(!ranks.isEmpty, "a whole-model layout upscales at least one module")
         let uniform = Set(ranks.map { [$0.expert, $0.router] }).count == 1
         precondition(uniform || layout == .hf, "\(layout.rawValue) has one rank for the model")
@@ -171,6 +171,7 @@ public struct FusionBenchHFLayout: Sendable {
             .setting("rank_of_expert", .number(String(ranks.map(\.expert).max()!)))
             .setting(SmileRemoteCode.moduleRanksField, perModule)
             .setting("auto_map", layout == .hf ? .object(autoMap) : nil)
+            .setting("smile_routing", layout == .hf ? .string(routing.rawValue) : nil)
         return Data((config.text() + "\n").utf8)
     }
 

@@ -18,6 +18,12 @@ public struct HFArchitecture: Sendable, Equatable {
     public var isDecoder: Bool
     /// The prefixes a checkpoint of this architecture may put before `layerList` (the first is the default).
     public var prefixes: [String]
+    /// Projections of one layer that read the same input (BERT: query, key and value); with
+    /// ``RoutingGranularity/sequence`` they add their evidence together before the first of them routes.
+    public var sameInputProjections: [[String]] {
+        isDecoder ? [["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"], ["mlp.gate_proj", "mlp.up_proj"]]
+            : [["attention.self.query", "attention.self.key", "attention.self.value"]]
+    }
 
     static func decoder(_ modelType: String, _ className: String) -> HFArchitecture {
         HFArchitecture(modelType: modelType, className: className, layerList: "layers",

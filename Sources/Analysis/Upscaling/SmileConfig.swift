@@ -102,6 +102,8 @@ public struct SmileConfig: Codable, Sendable, Equatable {
     /// ``maxFlatness`` (nil without the option). In whole-model layouts they are inert `SmileLinear`s
     /// (shared weight, zero router and experts) and also appear in ``modules``.
     public var sharedOnly: [SharedOnlyLayer]? = nil
+    /// ``RoutingGranularity`` raw value, `token` or `sequence` (nil in files from before the option: `token`).
+    public var routing: String? = nil
 
     /// The JSON bytes as written to ``fileName``.
     public func encoded() throws -> Data { try Self.snakeCaseJSON(self) }

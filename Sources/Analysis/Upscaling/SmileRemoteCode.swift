@@ -22,6 +22,14 @@
 ///   with FusionBench's `SmileLinear` operations in its order (softmax, `torch.topk`, renormalise; one
 ///   expert gets weight 1 when E = 1), so both give the same logits.
 ///
+/// With `smile_routing` `sequence` in `config.json` (``RoutingGranularity/sequence``; encoders), `SmileCModel.forward`
+/// captures the attention mask (keyword or positional, as the stock signature takes it) into a
+/// `SmileSequenceRouting` state shared by that model's `SmileLinear`s for the duration of the call, and each
+/// `SmileLinear` routes every token of a sequence to the argmax of the evidence accumulated so far (the rule of
+/// ``RoutingGranularity``; same-input groups from ``HFArchitecture/sameInputProjections``). Every `SmileLinear`
+/// exposes `last_routes`, the top-1 expert of every position of its last call (shape `hidden_states.shape[:-1]`;
+/// in sequence mode each sequence's expert, repeated), for measurement.
+///
 /// If the swap does not find num_hidden_layers × projections modules (a transformers version that
 /// renamed them) loading fails with that count rather than silently running the stock model.
 public enum SmileRemoteCode {
@@ -52,6 +60,16 @@ public enum SmileRemoteCode {
         let c = architecture.className
         let stock = ["\(c)Config", "\(c)Model"] + (architecture.isDecoder ? ["\(c)ForCausalLM"] : [])
         let loader = architecture.isDecoder ? "AutoModelForCausalLM" : "AutoModel"
+        // Encoders: the routing state (sequence routing) and the forward that captures the attention mask.
+        let routedForward = """
+
+                    self.smile_routing_state = smile_routing(self, config)
+
+                @functools.wraps(\(c)Model.forward)
+                def forward(self, *args, **kwargs):
+                    return smile_routed_forward(self, super().forward, *args, **kwargs)
+
+            """
         var classes = """
 
 
@@ -77,8 +95,7 @@ public enum SmileRemoteCode {
                 def __init__(self, config, *args, **kwargs):
                     super().__init__(config, *args, **kwargs)
                     smile_upscale(self, config)
-
-            """
+            """ + (architecture.isDecoder ? "\n" : routedForward)
         if architecture.isDecoder {
             classes += """
 
@@ -111,7 +128,20 @@ public enum SmileRemoteCode {
             The tensor names are those of FusionBench's SmileLinear. Everything else is the stock model.
             A module listed in config.\(moduleRanksField) ({name inside the bare model: [k, g]}) has its own
             k and g (a --budget plan); the others use config.rank_of_expert and config.rank_of_router.
+
+            Routing (config.smile_routing): "token" (the default, above: every token on its own, FusionBench's rule) or
+            "sequence" (encoders): the model's forward captures its attention mask, and for every sequence s of the call
+            each SmileLinear, when it runs, adds evidence e_i += mean over s's real tokens t (mask 1; no mask: every
+            position) of logits_i(x_t); modules reading the same input (SMILE_SAME_INPUT: one layer's query, key and
+            value) add theirs together before the first of them routes; every token of s then goes to argmax_i e_i
+            (ties to the lowest index) with weight 1. The evidence starts at zero with every forward call; a sequence's
+            route depends neither on the other sequences of the batch nor on padding.
+
+            SmileLinear.last_routes: the top-1 expert of every position in its last call (shape hidden_states.shape[:-1];
+            with sequence routing each sequence's expert, repeated), for measurement.
             \"\"\"
+            import functools
+            import inspect
             import re
 
             import torch
@@ -121,6 +151,7 @@ public enum SmileRemoteCode {
 
             SMILE_MODULES = re.compile(r"\(modulePattern(architecture))")
             SMILE_PROJECTIONS_PER_LAYER = \(architecture.projections.count)
+            SMILE_SAME_INPUT = (\(architecture.sameInputProjections.map { "(" + $0.map { "\"\($0)\"" }.joined(separator: ", ") + ")" }.joined(separator: ", ")),)
 
 
             class SmileGate(nn.Module):
@@ -152,8 +183,30 @@ public enum SmileRemoteCode {
                     return F.linear(F.linear(x, self.svh), self.u, self.bias)
 
 
+            class SmileSequenceRouting:
+                \"\"\"Sequence routing state shared by one model's SmileLinears during one forward call.
+
+                mask: the call's attention mask [batch, seq] (None: every position real); evidence: [batch, experts]
+                accumulated so far (float32); seen: the same-input groups that added theirs; groups: group -> SmileLinears.\"\"\"
+
+                def __init__(self):
+                    self.groups = {}
+                    self.end()
+
+                def begin(self, mask):
+                    self.mask, self.evidence, self.seen, self.active = mask, None, set(), True
+
+                def end(self):
+                    self.mask, self.evidence, self.seen, self.active = None, None, set(), False
+
+
             class SmileLinear(nn.Module):
                 \"\"\"The pretrained linear layer plus a routed mixture of low-rank experts (see the module docstring).\"\"\"
+
+                routing = "token"
+                routing_state = None
+                routing_group = None
+                last_routes = None
 
                 def __init__(self, config, linear, rank_of_expert=None, rank_of_router=None):
                     super().__init__()
@@ -180,6 +233,8 @@ public enum SmileRemoteCode {
                     return self.shared_linear.bias
 
                 def forward(self, hidden_states):
+                    if self.routing == "sequence":
+                        return self.forward_sequence(hidden_states)
                     shared = self.shared_linear(hidden_states)
                     x = hidden_states.reshape(-1, self.in_features)
                     if self.num_local_experts == 1:
@@ -189,6 +244,7 @@ public enum SmileRemoteCode {
                         probabilities = F.softmax(self.gate(x), dim=1)
                         weights, chosen = torch.topk(probabilities, self.num_experts_per_tok, dim=-1)
                         weights = weights / weights.sum(dim=-1, keepdim=True)
+                    self.last_routes = chosen[:, 0].view(hidden_states.shape[:-1])
                     mixed = torch.zeros(x.shape[0], self.out_features, dtype=x.dtype, device=x.device)
                     for i, expert in enumerate(self.experts):
                         rows, slot = torch.where(chosen == i)
@@ -196,6 +252,38 @@ public enum SmileRemoteCode {
                             continue
                         mixed.index_add_(0, rows, (expert(x[rows]) * weights[rows, slot, None]).to(x.dtype))
                     return shared + mixed.view(*hidden_states.shape[:-1], self.out_features)
+
+                def routing_evidence(self, hidden_states, real):
+                    \"\"\"Mean router logits over each sequence's real positions (real: [..., seq, 1]): [..., experts], float32.\"\"\"
+                    logits = self.gate(hidden_states.reshape(-1, self.in_features)).float().view(*hidden_states.shape[:-1], self.num_local_experts)
+                    return (logits * real).sum(dim=-2) / real.sum(dim=-2).clamp(min=1)
+
+                def forward_sequence(self, hidden_states):
+                    \"\"\"Sequence routing (module docstring). Outside the model's forward a call routes on its own evidence.\"\"\"
+                    state = self.routing_state
+                    active = state is not None and state.active
+                    mask = state.mask if active else None
+                    if mask is not None and tuple(mask.shape) != tuple(hidden_states.shape[:-1]):
+                        raise ValueError(f"modeling_smile.py: sequence routing needs an attention_mask of shape {tuple(hidden_states.shape[:-1])} "
+                                         f"(batch, sequence), got {tuple(mask.shape)}")
+                    real = (torch.ones(hidden_states.shape[:-1], device=hidden_states.device) if mask is None else mask.float()).unsqueeze(-1)
+                    if not active:
+                        evidence = self.routing_evidence(hidden_states, real)
+                    else:
+                        if self.routing_group not in state.seen:
+                            state.seen.add(self.routing_group)
+                            for module in state.groups.get(self.routing_group, [self]):
+                                added = module.routing_evidence(hidden_states, real)
+                                state.evidence = added if state.evidence is None else state.evidence + added
+                        evidence = state.evidence
+                    chosen = evidence.argmax(dim=-1)
+                    self.last_routes = chosen.unsqueeze(-1).expand(hidden_states.shape[:-1])
+                    output = self.shared_linear(hidden_states)
+                    for i, expert in enumerate(self.experts):
+                        rows = chosen == i
+                        if rows.any():
+                            output[rows] = output[rows] + expert(hidden_states[rows]).to(output.dtype)
+                    return output
 
                 def extra_repr(self):
                     return (f"in_features={self.in_features}, out_features={self.out_features}, num_local_experts={self.num_local_experts}, "
@@ -216,6 +304,36 @@ public enum SmileRemoteCode {
                     parent, _, child = name.rpartition(".")
                     owner = model.get_submodule(parent)
                     setattr(owner, child, SmileLinear(config, getattr(owner, child), rank_of_expert, rank_of_router))
+
+
+            def smile_routing(model, config):
+                \"\"\"Sets config.smile_routing (absent: "token") on the model's SmileLinears; the shared state for "sequence", else None.\"\"\"
+                routing = getattr(config, "smile_routing", "token")
+                if routing not in ("token", "sequence"):
+                    raise ValueError(f"modeling_smile.py: smile_routing must be token or sequence, got {routing!r}")
+                if routing == "token":
+                    return None
+                state = SmileSequenceRouting()
+                for name, module in model.named_modules():
+                    if isinstance(module, SmileLinear):
+                        group = next((name[: -len(projection)] + "|".join(same) for same in SMILE_SAME_INPUT for projection in same
+                                      if name.endswith("." + projection)), name)
+                        module.routing, module.routing_state, module.routing_group = routing, state, group
+                        state.groups.setdefault(group, []).append(module)
+                return state
+
+
+            def smile_routed_forward(model, forward, *args, **kwargs):
+                \"\"\"Runs the stock forward with its attention_mask (keyword or positional) held for sequence routing.\"\"\"
+                state = model.smile_routing_state
+                if state is None:
+                    return forward(*args, **kwargs)
+                mask = inspect.signature(forward).bind_partial(*args, **kwargs).arguments.get("attention_mask")
+                state.begin(mask)
+                try:
+                    return forward(*args, **kwargs)
+                finally:
+                    state.end()
             """ + "\n" + classes
     }
 }

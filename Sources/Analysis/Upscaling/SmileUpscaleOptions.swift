@@ -54,6 +54,9 @@ public struct SmileUpscaleOptions: Sendable, Equatable {
     /// c·mean Δb with Iso-C, the merge with `merged`, W_pre with `pretrained`; no router, no experts) and is
     /// left out of the budget. nil: every layer with a nonzero update is upscaled.
     public var maxFlatness: Double? = nil
+    /// `--routing`: per token (FusionBench's SMILE, the default) or per sequence with evidence accumulated
+    /// through the forward pass (``RoutingGranularity``; ``UpscaleLayout/hf`` encoders only, top_k 1).
+    public var routing: RoutingGranularity = .token
 
     public init(
         expertRank: ExpertRankRule = .fusionBenchDefault, gateRank: Int = 1, topK: Int = 1, include: String? = nil,
@@ -133,5 +136,9 @@ public struct SmileUpscaleOptions: Sendable, Equatable {
         if let expertScale, !expertScale.isFinite { throw fail("the expert scale must be a finite number, got \(expertScale)") }
         if gateRankTiedToK, routingTarget != nil { throw fail("the gate rank is either tied to k or searched (auto), not both") }
         if let maxFlatness, !(maxFlatness > 0 && maxFlatness <= 1) { throw fail("the maximum flatness must be in (0, 1], got \(maxFlatness)") }
+        if routing == .sequence, layout != .hf {
+            throw fail("--routing sequence needs --layout hf (its modeling file routes whole sequences); --layout \(layout.rawValue) loads into FusionBench's SmileMoELinear, which routes per token")
+        }
+        if routing == .sequence, topK != 1 { throw fail("--routing sequence sends each sequence to one expert (weight 1); --top-k must be 1, got \(topK)") }
     }
 }

@@ -41,6 +41,9 @@ public struct SmileUpscaler: Sendable {
         try options.validate(expertCount: family.taskNames.count)
         let model = try policyModel(family)
         let hf = options.layout.isWholeModel ? try FusionBenchHFLayout(family: family, layout: options.layout) : nil
+        if options.routing == .sequence, let hf, hf.transformers.isDecoder {
+            throw UpscaleError.unfitLayout("--routing sequence routes encoders (model_type bert) only; model_type \(hf.modelType) is a decoder, which routes per token (sequence evidence for generation with a KV cache is not supported)")
+        }
         if hf != nil, options.include != nil || options.exclude != nil {
             throw UpscaleError.invalidOption("--layout \(options.layout.rawValue) upscales exactly the projections of every layer its classes replace; --include/--exclude cannot be used with it")
         }
@@ -166,7 +169,7 @@ public struct SmileUpscaler: Sendable {
         let baseParameters = family.base.parameterCount
         var sideFiles = [String]()
         if let hf {
-            try AtomicFile.write(data: hf.config(experts: expertCount, topK: options.topK, ranks: moduleRanks),
+            try AtomicFile.write(data: hf.config(experts: expertCount, topK: options.topK, ranks: moduleRanks, routing: options.routing),
                                  to: staging.appendingPathComponent("config.json"))
             sideFiles = try ["config.json"] + hf.writeModelingCode(into: staging) + hf.copySideFiles(into: staging)
         }
@@ -189,6 +192,7 @@ public struct SmileUpscaler: Sendable {
             sharedPath: options.sharedPath.argument, gateKTiedToK: options.gateRankTiedToK, balancedRouter: options.balancedRouter,
             sharedCoefficient: options.sharedPath.fixedCoefficient, expertScale: options.effectiveExpertScale)
         config.maxFlatness = options.maxFlatness
+        config.routing = options.routing.rawValue
         config.sharedOnly = options.maxFlatness == nil ? nil : sharedOnly
         var warnings = Self.costWarnings(modules)
         if let limit = options.maxFlatness, !sharedOnly.isEmpty, sharedOnly.count == selected.count - plain.count {

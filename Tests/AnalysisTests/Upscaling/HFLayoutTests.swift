@@ -55,6 +55,7 @@ import Testing
         #expect(config["rank_of_router"] as? Int == 2 && config["rank_of_expert"] as? Int == 8)
         var withoutMap = config
         withoutMap.removeValue(forKey: "auto_map")
+        #expect(withoutMap.removeValue(forKey: "smile_routing") as? String == "token")
         let sorted = { (object: [String: Any]) in try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) }
         #expect(try sorted(withoutMap) == sorted(try Self.config(fusionBench)))
 
