@@ -39,8 +39,10 @@ def update(rng, w, relative=0.02, rank=16, noise=0.4):
     return low + gaussian
 
 
-def write_family(directory, layers, tasks, dtype="F32", seed=0, noise=0.4):
+def write_family(directory, layers, tasks, dtype="F32", seed=0, noise=0.4, base_exact=False):
     """layers: [(name, m, n)]; noise: the Gaussian share of each ‖ΔW‖² (the rest is the rank-16 part). Writes directory/base/model.safetensors and directory/ft{t}/model.safetensors.
+    base_exact: with dtype BF16, round the base to BF16 before the updates are added, as a fine-tune trained from the
+    stored BF16 base is (ΔW then carries W_ft's rounding only; otherwise base and fine-tunes round separately).
     Returns (base_path, [model paths]). Skips the work when the files exist already."""
     base_dir = os.path.join(directory, "base")
     model_dirs = [os.path.join(directory, f"ft{t}") for t in range(tasks)]
@@ -55,6 +57,8 @@ def write_family(directory, layers, tasks, dtype="F32", seed=0, noise=0.4):
     bases = {}
     for name, m, n in layers:
         bases[name] = base_matrix(rng, m, n)
+        if base_exact and dtype == "BF16":
+            bases[name] = (st_io.to_bf16_bits(bases[name]).astype(np.uint32) << 16).view(np.float32)
     st_io.write(os.path.join(base_dir, "model.safetensors"), bases, dtype)
     for t, d in enumerate(model_dirs):
         trng = np.random.default_rng(seed * 1000 + t + 1)
