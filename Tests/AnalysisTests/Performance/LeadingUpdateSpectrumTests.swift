@@ -13,6 +13,16 @@ import Testing
         return u.scalingColumns(by: [10, 8, 6, 5, 4, 3]) * vt + RandomMatrices.gaussian(m, n, seed: seed &+ 2, scale: noise)
     }
 
+    /// Rank 16 (shares of ‖A‖² 0.084 down to 0.046, as make_family's updates) plus a flat Gaussian bulk of
+    /// 0.68% of the energy — a 2%-of-‖W‖ update's BF16 storage rounding: certifiable to 99% (rank99 16).
+    static func roundedRank16(_ m: Int = 900, _ n: Int = 700) -> MatrixF {
+        let u = RandomMatrices.gaussian(m, 16, seed: 2413).qr().orthonormal
+        let vt = RandomMatrices.gaussian(16, n, seed: 2414).lq().orthonormal
+        let s: [Float] = (0..<16).map { Float((0.084 - 0.0025 * Double($0)).squareRoot()) }
+        let energy = s.reduce(0) { $0 + Double($1 * $1) }
+        return u.scalingColumns(by: s) * vt + RandomMatrices.gaussian(m, n, seed: 2415, scale: Float((0.0068 / 0.9932 * energy / Double(m * n)).squareRoot()))
+    }
+
     static func rank(_ sigma: [Double], _ energy: Double, _ fraction: Double) -> Int {
         UpdateSpectrum(singularValues: sigma, baseNorm: 0, uncapturedEnergy: energy - sigma.reduce(0) { $0 + $1 * $1 }).rank(holding: fraction)
     }
@@ -56,8 +66,9 @@ import Testing
     /// out a certificate for spread spectra (Gaussian; a rank-6 part under 5% Gaussian energy, as the 7B
     /// benchmark's updates) and never for spectra the iteration certifies or must grow for: rank 6 under
     /// 0.25% noise (99% in 6 directions), a flat rank 48 (needs ℓ 64: every μ above (1 − f)·T/2), a rank
-    /// below ℓ (P rank-deficient). Each verdict is checked against the Double SVD's own: a certificate is
-    /// impossible exactly when the σ² above (1 − f)·T/2 hold less than f·T.
+    /// below ℓ (P rank-deficient), rank 16 over a flat 0.68% bulk (BF16 rounding: its sketch holds less
+    /// than f·T, but more than 1 − 2(1 − f)). Each verdict is checked against the Double SVD's own: a
+    /// certificate is impossible exactly when the σ² above (1 − f)·T/2 hold less than f·T.
     @Test func firstPassSketchRulesOutOnlySpreadSpectra() throws {
         func flat(_ rank: Int, seed: UInt64) -> MatrixF {
             RandomMatrices.gaussian(900, rank, seed: seed).qr().orthonormal * RandomMatrices.gaussian(rank, 700, seed: seed &+ 1).lq().orthonormal
@@ -69,6 +80,7 @@ import Testing
             ("rank 6 + 0.25% noise", Self.concentrated(), false),
             ("flat rank 48", flat(48, seed: 2410), false),
             ("flat rank 20", flat(20, seed: 2411), false),
+            ("rank 16 + 0.68% flat bulk (BF16 rounding)", Self.roundedRank16(), false),
         ]
         for (name, a, rulesOut) in cases {
             let g = a.converted(to: Double.self)
@@ -83,6 +95,16 @@ import Testing
             let certifiable = lambda.filter { $0 > level }.reduce(0, +) >= 0.99 * trace
             #expect(certifiable == !rulesOut, "\(name): exact spectrum")
         }
+    }
+
+    /// Rank-16 updates over a BF16-rounding bulk (0.68% of ‖ΔW‖²) certify with the default settings, first-pass
+    /// sketch on: 16 values, each within 10⁻⁶ relative of the Double SVD's.
+    @Test func aRoundingBulkUnderOnePercentStillCertifies() throws {
+        let a = Self.roundedRank16()
+        let leading = try #require(try a.leadingSingularSpectrum(holding: 0.99, vectors: { _, _ in 14 }))
+        let exact = try a.converted(to: Double.self).singularValueDecomposition().singularValues
+        #expect(leading.singularValues.count == 16)
+        for (s, e) in zip(leading.singularValues, exact) { #expect(abs(s - e) <= 1e-6 * e) }
     }
 
     /// The other hand-overs: below the minimum rank, a block too narrow for the asked depth, too few
