@@ -109,17 +109,45 @@ struct HelpExamplesTests {
         return (directory, ["HF_HUB_CACHE": hub.path])
     }
 
-    /// A one-layer Llama base (config.json model_type llama) and two fine-tunes with small updates of
-    /// every projection; returns [base, ft-a, ft-b].
-    static func writeTinyLlama(to directory: URL) throws -> [URL] {
-        let (hidden, intermediate, heads, kvHeads, vocab) = (32, 64, 4, 2, 48)
-        var state: UInt64 = 0x5EED
-        func noise(_ count: Int, _ scale: Float) -> [Float] {
+    /// A deterministic uniform noise source for the tiny fixture families (a 64-bit LCG): each call
+    /// returns `count` values in [−scale/2, scale/2) and advances the state.
+    struct TinyNoise {
+        var state: UInt64
+
+        mutating func callAsFunction(_ count: Int, _ scale: Float) -> [Float] {
             (0..<count).map { _ in
                 state = state &* 6364136223846793005 &+ 1442695040888963407
                 return scale * (Float(state >> 40) / Float(1 << 24) - 0.5)
             }
         }
+    }
+
+    /// Writes `base` to DIR/base and two fine-tunes DIR/ft-a, DIR/ft-b whose `updated` tensors (name,
+    /// shape) get small updates (noise scale 0.05, drawn in that order), each directory with `config` as
+    /// config.json; returns [base, ft-a, ft-b].
+    static func writeTinyFamily(to directory: URL, base: [String: Tensor], updating updated: [(String, [Int])], config: String, noise: inout TinyNoise) throws -> [URL] {
+        var urls = [URL]()
+        for (index, name) in ["base", "ft-a", "ft-b"].enumerated() {
+            var tensors = base
+            if index > 0 {
+                for (key, shape) in updated {
+                    tensors[key] = Tensor(shape: shape, values: zip(base[key]!.values, noise(shape[0] * shape[1], 0.05)).map { $0 + $1 })
+                }
+            }
+            let url = directory.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+            try SafetensorsWriter.write(tensors, to: url.appendingPathComponent("model.safetensors"))
+            try Data(config.utf8).write(to: url.appendingPathComponent("config.json"))
+            urls.append(url)
+        }
+        return urls
+    }
+
+    /// A one-layer Llama base (config.json model_type llama) and two fine-tunes with small updates of
+    /// every projection; returns [base, ft-a, ft-b].
+    static func writeTinyLlama(to directory: URL) throws -> [URL] {
+        let (hidden, intermediate, heads, kvHeads, vocab) = (32, 64, 4, 2, 48)
+        var noise = TinyNoise(state: 0x5EED)
         let projections: [(String, [Int])] = [
             ("self_attn.q_proj", [hidden, hidden]), ("self_attn.k_proj", [kvHeads * hidden / heads, hidden]), ("self_attn.v_proj", [kvHeads * hidden / heads, hidden]),
             ("self_attn.o_proj", [hidden, hidden]), ("mlp.gate_proj", [intermediate, hidden]), ("mlp.up_proj", [intermediate, hidden]), ("mlp.down_proj", [hidden, intermediate]),
@@ -139,35 +167,14 @@ struct HelpExamplesTests {
              "num_hidden_layers": 1, "num_attention_heads": \(heads), "num_key_value_heads": \(kvHeads), "vocab_size": \(vocab),
              "max_position_embeddings": 64, "rms_norm_eps": 1e-06, "hidden_act": "silu", "tie_word_embeddings": false, "torch_dtype": "float32"}
             """
-        var urls = [URL]()
-        for (index, name) in ["base", "ft-a", "ft-b"].enumerated() {
-            var tensors = base
-            if index > 0 {
-                for (projection, shape) in projections {
-                    let key = "model.layers.0.\(projection).weight"
-                    tensors[key] = Tensor(shape: shape, values: zip(base[key]!.values, noise(shape[0] * shape[1], 0.05)).map { $0 + $1 })
-                }
-            }
-            let url = directory.appendingPathComponent(name)
-            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-            try SafetensorsWriter.write(tensors, to: url.appendingPathComponent("model.safetensors"))
-            try Data(config.utf8).write(to: url.appendingPathComponent("config.json"))
-            urls.append(url)
-        }
-        return urls
+        return try writeTinyFamily(to: directory, base: base, updating: projections.map { ("model.layers.0.\($0.0).weight", $0.1) }, config: config, noise: &noise)
     }
 
     /// A one-layer BERT base (config.json model_type bert: the six projections with biases, embeddings and
     /// norms) and two fine-tunes with small updates of every projection; returns [base, ft-a, ft-b].
     static func writeTinyBert(to directory: URL) throws -> [URL] {
         let (hidden, intermediate, vocab) = (32, 64, 48)
-        var state: UInt64 = 0xBE27
-        func noise(_ count: Int, _ scale: Float) -> [Float] {
-            (0..<count).map { _ in
-                state = state &* 6364136223846793005 &+ 1442695040888963407
-                return scale * (Float(state >> 40) / Float(1 << 24) - 0.5)
-            }
-        }
+        var noise = TinyNoise(state: 0xBE27)
         let projections: [(String, [Int])] = [
             ("attention.self.query", [hidden, hidden]), ("attention.self.key", [hidden, hidden]), ("attention.self.value", [hidden, hidden]),
             ("attention.output.dense", [hidden, hidden]), ("intermediate.dense", [intermediate, hidden]), ("output.dense", [hidden, intermediate]),
@@ -186,22 +193,7 @@ struct HelpExamplesTests {
              "num_hidden_layers": 1, "num_attention_heads": 4, "vocab_size": \(vocab), "max_position_embeddings": 64,
              "layer_norm_eps": 1e-12, "hidden_act": "gelu", "torch_dtype": "float32"}
             """
-        var urls = [URL]()
-        for (index, name) in ["base", "ft-a", "ft-b"].enumerated() {
-            var tensors = base
-            if index > 0 {
-                for (projection, shape) in projections {
-                    let key = "encoder.layer.0.\(projection).weight"
-                    tensors[key] = Tensor(shape: shape, values: zip(base[key]!.values, noise(shape[0] * shape[1], 0.05)).map { $0 + $1 })
-                }
-            }
-            let url = directory.appendingPathComponent(name)
-            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-            try SafetensorsWriter.write(tensors, to: url.appendingPathComponent("model.safetensors"))
-            try Data(config.utf8).write(to: url.appendingPathComponent("config.json"))
-            urls.append(url)
-        }
-        return urls
+        return try writeTinyFamily(to: directory, base: base, updating: projections.map { ("encoder.layer.0.\($0.0).weight", $0.1) }, config: config, noise: &noise)
     }
 
     /// The MiniLM paths of `list`'s examples point into the workspace's `minilm/`; the demo's output
