@@ -135,10 +135,12 @@ public struct FamilyAnalyzer: Sendable {
         if blasThreads != previousThreads { BLASThreads.set(blasThreads) }
         defer { if blasThreads != previousThreads { BLASThreads.set(previousThreads) } }
 
-        let analyzer = LayerAnalyzer(options: options, compute: compute)
+        // Lanes with no layer left to start help the layers still in flight with their per-task parts.
+        let sharing = jobs > 1 ? TaskSharing() : nil
+        let analyzer = LayerAnalyzer(options: options, compute: compute, sharing: sharing)
         let options = self.options
         let total = todo.count, identities = inputs
-        let scheduler = BudgetedScheduler<(LayerRecord, LayerTimings?)>(costs: costs, budget: execution.maxMemoryBytes)
+        let scheduler = BudgetedScheduler<(LayerRecord, LayerTimings?)>(costs: costs, budget: execution.maxMemoryBytes, sharing: sharing)
         let computed = try scheduler.run(
             jobs: jobs,
             started: { position, done in progress?(Progress(done: done, total: total, current: selected[todo[position]].name)) },

@@ -6,15 +6,19 @@ public struct LayerAnalyzer: Sendable {
     /// How the work is done (fast paths); results agree with ``ComputeSettings/reference`` to float32
     /// rounding.
     public var compute: ComputeSettings
+    /// When set, the per-task parts of a layer are offered to idle lanes of the run (``TaskSharing``);
+    /// results are the same with or without it.
+    public var sharing: TaskSharing?
 
     public init(options: AnalysisOptions = AnalysisOptions()) {
         self.options = options
         self.compute = ComputeSettings()
     }
 
-    public init(options: AnalysisOptions = AnalysisOptions(), compute: ComputeSettings) {
+    public init(options: AnalysisOptions = AnalysisOptions(), compute: ComputeSettings, sharing: TaskSharing? = nil) {
         self.options = options
         self.compute = compute
+        self.sharing = sharing
     }
 
     /// Analyses one layer.
@@ -40,7 +44,7 @@ public struct LayerAnalyzer: Sendable {
         var clock = Stopwatch()
         let baseNorm = Double(base.frobeniusNorm)
         let sigma: [Double], zones: ZoneSplit, fourWay: ZoneSplit?
-        var views = [(energy: EnergyMap, fourWay: EnergyMap?, intruders: IntruderDimensions?)]()
+        var views = [TaskView]()
         // Pass 1 — everything that reads W_pre's factors: energy maps and intruders. The factors are
         // released at the end of this scope, before the updates' own factorizations need their memory.
         do {
@@ -62,28 +66,39 @@ public struct LayerAnalyzer: Sendable {
                 complete = true
             }
             if let depth, depth > baseSVD.rank { try completeBase() }
-            for (update, task) in zip(updates, taskNames) {
-                clock = Stopwatch()
-                guard update.isFinite else { throw LinearAlgebraError.nonFiniteInput(context: "\(name) (update of \(task))") }
-                let projection = BasisProjection(update: update, base: baseSVD, depth: depth)
-                var intruders: IntruderDimensions?
-                if options.computeIntruders {
-                    let intruderClock = Stopwatch()
-                    let fineTuned = try topVectorsOfFineTuned(base: base, update: update, baseSVD: baseSVD, context: "\(name) (fine-tuned \(task))", timings: &timings)
-                    if !complete {
-                        intruders = IntruderDimensions(fineTuned: fineTuned, leadingBase: baseSVD, top: options.intruderTop, threshold: options.intruderThreshold)
-                        if intruders == nil {
-                            try completeBase()
-                            timings.baseCompletedForIntruders = true
-                        }
-                    }
-                    intruders = intruders ?? IntruderDimensions(fineTuned: fineTuned, base: baseSVD, top: options.intruderTop, threshold: options.intruderThreshold)
-                    timings.intruders.append(intruderClock.seconds)
-                } else {
-                    timings.intruders.append(0)
+            if let sharing, complete || !options.computeIntruders {
+                // W_pre's factors are final: the tasks' projections and intruders are independent items.
+                let factors = baseSVD
+                let items = try sharing.map(updates.count) { [self] index in
+                    var own = LayerTimings()
+                    let clock = Stopwatch()
+                    let view = try projected(updates[index], task: taskNames[index], name: name, base: base, baseSVD: factors, depth: depth,
+                                             zones: zones, fourWay: fourWay, complete: true, timings: &own).view
+                    return (view: view, seconds: clock.seconds, timings: own)
                 }
-                views.append((EnergyMap(projection: projection, zones: zones), fourWay.map { EnergyMap(projection: projection, zones: $0) }, intruders))
-                timings.perTask.append(clock.seconds)
+                for item in items {
+                    views.append(item.view)
+                    timings.perTask.append(item.seconds)
+                    timings.intruders.append(contentsOf: item.timings.intruders)
+                    timings.intruderIterations += item.timings.intruderIterations
+                    timings.intruderFallbacks += item.timings.intruderFallbacks
+                }
+            } else {
+                for (update, task) in zip(updates, taskNames) {
+                    clock = Stopwatch()
+                    var (view, undecided) = try projected(update, task: task, name: name, base: base, baseSVD: baseSVD, depth: depth,
+                                                          zones: zones, fourWay: fourWay, complete: complete, timings: &timings)
+                    if let fineTuned = undecided {
+                        // W_pre's leading vectors do not settle the intruders: complete its factorization.
+                        let completion = Stopwatch()
+                        try completeBase()
+                        timings.baseCompletedForIntruders = true
+                        view.intruders = IntruderDimensions(fineTuned: fineTuned, base: baseSVD, top: options.intruderTop, threshold: options.intruderThreshold)
+                        timings.intruders[timings.intruders.count - 1] += completion.seconds
+                    }
+                    views.append(view)
+                    timings.perTask.append(clock.seconds)
+                }
             }
         }
         // Pass 2 — each update's own spectrum and, for T ≥ 2, the singular vectors the cross-task
@@ -92,20 +107,15 @@ public struct LayerAnalyzer: Sendable {
         var decompositions = [SingularValueDecomposition<Float>]()
         var ranks = [Int](), stiRanks = [Int]()
         var tasks = [LayerAnalysis.TaskResult]()
-        for (index, (update, task)) in zip(updates, taskNames).enumerated() {
+        let spectra = { @Sendable [self] (index: Int) throws -> (svd: SingularValueDecomposition<Float>?, spectrum: UpdateSpectrum, seconds: Double) in
+            let clock = Stopwatch()
+            let (svd, spectrum) = try updateSpectrum(updates[index], needVectors: needVectors, baseNorm: baseNorm, context: "\(name) (update of \(taskNames[index]))")
+            return (svd, spectrum, clock.seconds)
+        }
+        let computed = try sharing.map { try $0.map(updates.count, spectra) } ?? updates.indices.map(spectra)
+        for (index, (task, item)) in zip(taskNames, computed).enumerated() {
             clock = Stopwatch()
-            let context = "\(name) (update of \(task))"
-            var svd: SingularValueDecomposition<Float>?
-            let spectrum: UpdateSpectrum
-            if let leading = try leadingSpectrum(update, needVectors: needVectors, baseNorm: baseNorm, context: context) {
-                (svd, spectrum) = leading
-            } else if needVectors {
-                let (decomposition, singularValues) = try decomposeUpdate(update, baseNorm: baseNorm, context: context)
-                (svd, spectrum) = (decomposition, UpdateSpectrum(singularValues: singularValues.map(Double.init), baseNorm: baseNorm))
-            } else {
-                let singularValues = try update.singularValuesOnly(context: context, fromGram: compute.factorsFromGram, twoStage: compute.twoStageSpectra)
-                spectrum = UpdateSpectrum(singularValues: singularValues.map(Double.init), baseNorm: baseNorm)
-            }
+            let (svd, spectrum) = (item.svd, item.spectrum)
             let rank = spectrum.rank(holding: options.interferenceEnergy)
             if let svd {
                 // A Gram factorization may carry fewer vectors than its final σ would ask for (σ moved in
@@ -121,7 +131,7 @@ public struct LayerAnalyzer: Sendable {
             tasks.append(LayerAnalysis.TaskResult(
                 task: task, energy: view.energy, energyFourWay: view.fourWay,
                 spectrum: spectrum, intruders: view.intruders, expertRank: spectrum.rank(holding: options.expertEnergy)))
-            timings.perTask[index] += clock.seconds
+            timings.perTask[index] += item.seconds + clock.seconds
         }
         clock = Stopwatch()
         let numericalRank = Self.numericalRank(sigma, rows: base.rows, columns: base.columns)
@@ -154,6 +164,32 @@ public struct LayerAnalyzer: Sendable {
         }
         timings.crossTask = clock.seconds
         return analysis
+    }
+
+    /// One task's reading of W_pre's factors: its energy maps (3-way, 4-way) and intruders.
+    private typealias TaskView = (energy: EnergyMap, fourWay: EnergyMap?, intruders: IntruderDimensions?)
+
+    /// One update projected onto W_pre's factors (`baseSVD`, down to `depth`), and its intruders when
+    /// asked. With only W_pre's leading vectors (`complete` false) the intruders may be undecided: then
+    /// `intruders` is nil and `undecided` holds W_ft's top vectors, for the caller to judge once W_pre is
+    /// complete. Appends the intruder time (and the search's counts) to `timings`.
+    private func projected(_ update: WeightUpdate, task: String, name: String, base: MatrixF, baseSVD: SingularValueDecomposition<Float>, depth: Int?,
+                           zones: ZoneSplit, fourWay: ZoneSplit?, complete: Bool, timings: inout LayerTimings) throws -> (view: TaskView, undecided: SingularValueDecomposition<Float>?) {
+        guard update.isFinite else { throw LinearAlgebraError.nonFiniteInput(context: "\(name) (update of \(task))") }
+        let projection = BasisProjection(update: update, base: baseSVD, depth: depth)
+        var intruders: IntruderDimensions?, undecided: SingularValueDecomposition<Float>?
+        if options.computeIntruders {
+            let intruderClock = Stopwatch()
+            let fineTuned = try topVectorsOfFineTuned(base: base, update: update, baseSVD: baseSVD, context: "\(name) (fine-tuned \(task))", timings: &timings)
+            intruders = complete
+                ? IntruderDimensions(fineTuned: fineTuned, base: baseSVD, top: options.intruderTop, threshold: options.intruderThreshold)
+                : IntruderDimensions(fineTuned: fineTuned, leadingBase: baseSVD, top: options.intruderTop, threshold: options.intruderThreshold)
+            if intruders == nil { undecided = fineTuned }
+            timings.intruders.append(intruderClock.seconds)
+        } else {
+            timings.intruders.append(0)
+        }
+        return ((EnergyMap(projection: projection, zones: zones), fourWay.map { EnergyMap(projection: projection, zones: $0) }, intruders), undecided)
     }
 
     /// Singular vector pairs of W_pre formed beyond the deepest zone cut (and the intruders' top), so that
@@ -193,8 +229,10 @@ public struct LayerAnalyzer: Sendable {
         let context = "\(name) (pretrained)"
         var svd: SingularValueDecomposition<Float>
         let values: [Float]
-        if compute.factorsFromGram, let fromGram = try base.singularValueDecompositionFromGram(keepingVectors: leadingVectors, context: context) {
-            (svd, values) = fromGram
+        var measured: Double?
+        if compute.factorsFromGram, let fromGram = try base.measuredSingularValueDecompositionFromGram(
+            keepingVectors: leadingVectors, vectorBound: nil, iteration: LeadingEigenvectorIteration(), tolerance: 4e-6, context: context) {
+            (svd, values, measured) = fromGram
             timings.baseFromGram = true
         } else {
             svd = try base.singularValueDecomposition(context: context)
@@ -202,7 +240,7 @@ public struct LayerAnalyzer: Sendable {
         }
         timings.baseVectors = svd.rank
         if compute.reorthonormalizeBase {
-            let fixed = svd.reorthonormalized()
+            let fixed = svd.reorthonormalized(measured: measured)
             svd = fixed.decomposition
             timings.baseOrthonormalityError = fixed.before
             timings.baseOrthonormalityErrorAfter = fixed.after
@@ -237,6 +275,20 @@ public struct LayerAnalyzer: Sendable {
         }
         let svd = try update.singularValueDecomposition(context: context)
         return (svd, svd.singularValues)
+    }
+
+    /// One update's spectrum and, when `needVectors`, the singular vectors the cross-task signals read:
+    /// the leading spectrum when it certifies, else the complete one.
+    private func updateSpectrum(_ update: WeightUpdate, needVectors: Bool, baseNorm: Double, context: String) throws -> (SingularValueDecomposition<Float>?, UpdateSpectrum) {
+        if let leading = try leadingSpectrum(update, needVectors: needVectors, baseNorm: baseNorm, context: context) {
+            return leading
+        }
+        if needVectors {
+            let (decomposition, singularValues) = try decomposeUpdate(update, baseNorm: baseNorm, context: context)
+            return (decomposition, UpdateSpectrum(singularValues: singularValues.map(Double.init), baseNorm: baseNorm))
+        }
+        let singularValues = try update.singularValuesOnly(context: context, fromGram: compute.factorsFromGram, twoStage: compute.twoStageSpectra)
+        return (nil, UpdateSpectrum(singularValues: singularValues.map(Double.init), baseNorm: baseNorm))
     }
 
     /// The deepest share of ‖ΔW‖² any output reads from an update's spectrum: rank99 (0.99), the

@@ -27,7 +27,8 @@ extension Matrix where Scalar == Float {
     ///
     /// Cost: m·n² Double multiply-adds in `dsyrk`, an n×n tridiagonal reduction (n = min side), 2n²k for
     /// the back-transformation of the k kept eigenvectors (all n and divide and conquer when k > n/2),
-    /// m·n·k in `dgemm`, and a Float QR of the k columns when the re-orthonormalization is needed. Extra
+    /// m·n·k in `dgemm`, m·k²/2 in the `ssyrk` that checks the k columns' orthonormality (the one check:
+    /// ``LayerAnalyzer`` reuses it), and a Float QR of the k columns when the re-orthonormalization is needed. Extra
     /// memory: one n×n Double matrix (G, reduced in place), n·k Doubles of eigenvectors (n² when k > n/2)
     /// and 32 MB blocks; never a Double copy of W.
     ///
@@ -45,6 +46,14 @@ extension Matrix where Scalar == Float {
     ///   Ritz values of G (lower bounds on its leading eigenvalues σⱼ²) and trace(G) = ‖W‖²_F, or returns
     ///   nil when it cannot.
     public func singularValueDecompositionFromGram(keepingVectors keep: (([Float]) -> Int)? = nil, vectorBound: ((_ ritzValues: [Double], _ trace: Double) -> Int?)? = nil, iteration: LeadingEigenvectorIteration = LeadingEigenvectorIteration(), tolerance: Double = 4e-6, context: String = "matrix") throws -> (decomposition: SingularValueDecomposition<Float>, singularValues: [Float])? {
+        try measuredSingularValueDecompositionFromGram(keepingVectors: keep, vectorBound: vectorBound, iteration: iteration, tolerance: tolerance, context: context)
+            .map { ($0.decomposition, $0.singularValues) }
+    }
+
+    /// ``singularValueDecompositionFromGram(keepingVectors:vectorBound:iteration:tolerance:context:)`` and
+    /// the factors' orthonormality error as measured on the way (max |UᵀU − I|, |VᵀV − I| over entries,
+    /// both by `ssyrk`), so that a caller who needs it does not form the m×r side's Gram matrix again.
+    func measuredSingularValueDecompositionFromGram(keepingVectors keep: (([Float]) -> Int)?, vectorBound: ((_ ritzValues: [Double], _ trace: Double) -> Int?)?, iteration: LeadingEigenvectorIteration, tolerance: Double, context: String) throws -> (decomposition: SingularValueDecomposition<Float>, singularValues: [Float], orthonormalityError: Double)? {
         let r = minDimension
         guard r > 0 else { return nil }
         guard isFinite else { throw LinearAlgebraError.nonFiniteInput(context: context) }
@@ -80,11 +89,11 @@ extension Matrix where Scalar == Float {
         other = tall ? other.scalingColumns(by: inverse) : other.transposed.scalingColumns(by: inverse).transposed
         let square = kept.converted(to: Float.self)
         let values = sigma.map(Float.init)
+        let checked = Self.measuredOrthonormalizedColumns(tall ? other : other.transposed, tolerance: tolerance)
         let decomposition = tall
-            ? SingularValueDecomposition(u: Self.orthonormalizedColumns(other, tolerance: tolerance), singularValues: Array(values.prefix(k)), vt: square)
-            : SingularValueDecomposition(u: square.transposed, singularValues: Array(values.prefix(k)),
-                                         vt: Self.orthonormalizedColumns(other.transposed, tolerance: tolerance).transposed)
-        return (decomposition, values)
+            ? SingularValueDecomposition(u: checked.columns, singularValues: Array(values.prefix(k)), vt: square)
+            : SingularValueDecomposition(u: square.transposed, singularValues: Array(values.prefix(k)), vt: checked.columns.transposed)
+        return (decomposition, values, Swift.max(checked.deviation, square.rowOrthonormalityDeviation))
     }
 
     /// All min(m, n) singular values of this Float matrix, descending, without singular vectors: σⱼ = √λⱼ
@@ -132,19 +141,44 @@ extension Matrix where Scalar == Float {
     /// `q` itself when max |QᵀQ − I| ≤ `tolerance`; otherwise the Q of its Householder QR with columns
     /// signed like q's (R's diagonal made positive), so span(q₁…q_k) is kept for every k.
     static func orthonormalizedColumns(_ q: MatrixF, tolerance: Double) -> MatrixF {
-        let deviation = SingularValueDecomposition<Float>.deviation(q.multiplied(by: q, transposingSelf: true))
-        guard deviation > tolerance else { return q }
+        measuredOrthonormalizedColumns(q, tolerance: tolerance).columns
+    }
+
+    /// ``orthonormalizedColumns(_:tolerance:)`` and max |QᵀQ − I| of the columns it returns (measured once
+    /// by `ssyrk`, again only after a QR).
+    static func measuredOrthonormalizedColumns(_ q: MatrixF, tolerance: Double) -> (columns: MatrixF, deviation: Double) {
+        let deviation = q.columnOrthonormalityDeviation
+        guard deviation > tolerance else { return (q, deviation) }
         let qr = q.qr()
-        return qr.orthonormal.scalingColumns(by: (0..<q.columns).map { qr.triangular[$0, $0] < 0 ? -1 : 1 })
+        let fixed = qr.orthonormal.scalingColumns(by: (0..<q.columns).map { qr.triangular[$0, $0] < 0 ? -1 : 1 })
+        return (fixed, fixed.columnOrthonormalityDeviation)
     }
 
     /// Calls `body` with consecutive blocks of this matrix converted to Double: blocks of `size` rows
-    /// (tall) or columns (wide), and the index of the block's first row or column.
+    /// (tall) or columns (wide), and the index of the block's first row or column. The blocks are
+    /// converted into one buffer, reused (a new one only for a shorter last block), so a pass over a
+    /// large matrix allocates, and faults in, one block rather than one per block.
     func forEachBlock(tall: Bool, size: Int, _ body: (Matrix<Double>, Int) -> Void) {
         let long = tall ? rows : columns
+        var block = Matrix<Double>(zeros: 0, 0)
         for start in stride(from: 0, to: long, by: size) {
-            let end = Swift.min(long, start + size)
-            body(tall ? self.rows(start..<end).converted(to: Double.self) : self.columns(start..<end).converted(to: Double.self), start)
+            let width = Swift.min(long, start + size) - start
+            let (m, n) = tall ? (width, columns) : (rows, width)
+            if block.rows != m || block.columns != n { block = Matrix<Double>(zeros: m, n) }
+            let stride = columns
+            elements.withUnsafeBufferPointer { source in
+                block.elements.withUnsafeMutableBufferPointer { target in
+                    if tall {
+                        let offset = start * stride
+                        for i in 0..<(m * n) { target[i] = Double(source[offset + i]) }
+                    } else {
+                        for r in 0..<m {
+                            for c in 0..<n { target[r * n + c] = Double(source[r * stride + start + c]) }
+                        }
+                    }
+                }
+            }
+            body(block, start)
         }
     }
 }

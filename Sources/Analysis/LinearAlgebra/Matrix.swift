@@ -23,7 +23,7 @@ public struct Matrix<Scalar: LinearAlgebraScalar>: Equatable, Sendable {
 
     /// The m×n zero matrix.
     public init(zeros rows: Int, _ columns: Int) {
-        self.init(rows: rows, columns: columns, elements: Array(repeating: 0, count: rows * columns))
+        self.init(rows: rows, columns: columns, elements: HugePageArrays.zeros(rows * columns))
     }
 
     /// The n×n identity.
@@ -82,7 +82,11 @@ public struct Matrix<Scalar: LinearAlgebraScalar>: Equatable, Sendable {
 
     /// The same matrix converted element-wise to another scalar type.
     public func converted<Other: LinearAlgebraScalar>(to _: Other.Type = Other.self) -> Matrix<Other> {
-        Matrix<Other>(rows: rows, columns: columns, elements: elements.map { Other($0) })
+        Matrix<Other>(rows: rows, columns: columns, elements: elements.withUnsafeBufferPointer { source in
+            HugePageArrays.filled(source.count) { target in
+                for i in source.indices { target.initializeElement(at: i, to: Other(source[i])) }
+            }
+        })
     }
 
     /// True when every element is finite (no NaN, no ±Inf).

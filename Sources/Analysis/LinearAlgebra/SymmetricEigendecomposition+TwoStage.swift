@@ -2,11 +2,14 @@ import CLAPACKE
 
 extension Matrix where Scalar == Double {
     /// All eigenvalues λ₁ ≥ … ≥ λₙ of this symmetric n×n matrix, without eigenvectors, by LAPACK's
-    /// two-stage tridiagonal reduction (`dsyev_2stage` with `jobz = 'N'`: `dsytrd_2stage`, full → band by
-    /// BLAS-3 blocks, band → tridiagonal by bulge chasing, then `dsterf`). The one-stage `dsytrd` spends
-    /// half of its (4/3)n³ flops in matrix–vector products that stream the trailing matrix from memory;
-    /// the first stage here is all GEMM-class, and the second works on an n×nb band that fits in cache.
-    /// The matrix is destroyed.
+    /// two-stage tridiagonal reduction: `dsytrd_sy2sb` (full → band of half-width kd by BLAS-3 blocks),
+    /// `dsytrd_sb2st` (band → tridiagonal by bulge chasing, in cache), then `dsterf` — what `dsyev_2stage`
+    /// with `jobz = 'N'` runs, with kd = ``twoStageBandwidth`` instead of its 32. The one-stage `dsytrd`
+    /// spends half of its (4/3)n³ flops in matrix–vector products that stream the trailing matrix from
+    /// memory; the first stage here is all GEMM-class, and each of its n/kd panel steps packs the trailing
+    /// matrix for `dsymm`, so a wider band packs less (4096², one thread: 3.9 s at kd = 64 against
+    /// 4.2 s at 32 and 128, benchmarks/RESULTS.md run 14). Below 4·kd, `dsyev_2stage` as is. The matrix is
+    /// destroyed.
     ///
     /// Accuracy: backward stable like the one-stage reduction, each λⱼ within a small multiple of
     /// ε_d·‖S‖₂ of the exact one (`TwoStageEigenvaluesTests` checks it against `dsyevd` and a Double SVD
@@ -16,12 +19,42 @@ extension Matrix where Scalar == Double {
         precondition(rows == columns, "eigenvalues need a square matrix")
         guard rows > 0 else { return [] }
         guard isFinite else { throw LinearAlgebraError.nonFiniteInput(context: context) }
-        var ascending = [Double](repeating: 0, count: rows)
-        try Self.check("dsyev_2stage", context, elements.withUnsafeMutableBufferPointer { a in
-            LAPACKE_dsyev_2stage(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "N")), Int8(UInt8(ascii: "U")), Int32(rows), a.baseAddress!, Int32(rows), &ascending)
-        })
-        return ascending.reversed()
+        let kd = Self.twoStageBandwidth
+        guard rows >= 4 * kd else {
+            var ascending = [Double](repeating: 0, count: rows)
+            try Self.check("dsyev_2stage", context, elements.withUnsafeMutableBufferPointer { a in
+                LAPACKE_dsyev_2stage(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "N")), Int8(UInt8(ascii: "U")), Int32(rows), a.baseAddress!, Int32(rows), &ascending)
+            })
+            return ascending.reversed()
+        }
+        var n = Int32(rows), lda = Int32(rows), band = Int32(kd), ldab = Int32(kd + 1), info: Int32 = 0
+        var upper = CChar(UInt8(ascii: "U")), yes = CChar(UInt8(ascii: "Y")), no = CChar(UInt8(ascii: "N"))
+        var ab = [Double](repeating: 0, count: (kd + 1) * rows), tau = [Double](repeating: 0, count: rows)
+        // Workspace sizes by LAPACK's own queries (lwork = −1).
+        var lwork: Int32 = -1, lhous: Int32 = -1, workSize = [Double](repeating: 0, count: 1), houseSize = [Double](repeating: 0, count: 1)
+        dsytrd_sy2sb_(&upper, &n, &band, &elements, &lda, &ab, &ldab, &tau, &workSize, &lwork, &info, 1)
+        try Self.check("dsytrd_sy2sb", context, info)
+        lwork = Int32(Swift.max(1, Int(workSize[0])))
+        var work = [Double](repeating: 0, count: Int(lwork))
+        dsytrd_sy2sb_(&upper, &n, &band, &elements, &lda, &ab, &ldab, &tau, &work, &lwork, &info, 1)
+        try Self.check("dsytrd_sy2sb", context, info)
+        var d = [Double](repeating: 0, count: rows), e = [Double](repeating: 0, count: rows - 1)
+        lwork = -1
+        dsytrd_sb2st_(&yes, &no, &upper, &n, &band, &ab, &ldab, &d, &e, &houseSize, &lhous, &workSize, &lwork, &info, 1, 1, 1)
+        try Self.check("dsytrd_sb2st", context, info)
+        lhous = Int32(Swift.max(1, Int(houseSize[0])))
+        lwork = Int32(Swift.max(1, Int(workSize[0])))
+        var house = [Double](repeating: 0, count: Int(lhous))
+        work = [Double](repeating: 0, count: Int(lwork))
+        dsytrd_sb2st_(&yes, &no, &upper, &n, &band, &ab, &ldab, &d, &e, &house, &lhous, &work, &lwork, &info, 1, 1, 1)
+        try Self.check("dsytrd_sb2st", context, info)
+        try Self.check("dsterf", context, LAPACKE_dsterf(n, &d, &e))
+        return d.reversed()
     }
+
+    /// kd, the half-width of the band the first stage of ``eigenvaluesByTwoStageReduction(context:)``
+    /// reduces to.
+    public static let twoStageBandwidth = 64
 }
 
 /// Settings of the certified block iteration for a few leading eigenvectors of a large positive

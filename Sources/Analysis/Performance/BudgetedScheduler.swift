@@ -6,19 +6,25 @@ import Foundation
 /// in order whatever the interleaving. After a failure no new item starts; the error of the lowest failed
 /// index is rethrown — the one a sequential loop would have met first, since every lower index was
 /// already started.
+///
+/// With `sharing`, a thread that finds nothing left to start helps the items still running (see
+/// ``TaskSharing``) instead of returning; the sharing is closed once nothing is in flight or will start.
 final class BudgetedScheduler<Outcome: Sendable>: @unchecked Sendable {
     private let condition = NSCondition()
     private var next = 0
     private var inFlight = 0
+    private var running = 0
     private var completed = 0
     private var outcomes: [Outcome?]
     private var errors: [Int: Error] = [:]
     private let costs: [Int]
     private let budget: Int
+    private let sharing: TaskSharing?
 
-    init(costs: [Int], budget: Int?) {
+    init(costs: [Int], budget: Int?, sharing: TaskSharing? = nil) {
         self.costs = costs
         self.budget = budget ?? Int.max
+        self.sharing = sharing
         outcomes = Array(repeating: nil, count: costs.count)
     }
 
@@ -31,6 +37,7 @@ final class BudgetedScheduler<Outcome: Sendable>: @unchecked Sendable {
         } else {
             DispatchQueue.concurrentPerform(iterations: Swift.min(jobs, costs.count), execute: body)
         }
+        sharing?.close()
         if let first = errors.keys.min() { throw errors[first]! }
         return outcomes.map { $0! }
     }
@@ -38,9 +45,14 @@ final class BudgetedScheduler<Outcome: Sendable>: @unchecked Sendable {
     private func worker(started: @Sendable (Int, Int) -> Void, work: @Sendable (Int) throws -> Outcome) {
         while true {
             condition.lock()
-            guard errors.isEmpty, next < costs.count else { condition.unlock(); return }
+            guard errors.isEmpty, next < costs.count else {
+                condition.unlock()
+                sharing?.help()
+                return
+            }
             let index = next
             next += 1
+            running += 1  // claimed: counted until it finishes, also while it waits for the budget
             let cost = costs[index]
             while inFlight > 0 && (cost > budget - inFlight) { condition.wait() }
             inFlight += cost
@@ -50,13 +62,16 @@ final class BudgetedScheduler<Outcome: Sendable>: @unchecked Sendable {
             let result = Result { try work(index) }
             condition.lock()
             inFlight -= cost
+            running -= 1
             completed += 1
             switch result {
             case let .success(outcome): outcomes[index] = outcome
             case let .failure(error): errors[index] = error
             }
+            let finished = running == 0 && (next >= costs.count || !errors.isEmpty)
             condition.broadcast()
             condition.unlock()
+            if finished { sharing?.close() }
         }
     }
 }

@@ -2,9 +2,10 @@ import CBLAS
 import CLAPACKE
 
 extension SingularValueDecomposition where Scalar == Float {
-    /// The largest deviation from orthonormality of the factors: max |UᵀU − I| and max |VᵀV − I| (entries).
+    /// The largest deviation from orthonormality of the factors: max |UᵀU − I| and max |VᵀV − I| (entries,
+    /// Gram matrices by `ssyrk`).
     public var orthonormalityError: Double {
-        Swift.max(Self.deviation(u.multiplied(by: u, transposingSelf: true)), Self.deviation(vt.multiplied(by: vt, transposingOther: true)))
+        Swift.max(u.columnOrthonormalityDeviation, vt.rowOrthonormalityDeviation)
     }
 
     /// The same decomposition with U and V re-orthonormalized by one step of Cholesky QR when they deviate
@@ -19,12 +20,16 @@ extension SingularValueDecomposition where Scalar == Float {
     /// orthonormal matrix restores orthonormality to float32 rounding for two GEMM-class passes (m·r² each).
     /// Returns `self` unchanged when already orthonormal within `tolerance`, or when a Gram matrix is not
     /// positive definite (zero-size or degenerate factors).
-    public func reorthonormalized(tolerance: Double = 4e-6) -> (decomposition: SingularValueDecomposition, before: Double, after: Double) {
+    ///
+    /// - Parameter measured: these factors' ``orthonormalityError`` when the caller already measured it
+    ///   (e.g. ``Matrix/singularValueDecompositionFromGram(keepingVectors:vectorBound:iteration:tolerance:context:)``
+    ///   does on the way): then no Gram matrix is formed unless it exceeds `tolerance`.
+    public func reorthonormalized(tolerance: Double = 4e-6, measured: Double? = nil) -> (decomposition: SingularValueDecomposition, before: Double, after: Double) {
         guard rank > 0 else { return (self, 0, 0) }
+        let before = measured ?? orthonormalityError
+        guard before > tolerance else { return (self, before, before) }
         let gu = u.multiplied(by: u, transposingSelf: true)
         let gv = vt.multiplied(by: vt, transposingOther: true)
-        let before = Swift.max(Self.deviation(gu), Self.deviation(gv))
-        guard before > tolerance else { return (self, before, before) }
         var result = self
         if Self.deviation(gu) > tolerance, let r = Self.cholesky(gu) {
             // U ← U R⁻¹: solve X·R = U in place (row-major, R upper).

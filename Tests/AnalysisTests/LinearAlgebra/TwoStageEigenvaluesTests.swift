@@ -2,8 +2,9 @@ import Foundation
 import Testing
 @testable import Analysis
 
-/// Eigenvalues by the two-stage tridiagonal reduction (`dsyev_2stage`, no vectors) against LAPACK's
-/// one-stage `dsyevd` and the Double SVD (`dgesdd`), on a Gram matrix of condition κ² ≈ 2·10¹⁶.
+/// Eigenvalues by the two-stage tridiagonal reduction (no vectors; `dsyev_2stage` below 4·kd, its two
+/// stages with band kd = 64 above) against LAPACK's one-stage `dsyevd` and the Double SVD (`dgesdd`), on
+/// Gram matrices of condition κ² ≈ 2·10¹⁶.
 @Suite struct TwoStageEigenvaluesTests {
     /// A 300×200 A with σⱼ = 0.91ʲ (κ ≈ 1.4·10⁸), as Float, and its Double SVD.
     static func illConditioned() throws -> (a: MatrixF, svd: SingularValueDecomposition<Double>) {
@@ -25,6 +26,27 @@ import Testing
             #expect(abs(values[j] - full.eigenvalues[j]) <= 1e-13 * scale, "λ_\(j): \(values[j]) vs dsyevd \(full.eigenvalues[j])")
             let s = svd.singularValues[j]
             #expect(abs(values[j] - s * s) <= 1e-13 * scale, "λ_\(j) vs σ²: \(values[j]) vs \(s * s)")
+            if j > 0 { #expect(values[j] <= values[j - 1]) }
+        }
+    }
+
+    /// n = 320 ≥ 4·kd takes the stages with the wider band: the same λ as `dsyevd` and the Double SVD
+    /// to 10⁻¹³·λ₁, descending, on a Gram matrix whose σ decay as 0.93ʲ (κ² ≈ 10²⁰, so the tail is at
+    /// rounding level and only the absolute bound means anything there).
+    @Test func theWideBandStagesAgreeWithDsyevd() throws {
+        #expect(320 >= 4 * Matrix<Double>.twoStageBandwidth)
+        let a = SpectralMatrices.decaying(400, 320, seed: 142, decay: 0.93, floor: 0).converted(to: Double.self)
+        let g = a.multiplied(by: a, transposingSelf: true)
+        var reduced = g
+        let values = try reduced.eigenvaluesByTwoStageReduction()
+        let full = try g.symmetricEigendecomposition()
+        let svd = try a.singularValueDecomposition()
+        #expect(values.count == 320)
+        let scale = full.eigenvalues[0]
+        for j in 0..<320 {
+            #expect(abs(values[j] - full.eigenvalues[j]) <= 1e-13 * scale, "λ_\(j): \(values[j]) vs dsyevd \(full.eigenvalues[j])")
+            let s = svd.singularValues[j]
+            #expect(abs(values[j] - s * s) <= 1e-13 * scale, "λ_\(j) vs σ²")
             if j > 0 { #expect(values[j] <= values[j - 1]) }
         }
     }
