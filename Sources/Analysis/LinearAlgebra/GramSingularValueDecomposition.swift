@@ -165,15 +165,15 @@ extension Matrix where Scalar == Float {
             let width = Swift.min(long, start + size) - start
             let (m, n) = tall ? (width, columns) : (rows, width)
             if block.rows != m || block.columns != n { block = Matrix<Double>(zeros: m, n) }
-            let stride = columns
+            let rowLength = columns
             elements.withUnsafeBufferPointer { source in
                 block.elements.withUnsafeMutableBufferPointer { target in
                     if tall {
-                        let offset = start * stride
+                        let offset = start * rowLength
                         for i in 0..<(m * n) { target[i] = Double(source[offset + i]) }
                     } else {
                         for r in 0..<m {
-                            for c in 0..<n { target[r * n + c] = Double(source[r * stride + start + c]) }
+                            for c in 0..<n { target[r * n + c] = Double(source[r * rowLength + start + c]) }
                         }
                     }
                 }
