@@ -66,17 +66,18 @@ public struct LayerAnalyzer: Sendable {
                 complete = true
             }
             if let depth, depth > baseSVD.rank { try completeBase() }
-            if let sharing, complete || !options.computeIntruders {
-                // W_pre's factors are final: the tasks' projections and intruders are independent items.
+            if complete || !options.computeIntruders {
+                // W_pre's factors are final: the tasks' projections and intruders are independent items
+                // (offered to idle lanes when the run shares them).
                 let factors = baseSVD
-                let items = try sharing.map(updates.count) { [self] index in
+                let item = { @Sendable [self] (index: Int) throws -> (view: TaskView, seconds: Double, timings: LayerTimings) in
                     var own = LayerTimings()
                     let clock = Stopwatch()
                     let view = try projected(updates[index], task: taskNames[index], name: name, base: base, baseSVD: factors, depth: depth,
                                              zones: zones, fourWay: fourWay, complete: true, timings: &own).view
-                    return (view: view, seconds: clock.seconds, timings: own)
+                    return (view, clock.seconds, own)
                 }
-                for item in items {
+                for item in try sharing.map({ try $0.map(updates.count, item) }) ?? updates.indices.map(item) {
                     views.append(item.view)
                     timings.perTask.append(item.seconds)
                     timings.intruders.append(contentsOf: item.timings.intruders)

@@ -3,7 +3,7 @@ import CBLAS
 extension Matrix where Scalar == Float {
     /// max |QᵀQ − I| over the entries of this m×k matrix's column Gram matrix: how far its columns are
     /// from orthonormal. QᵀQ is formed by `ssyrk` (upper triangle only, m·k(k+1)/2 multiply-adds, half a
-    /// GEMM) and read in Double; the lower triangle is the same by symmetry. 0 for k = 0.
+    /// GEMM) and read in Double (``SingularValueDecomposition/deviation(_:)``). 0 for k = 0.
     public var columnOrthonormalityDeviation: Double { Self.gramDeviation(self, ofColumns: true) }
 
     /// max |Q Qᵀ − I| over the entries of this k×n matrix's row Gram matrix (rows as vectors, e.g. Vᵀ);
@@ -24,10 +24,7 @@ extension Matrix where Scalar == Float {
                 }
             }
         }
-        var worst = 0.0
-        for i in 0..<k {
-            for j in i..<k { worst = Swift.max(worst, abs(Double(gram[i * k + j]) - (i == j ? 1 : 0))) }
-        }
-        return worst
+        // The lower triangle stays 0, which is also its target: the whole matrix's deviation is the upper's.
+        return SingularValueDecomposition<Float>.deviation(MatrixF(rows: k, columns: k, elements: gram))
     }
 }

@@ -8,7 +8,8 @@ import Foundation
 /// already started.
 ///
 /// With `sharing`, a thread that finds nothing left to start helps the items still running (see
-/// ``TaskSharing``) instead of returning; the sharing is closed once nothing is in flight or will start.
+/// ``TaskSharing``) instead of returning; the first thread to find nothing left to start and nothing
+/// running closes the sharing, which releases the helpers.
 final class BudgetedScheduler<Outcome: Sendable>: @unchecked Sendable {
     private let condition = NSCondition()
     private var next = 0
@@ -37,7 +38,6 @@ final class BudgetedScheduler<Outcome: Sendable>: @unchecked Sendable {
         } else {
             DispatchQueue.concurrentPerform(iterations: Swift.min(jobs, costs.count), execute: body)
         }
-        sharing?.close()
         if let first = errors.keys.min() { throw errors[first]! }
         return outcomes.map { $0! }
     }
@@ -46,7 +46,10 @@ final class BudgetedScheduler<Outcome: Sendable>: @unchecked Sendable {
         while true {
             condition.lock()
             guard errors.isEmpty, next < costs.count else {
+                // Nothing left to start; with nothing running either, no batch can be offered any more.
+                let idle = running == 0
                 condition.unlock()
+                if idle { sharing?.close() }
                 sharing?.help()
                 return
             }
@@ -68,10 +71,8 @@ final class BudgetedScheduler<Outcome: Sendable>: @unchecked Sendable {
             case let .success(outcome): outcomes[index] = outcome
             case let .failure(error): errors[index] = error
             }
-            let finished = running == 0 && (next >= costs.count || !errors.isEmpty)
             condition.broadcast()
             condition.unlock()
-            if finished { sharing?.close() }
         }
     }
 }

@@ -36,14 +36,7 @@ public final class TaskSharing: @unchecked Sendable {
         condition.lock()
         batches.append(batch)
         condition.broadcast()
-        while batch.next < count {
-            let index = batch.next
-            batch.next += 1
-            condition.unlock()
-            batch.run(index)
-            condition.lock()
-            batch.done += 1
-        }
+        while batch.next < count { runNext(of: batch) }
         while batch.done < count { condition.wait() }
         batches.removeAll { $0 === batch }
         condition.unlock()
@@ -55,13 +48,7 @@ public final class TaskSharing: @unchecked Sendable {
         condition.lock()
         while true {
             if let batch = batches.first(where: { $0.next < $0.count }) {
-                let index = batch.next
-                batch.next += 1
-                condition.unlock()
-                batch.run(index)
-                condition.lock()
-                batch.done += 1
-                condition.broadcast()
+                runNext(of: batch)
             } else if closed {
                 condition.unlock()
                 return
@@ -69,6 +56,18 @@ public final class TaskSharing: @unchecked Sendable {
                 condition.wait()
             }
         }
+    }
+
+    /// Takes `batch`'s next item and runs it outside the lock, then counts it done and wakes the waiters
+    /// (the batch's owner, helpers looking for items). Called and returns with the lock held.
+    private func runNext(of batch: Batch) {
+        let index = batch.next
+        batch.next += 1
+        condition.unlock()
+        batch.run(index)
+        condition.lock()
+        batch.done += 1
+        condition.broadcast()
     }
 
     /// No more batches will be offered: helpers return once the open ones are taken.

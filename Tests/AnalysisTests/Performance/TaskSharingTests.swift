@@ -68,6 +68,11 @@ import Testing
         #expect(outcomes == [[0, 1, 2], [10, 11, 12], [20, 21, 22]])
         let late = Self.helpers(1, on: sharing)
         #expect(late.wait(timeout: .now() + 20) == .success, "help() waited after the run: the sharing was not closed")
+        // No item at all: the lane that finds nothing to start closes the sharing rather than waiting on it.
+        let empty = TaskSharing()
+        #expect(try BudgetedScheduler<Int>(costs: [], budget: nil, sharing: empty).run(jobs: 2, started: { _, _ in }, work: { $0 }).isEmpty)
+        let released = Self.helpers(1, on: empty)
+        #expect(released.wait(timeout: .now() + 20) == .success, "help() waited after an empty run")
     }
 
     /// A layer analysed with its tasks offered to a helper equals the one analysed alone (complete base:
